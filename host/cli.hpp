@@ -1,0 +1,79 @@
+// cli.hpp - the host's command line: global options, dispatch, built-ins.
+//
+// To add a built-in command: add a row to builtin_table() in builtins.cpp.
+// Plugin commands come from manifests; only the plugin that owns the command
+// being run is loaded.
+#pragma once
+
+#include "discovery.hpp"
+#include "help.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace omero::host {
+
+struct ParsedArgs;
+
+struct Globals {
+    bool help = false, version = false, no_plugins = false, quiet = false, profile = false;
+    int debug = 0;  // 0 off, 1 debug, 2+ trace
+    std::vector<std::filesystem::path> paths;
+};
+
+class Cli;
+
+struct Builtin {
+    CommandInfo info;
+    std::function<int(Cli&, const ParsedArgs&)> run;  // empty for a group
+};
+
+const std::vector<Builtin>& builtin_table();
+
+class Cli {
+public:
+    explicit Cli(Globals g) : globals_(std::move(g)) {}
+
+    // Runs one command line (the words after the global options).
+    int dispatch(const std::vector<std::string>& args);
+
+    const Globals& globals() const { return globals_; }
+    // Plugins found, discovered once (with ELF checks when deep is set).
+    const std::vector<PluginEntry>& plugins(bool deep = false);
+    // Every usable command: built-ins first, then plugins' (from manifests).
+    const std::vector<CommandSource>& commands();
+    std::vector<std::string> not_installed();
+
+    // Help for the words given (`omero help config get`); exit code.
+    int help(const std::vector<std::string>& words);
+
+private:
+    struct Resolved {
+        const CommandInfo* info = nullptr;
+        const Builtin* builtin = nullptr;
+        const PluginEntry* plugin = nullptr;
+        size_t words = 0;  // how many args named the command
+    };
+    Resolved resolve(const std::vector<std::string>& args);
+    int unknown(const std::vector<std::string>& args, const Resolved& partial);
+    int run_plugin(const Resolved& r, const std::vector<std::string>& rest);
+    std::vector<const CommandInfo*> children(const std::string& path);
+    const CommandInfo* find(const std::string& path);
+    std::vector<std::string> hoist_group_options(const std::vector<std::string>& args);
+
+    Globals globals_;
+    std::optional<std::vector<PluginEntry>> plugins_;
+    bool deep_ = false;
+    std::vector<CommandSource> commands_cache_;
+};
+
+// Entry point: busybox names, global options, dispatch.
+int run_main(int argc, char** argv);
+
+// Splits a line into words the way a shell would (quotes, backslashes).
+std::vector<std::string> split_words(const std::string& line);
+
+}  // namespace omero::host

@@ -1,0 +1,55 @@
+// command_info.hpp - the host's view of one command table entry.
+//
+// Built-in commands, plugin manifests and loaded plugins all become
+// CommandInfo, so parsing, help, completion and --json usage are generated
+// from one description and cannot drift apart.
+#pragma once
+
+#include <omero/plugin_abi.h>
+
+#include <string>
+#include <vector>
+
+namespace omero::host {
+
+struct OptionInfo {
+    std::string name;        // long name, no dashes
+    char short_name = 0;
+    std::string value_name;  // empty: a flag
+    std::string help;
+    bool repeatable = false;
+    bool hidden = false;
+    std::string default_value;
+
+    bool takes_value() const { return !value_name.empty(); }
+};
+
+struct ArgInfo {
+    std::string name;
+    std::string help;
+    bool optional = false;
+    bool variadic = false;
+};
+
+struct CommandInfo {
+    std::string path;  // "config get"
+    std::string summary;
+    std::string help;
+    std::vector<OptionInfo> options;
+    std::vector<ArgInfo> args;
+    bool needs_server_dir = false;
+    bool hidden = false;
+    bool group = false;
+
+    // The first word: the top-level command this belongs to.
+    std::string top() const { return path.substr(0, path.find(' ')); }
+};
+
+struct HopInfo {
+    std::string from, to, summary;
+};
+
+// Converts a plugin's C table into the host's view.
+CommandInfo to_info(const omero_command_spec& spec);
+
+}  // namespace omero::host

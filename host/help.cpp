@@ -1,0 +1,192 @@
+#include "help.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace omero::host {
+
+static std::string pad(const std::string& s, size_t width) {
+    return s.size() >= width ? s + "  " : s + std::string(width - s.size(), ' ');
+}
+
+static std::string option_label(const OptionInfo& o) {
+    std::string s = o.short_name ? std::string("-") + o.short_name + ", " : "    ";
+    s += "--" + o.name;
+    if (o.takes_value()) s += " " + o.value_name;
+    return s;
+}
+
+std::string usage_line(const CommandInfo& c) {
+    std::string u = "usage: omero " + c.path;
+    if (c.group) return u + " <command> [<args>]";
+    for (const OptionInfo& o : c.options) {
+        if (o.hidden) continue;
+        std::string flag = o.short_name ? std::string("-") + o.short_name : "--" + o.name;
+        u += " [" + flag + (o.takes_value() ? " " + o.value_name : "") + "]" + (o.repeatable ? "..." : "");
+    }
+    for (const ArgInfo& a : c.args) {
+        std::string n = a.name + (a.variadic ? "..." : "");
+        u += (a.optional || a.variadic) ? " [" + n + "]" : " " + n;
+    }
+    return u;
+}
+
+std::string command_help(const CommandInfo& c, const std::vector<const CommandInfo*>& children) {
+    std::string h = usage_line(c) + "\n\n" + c.summary + "\n";
+    if (!c.help.empty()) h += "\n" + c.help + (c.help.back() == '\n' ? "" : "\n");
+    if (!children.empty()) {
+        size_t w = 0;
+        for (const CommandInfo* k : children) w = std::max(w, k->path.size() - c.path.size());
+        h += "\nCommands:\n";
+        for (const CommandInfo* k : children)
+            if (!k->hidden) h += "  " + pad(k->path.substr(c.path.size() + 1), w + 1) + k->summary + "\n";
+        h += "\nSee 'omero help " + c.path + " <command>' for a command's options.\n";
+    }
+    if (!c.args.empty()) {
+        h += "\nArguments:\n";
+        for (const ArgInfo& a : c.args) h += "  " + pad(a.name, 22) + a.help + "\n";
+    }
+    bool any = std::any_of(c.options.begin(), c.options.end(), [](const OptionInfo& o) { return !o.hidden; });
+    if (any) {
+        h += "\nOptions:\n";
+        for (const OptionInfo& o : c.options) {
+            if (o.hidden) continue;
+            std::string line = "  " + pad(option_label(o), 26) + o.help;
+            if (!o.default_value.empty()) line += " (default: " + o.default_value + ")";
+            h += line + "\n";
+        }
+    }
+    return h;
+}
+
+std::string overview(const std::vector<CommandSource>& commands, const std::vector<std::string>& not_installed) {
+    std::string h =
+        "usage: omero [-h] [-v] [-d LEVEL] [--path DIR] [--no-plugins] [-q] <command> [<args>]\n\n"
+        "Configure, run, diagnose and upgrade an OMERO server.\n\nCommands:\n";
+    std::map<std::string, const CommandSource*> tops;
+    for (const CommandSource& c : commands)
+        if (c.info.path.find(' ') == std::string::npos && !c.info.hidden) tops.emplace(c.info.path, &c);
+    for (auto& [name, c] : tops)
+        h += "  " + pad(name, 12) + c->info.summary + (c->plugin.empty() ? "" : "  [" + c->plugin + "]") + "\n";
+    if (!not_installed.empty()) {
+        h += "\nNot installed:";
+        for (const std::string& n : not_installed) h += " " + n + " (omero-plugin-" + n + ")";
+        h += "\n";
+    }
+    h += "\nGlobal options:\n"
+         "  -h, --help              show help\n"
+         "  -v, --version           print the version\n"
+         "  -d, --debug LEVEL       0, debug, 1-9, trace or profile (comma list)\n"
+         "      --path DIR          also load plugins from DIR (repeatable)\n"
+         "      --no-plugins        start without any plugin\n"
+         "  -q, --quiet             fewer messages\n"
+         "\nSee 'omero help <command>' for a command's help; 'omero plugin list' for plugins.\n"
+         "Environment: OMERODIR (the server directory), OMERO_CONFIG (profile for one run),\n"
+         "OMERO_PLUGIN_PATH, OMERO_PLUGINS_DISABLE.\n";
+    return h;
+}
+
+std::string json_usage(const std::vector<CommandSource>& commands) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const CommandSource& s : commands) {
+        const CommandInfo& c = s.info;
+        nlohmann::json j = {{"command", c.path}, {"summary", c.summary}, {"usage", usage_line(c)},
+                            {"plugin", s.plugin.empty() ? "builtin" : s.plugin}, {"group", c.group},
+                            {"needs_server_dir", c.needs_server_dir}};
+        nlohmann::json opts = nlohmann::json::array();
+        for (const OptionInfo& o : c.options) {
+            if (o.hidden) continue;
+            nlohmann::json oj = {{"name", "--" + o.name}, {"help", o.help}, {"takes_value", o.takes_value()},
+                                 {"repeatable", o.repeatable}};
+            if (o.short_name) oj["short"] = std::string("-") + o.short_name;
+            if (o.takes_value()) oj["value"] = o.value_name;
+            opts.push_back(oj);
+        }
+        j["options"] = opts;
+        nlohmann::json args = nlohmann::json::array();
+        for (const ArgInfo& a : c.args)
+            args.push_back({{"name", a.name}, {"help", a.help}, {"optional", a.optional}, {"variadic", a.variadic}});
+        j["args"] = args;
+        arr.push_back(j);
+    }
+    return arr.dump(2) + "\n";
+}
+
+static size_t distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t cur = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            prev = cur;
+        }
+    }
+    return row[b.size()];
+}
+
+std::vector<std::string> suggestions(const std::string& word, const std::vector<std::string>& candidates) {
+    size_t best = std::max<size_t>(1, std::min<size_t>(3, word.size() / 2));
+    std::vector<std::string> out;
+    for (const std::string& c : candidates) {
+        size_t d = distance(word, c);
+        if (d < best) {
+            best = d;
+            out.clear();
+        }
+        if (d == best && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+    return out;
+}
+
+std::vector<std::string> complete(const std::vector<CommandSource>& commands, const std::vector<std::string>& words) {
+    // words: everything after "omero"; the last one is being completed.
+    std::string prefix = words.empty() ? "" : words.back();
+    std::string path;
+    const CommandInfo* leaf = nullptr;
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+        std::string next = path.empty() ? words[i] : path + " " + words[i];
+        auto it = std::find_if(commands.begin(), commands.end(), [&](const CommandSource& c) { return c.info.path == next; });
+        if (it == commands.end()) break;
+        path = next;
+        leaf = &it->info;
+    }
+    std::set<std::string> out;
+    for (const CommandSource& c : commands) {
+        const std::string& p = c.info.path;
+        if (c.info.hidden) continue;
+        bool child = path.empty() ? p.find(' ') == std::string::npos
+                                  : p.size() > path.size() && p.compare(0, path.size() + 1, path + " ") == 0 &&
+                                        p.find(' ', path.size() + 1) == std::string::npos;
+        if (child) {
+            std::string w = path.empty() ? p : p.substr(path.size() + 1);
+            if (w.compare(0, prefix.size(), prefix) == 0) out.insert(w);
+        }
+    }
+    if (leaf && !prefix.empty() && prefix[0] == '-')
+        for (const OptionInfo& o : leaf->options)
+            if (!o.hidden && ("--" + o.name).compare(0, prefix.size(), prefix) == 0) out.insert("--" + o.name);
+    return {out.begin(), out.end()};
+}
+
+std::string bash_completion_script() {
+    return R"(# bash completion for omero; generated by `omero completion bash`.
+# The candidates come from the command tables (plugin manifests): no plugin is loaded.
+_omero() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local IFS=$'\n'
+    COMPREPLY=($(omero __complete -- "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+    if [ ${#COMPREPLY[@]} -eq 0 ]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+complete -o filenames -F _omero omero
+)";
+}
+
+}  // namespace omero::host

@@ -1,0 +1,62 @@
+#include "loader.hpp"
+
+#define BOOST_DLL_USE_STD_FS
+#include <boost/dll/shared_library.hpp>
+
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace omero::host {
+
+LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, omero_host* host) {
+    std::error_code ec;
+    fs::path abs = fs::absolute(library, ec);
+    boost::dll::fs::error_code dll_ec;
+    // Deliberately leaked: plugins are never unloaded (their code may still be
+    // referenced by function pointers the host holds until exit).
+    auto* lib = new boost::dll::shared_library(
+        abs, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, dll_ec);
+    if (dll_ec || !lib->is_loaded()) {
+        std::string why = dll_ec ? dll_ec.message() : "unknown error";
+        delete lib;
+        throw LoadError(PluginState::invalid, "cannot load " + abs.string() + ": " + why);
+    }
+    if (!lib->has(OMERO_PLUGIN_ENTRY_NAME))
+        throw LoadError(PluginState::invalid, "library does not export " OMERO_PLUGIN_ENTRY_NAME "()");
+    auto& entry = lib->get<int(omero_negotiation*)>(OMERO_PLUGIN_ENTRY_NAME);
+
+    omero_negotiation n{};
+    n.struct_size = sizeof n;
+    n.host_abi_min = kHostAbiMin;
+    n.host_abi_max = kHostAbiMax;
+    n.host_api = api;
+    n.host = host;
+    int rc = entry(&n);
+    auto range = [](uint32_t a, uint32_t b) { return std::to_string(a) + ".." + std::to_string(b); };
+    if (rc == OMERO_NEGOTIATE_INCOMPATIBLE)
+        throw LoadError(PluginState::incompatible, "plugin needs ABI " + range(n.plugin_abi_min, n.plugin_abi_max) +
+                                                       ", this omero offers " + range(kHostAbiMin, kHostAbiMax));
+    if (rc != OMERO_NEGOTIATE_OK || !n.plugin)
+        throw LoadError(PluginState::invalid, "plugin failed to initialise (negotiation returned " +
+                                                  std::to_string(rc) + ")");
+    if (n.abi_chosen < kHostAbiMin || n.abi_chosen > kHostAbiMax)
+        throw LoadError(PluginState::incompatible, "plugin chose ABI " + std::to_string(n.abi_chosen) +
+                                                       ", outside " + range(kHostAbiMin, kHostAbiMax));
+    if (n.plugin->struct_size < offsetof(omero_plugin_api, n_commands) + sizeof(size_t))
+        throw LoadError(PluginState::invalid, "plugin table is too small");
+    return {n.plugin, n.abi_chosen, n.plugin_abi_min, n.plugin_abi_max};
+}
+
+std::string mismatch_with_manifest(const LoadedPlugin& p, const Manifest& m) {
+    const omero_plugin_api& api = *p.api;
+    if (m.name != (api.name ? api.name : ""))
+        return "library calls itself '" + std::string(api.name ? api.name : "") + "', manifest says '" + m.name + "'";
+    std::set<std::string> declared, listed;
+    for (size_t i = 0; i < api.n_commands; ++i) declared.insert(api.commands[i]->path ? api.commands[i]->path : "");
+    for (const CommandInfo& c : m.commands) listed.insert(c.path);
+    if (declared != listed) return "manifest commands differ from the library's; regenerate the manifest";
+    return {};
+}
+
+}  // namespace omero::host

@@ -1,0 +1,151 @@
+#include "manifest.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace omero::host {
+
+using nlohmann::json;
+
+bool valid_plugin_name(const std::string& name) {
+    if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
+}
+
+static json command_to_json(const CommandInfo& c) {
+    json j = {{"path", c.path}, {"summary", c.summary}};
+    if (!c.help.empty()) j["help"] = c.help;
+    json flags = json::array();
+    if (c.group) flags.push_back("group");
+    if (c.hidden) flags.push_back("hidden");
+    if (c.needs_server_dir) flags.push_back("needs-server-dir");
+    if (!flags.empty()) j["flags"] = flags;
+    json opts = json::array();
+    for (const OptionInfo& o : c.options) {
+        json oj = {{"name", o.name}, {"help", o.help}};
+        if (o.short_name) oj["short"] = std::string(1, o.short_name);
+        if (o.takes_value()) oj["value"] = o.value_name;
+        if (o.repeatable) oj["repeatable"] = true;
+        if (o.hidden) oj["hidden"] = true;
+        if (!o.default_value.empty()) oj["default"] = o.default_value;
+        opts.push_back(std::move(oj));
+    }
+    if (!opts.empty()) j["options"] = opts;
+    json args = json::array();
+    for (const ArgInfo& a : c.args) {
+        json aj = {{"name", a.name}, {"help", a.help}};
+        if (a.optional) aj["optional"] = true;
+        if (a.variadic) aj["variadic"] = true;
+        args.push_back(std::move(aj));
+    }
+    if (!args.empty()) j["args"] = args;
+    return j;
+}
+
+static CommandInfo command_from_json(const json& j) {
+    CommandInfo c;
+    c.path = j.at("path").get<std::string>();
+    c.summary = j.value("summary", "");
+    c.help = j.value("help", "");
+    for (const auto& f : j.value("flags", json::array())) {
+        std::string s = f.get<std::string>();
+        c.group |= s == "group";
+        c.hidden |= s == "hidden";
+        c.needs_server_dir |= s == "needs-server-dir";
+    }
+    for (const auto& oj : j.value("options", json::array())) {
+        OptionInfo o;
+        o.name = oj.at("name").get<std::string>();
+        std::string s = oj.value("short", "");
+        o.short_name = s.empty() ? 0 : s[0];
+        o.value_name = oj.value("value", "");
+        o.help = oj.value("help", "");
+        o.repeatable = oj.value("repeatable", false);
+        o.hidden = oj.value("hidden", false);
+        o.default_value = oj.value("default", "");
+        c.options.push_back(std::move(o));
+    }
+    for (const auto& aj : j.value("args", json::array()))
+        c.args.push_back({aj.at("name").get<std::string>(), aj.value("help", ""), aj.value("optional", false),
+                          aj.value("variadic", false)});
+    return c;
+}
+
+std::string manifest_to_json(const Manifest& m) {
+    json j = {{"schema_version", kManifestSchema},
+              {"name", m.name},
+              {"vendor", m.vendor},
+              {"version", m.version},
+              {"summary", m.summary},
+              {"library", m.library},
+              {"abi", {{"min", m.abi_min}, {"max", m.abi_max}}}};
+    json cmds = json::array();
+    for (const CommandInfo& c : m.commands) cmds.push_back(command_to_json(c));
+    j["commands"] = cmds;
+    json hops = json::array();
+    for (const HopInfo& h : m.hops) hops.push_back({{"from", h.from}, {"to", h.to}, {"summary", h.summary}});
+    j["hops"] = hops;
+    return j.dump(2) + "\n";
+}
+
+Manifest read_manifest(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read manifest");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    json j;
+    try {
+        j = json::parse(ss.str());
+    } catch (const json::parse_error& e) {
+        throw std::runtime_error(std::string("manifest is not valid JSON: ") + e.what());
+    }
+    try {
+        int schema = j.at("schema_version").get<int>();
+        if (schema < 1 || schema > kManifestSchema)
+            throw std::runtime_error("manifest schema_version " + std::to_string(schema) +
+                                     " is not supported (this omero reads 1.." + std::to_string(kManifestSchema) + ")");
+        Manifest m;
+        m.name = j.at("name").get<std::string>();
+        if (!valid_plugin_name(m.name)) throw std::runtime_error("invalid plugin name '" + m.name + "'");
+        m.vendor = j.value("vendor", "");
+        m.version = j.value("version", "");
+        m.summary = j.value("summary", "");
+        m.library = j.at("library").get<std::string>();
+        if (m.library.empty() || m.library.find('/') != std::string::npos)
+            throw std::runtime_error("manifest 'library' must be a file name beside the manifest");
+        m.abi_min = j.at("abi").at("min").get<uint32_t>();
+        m.abi_max = j.at("abi").at("max").get<uint32_t>();
+        for (const auto& c : j.value("commands", json::array())) m.commands.push_back(command_from_json(c));
+        for (const auto& h : j.value("hops", json::array()))
+            m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", "")});
+        return m;
+    } catch (const json::exception& e) {
+        throw std::runtime_error(std::string("manifest is incomplete: ") + e.what());
+    }
+}
+
+Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
+                           const std::string& library) {
+    Manifest m;
+    m.name = api.name ? api.name : "";
+    m.vendor = api.vendor ? api.vendor : "";
+    m.version = api.version ? api.version : "";
+    m.summary = api.summary ? api.summary : "";
+    m.library = library;
+    m.abi_min = abi_min;
+    m.abi_max = abi_max;
+    for (size_t i = 0; i < api.n_commands; ++i) m.commands.push_back(to_info(*api.commands[i]));
+    if (api.struct_size >= offsetof(omero_plugin_api, n_hops) + sizeof api.n_hops)
+        for (size_t i = 0; i < api.n_hops; ++i) {
+            const omero_upgrade_hop* h = api.hops[i];
+            m.hops.push_back({h->from ? h->from : "", h->to ? h->to : "", h->summary ? h->summary : ""});
+        }
+    return m;
+}
+
+}  // namespace omero::host

@@ -1,0 +1,35 @@
+// manifest.hpp - <name>.omero-plugin.json: what a plugin is, without running it.
+//
+// The manifest is generated at build time from the plugin's own declaration
+// (`omero plugin manifest LIB`), so it cannot drift from the code. `help`,
+// completion and `plugin list` read manifests only; a library is loaded only
+// to run one of its commands.
+#pragma once
+
+#include "command_info.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace omero::host {
+
+inline constexpr int kManifestSchema = 1;
+inline constexpr const char* kManifestSuffix = ".omero-plugin.json";
+
+struct Manifest {
+    std::string name, vendor, version, summary;
+    std::string library;  // file name, relative to the manifest's directory
+    uint32_t abi_min = 0, abi_max = 0;
+    std::vector<CommandInfo> commands;
+    std::vector<HopInfo> hops;
+};
+
+// Throws std::runtime_error with a reason when the file is not a valid manifest.
+Manifest read_manifest(const std::filesystem::path& file);
+std::string manifest_to_json(const Manifest& m);
+Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
+                           const std::string& library);
+bool valid_plugin_name(const std::string& name);
+
+}  // namespace omero::host

@@ -1,0 +1,170 @@
+#include "services.hpp"
+
+#include "config_service.hpp"
+#include "version.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace omero::host {
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupts = 0;
+
+extern "C" void on_sigint(int) {
+    // The first Ctrl-C asks the command to stop cleanly; a second one is final.
+    if (g_interrupts > 0) _exit(130);
+    g_interrupts = 1;
+}
+
+void write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;  // EPIPE and friends: the reader went away
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+void h_write(omero_host*, int stream, const char* p, size_t n) {
+    if (stream == OMERO_STDOUT) std::fflush(stdout);
+    write_all(stream == OMERO_STDERR ? 2 : 1, p, n);
+}
+
+void h_log(omero_host*, int level, const char* p, size_t n) {
+    static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+                                                     spdlog::level::warn, spdlog::level::err};
+    int i = level < 0 ? 0 : level > 4 ? 4 : level;
+    spdlog::log(map[i], "{}", std::string_view(p, n));
+}
+
+int h_json_mode(omero_host* h) { return h->json ? 1 : 0; }
+
+void h_emit_json(omero_host*, const char* p, size_t n) {
+    std::string line(p, n);
+    line += '\n';
+    write_all(1, line.data(), line.size());
+}
+
+void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label, size_t len) {
+    using clock = std::chrono::steady_clock;
+    auto now = clock::now();
+    if (!h->progress_shown) {
+        h->progress_start = now;
+        h->progress_last = now - std::chrono::hours(1);
+    }
+    bool last = total > 0 && done >= total;
+    double elapsed = std::chrono::duration<double>(now - h->progress_start).count();
+    std::string_view what(label, len);
+    if (h->json) {
+        if (!last && now - h->progress_last < std::chrono::milliseconds(100)) return;
+        nlohmann::json j = {{"event", "progress"}, {"command", h->command}, {"done", done}, {"total", total},
+                            {"elapsed", elapsed}, {"label", what}};
+        std::string s = j.dump() + "\n";
+        write_all(1, s.data(), s.size());
+    } else if (isatty(2)) {
+        if (!last && now - h->progress_last < std::chrono::milliseconds(50)) return;
+        const int width = 30;
+        int filled = total ? static_cast<int>(width * done / total) : 0;
+        std::string first(what.substr(0, what.find('\n')));
+        if (first.size() > 40) first = first.substr(0, 37) + "...";
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "\r\033[K[%s%s] %llu/%llu %.1fs %s", std::string(filled, '#').c_str(),
+                      std::string(width - filled, ' ').c_str(), (unsigned long long)done, (unsigned long long)total,
+                      elapsed, first.c_str());
+        write_all(2, buf, std::strlen(buf));
+    } else if (!h->quiet) {
+        // Plain lines for logs: at most one a second, and the last one.
+        if (!last && now - h->progress_last < std::chrono::seconds(1)) return;
+        std::string first(what.substr(0, what.find('\n')));
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "%llu/%llu %.1fs %s\n", (unsigned long long)done, (unsigned long long)total,
+                      elapsed, first.c_str());
+        write_all(2, buf, std::strlen(buf));
+    }
+    h->progress_shown = true;
+    h->progress_last = now;
+}
+
+void h_progress_done(omero_host* h) {
+    if (h->progress_shown && !h->json && isatty(2)) write_all(2, "\n", 1);
+    h->progress_shown = false;
+}
+
+int h_server_dir(omero_host* h, omero_sink sink, void* user) {
+    if (!h->server_dir) {
+        h->last_error = "OMERODIR is not set; export OMERODIR=/path/to/OMERO.server (the directory holding etc/ and var/)";
+        return OMERO_E_NO_SERVER_DIR;
+    }
+    std::string s = h->server_dir->string();
+    sink(user, s.data(), s.size());
+    return OMERO_OK;
+}
+
+int h_config_get(omero_host* h, const char* key, size_t n, omero_sink sink, void* user) {
+    return config_get(*h, std::string(key, n), sink, user);
+}
+
+int h_config_set(omero_host* h, const char* key, size_t kn, const char* value, size_t vn) {
+    std::optional<std::string> v;
+    if (value) v.emplace(value, vn);
+    return config_set(*h, std::string(key, kn), v);
+}
+
+int h_cancelled(omero_host*) {
+    static bool installed = false;
+    if (!installed) {
+        struct sigaction sa {};
+        sa.sa_handler = on_sigint;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+        installed = true;
+    }
+    return g_interrupts > 0;
+}
+
+int h_is_tty(omero_host*, int stream) { return isatty(stream == OMERO_STDERR ? 2 : 1); }
+
+void h_last_error(omero_host* h, omero_sink sink, void* user) { sink(user, h->last_error.data(), h->last_error.size()); }
+
+void h_report_error(omero_host* h, const char* p, size_t n) {
+    std::string msg = "omero " + h->command + ": error: " + std::string(p, n);
+    if (msg.back() != '\n') msg += '\n';
+    if (h->progress_shown && !h->json && isatty(2)) msg = "\n" + msg;
+    write_all(2, msg.data(), msg.size());
+}
+
+}  // namespace
+
+const omero_host_api* host_api() {
+    static const omero_host_api api = {
+        sizeof(omero_host_api), {kVersion, std::strlen(kVersion)}, h_write, h_log, h_json_mode, h_emit_json,
+        h_progress, h_progress_done, h_server_dir, h_config_get, h_config_set, h_cancelled, h_is_tty,
+        h_last_error, h_report_error};
+    return &api;
+}
+
+omero_host* host_context() {
+    static omero_host* h = new omero_host();
+    return h;
+}
+
+std::optional<std::filesystem::path> server_dir_from_env() {
+    const char* d = std::getenv("OMERODIR");
+    if (!d || !*d) return std::nullopt;
+    return std::filesystem::path(d);
+}
+
+bool cancel_requested() { return g_interrupts > 0; }
+
+}  // namespace omero::host

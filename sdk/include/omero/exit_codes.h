@@ -1,0 +1,53 @@
+/*
+ * omero/exit_codes.h - every exit status `omero` and its plugins use.
+ *
+ * The numbers are stable. Where omero-py's `bin/omero` has a code, we exit
+ * with what the shell sees from it: omero-py exits with its internal code
+ * modulo 256, so its 333 reaches scripts as 77, 506 as 250, and so on (the
+ * reference value is named in the comment). The README documents this table.
+ */
+#ifndef OMERO_EXIT_CODES_H
+#define OMERO_EXIT_CODES_H
+
+enum omero_exit_code {
+    OMERO_EXIT_OK = 0,
+    OMERO_EXIT_FAILURE = 1,            /* a command failed; the message says why */
+    OMERO_EXIT_USAGE = 2,              /* bad command line (argparse's 2) */
+
+    /* db status / db upgrade --dry-run (omego's codes). */
+    OMERO_EXIT_DB_UPGRADE_NEEDED = 2,
+    OMERO_EXIT_DB_NOT_INITIALISED = 3,
+
+    OMERO_EXIT_SERVER_DIR_MISSING = 8, /* $OMERODIR does not exist (reference 8) */
+    OMERO_EXIT_DEBUG_CONFLICT = 9,     /* -d trace,profile (reference 9) */
+    OMERO_EXIT_DEBUG_UNKNOWN = 10,     /* -d with an unknown word (reference 10) */
+
+    /* Database. */
+    OMERO_EXIT_DB_CONNECT = 20,        /* cannot connect: host/port/db/user named */
+    OMERO_EXIT_DB_LOCKED = 21,         /* another upgrade holds the advisory lock */
+    OMERO_EXIT_DB_BACKUP_FAILED = 22,  /* the backup before an upgrade failed */
+    OMERO_EXIT_DB_SCRIPT_FAILED = 23,  /* a script failed and was rolled back */
+    OMERO_EXIT_DB_PRECHECK_FAILED = 24,/* a hop's pre-check refused */
+    OMERO_EXIT_DB_NO_PATH = 25,        /* no upgrade path; the missing file is named */
+    OMERO_EXIT_DB_NOT_EMPTY = 26,      /* refusing to init/restore into a used database */
+
+    /* config (reference value in brackets where it differs). */
+    OMERO_EXIT_CONFIG_READ_ONLY = 77,  /* [333] Cannot modify <f> */
+    OMERO_EXIT_CONFIG_LOCKED = 112,    /* Could not acquire lock on <f> */
+    OMERO_EXIT_CONFIG_INVALID = 113,   /* config.xml cannot be read or parsed */
+    OMERO_EXIT_CONFIG_EDITOR = 186,    /* [954] the editor failed */
+    OMERO_EXIT_CONFIG_CANNOT_READ = 200, /* [968] load: a file cannot be read */
+    OMERO_EXIT_CONFIG_DUPLICATE = 246, /* [502] load: Duplicate property */
+    OMERO_EXIT_CONFIG_ILLEGAL_NAME = 250, /* [506] Illegal property name */
+    OMERO_EXIT_CONFIG_NOT_JSON = 254,  /* [510] value is not JSON */
+    OMERO_EXIT_CONFIG_NOT_A_LIST = 255,/* [511] value is not a list */
+    /* [512] remove of an unset key exits 1 (the reference wraps to 0),
+     * [513] a value not in the list exits 1, [514] no default exits 2. */
+
+    OMERO_EXIT_FILE_NOT_FOUND = 124,   /* --source FILE does not exist */
+    OMERO_EXIT_NO_SERVER_DIR = 125,    /* OMERODIR is not set */
+    OMERO_EXIT_PLUGIN_UNAVAILABLE = 126, /* the plugin for this command cannot be loaded */
+    OMERO_EXIT_CANCELLED = 130         /* Ctrl-C (128 + SIGINT) */
+};
+
+#endif /* OMERO_EXIT_CODES_H */

@@ -1,0 +1,244 @@
+/*
+ * omero/plugin_abi.h - the C boundary between the `omero` host and its plugins.
+ *
+ * This header is the whole contract. Rules that keep it stable:
+ *   - one exported entry point per plugin: omero_plugin_negotiate();
+ *   - the host offers an ABI range, the plugin picks one or refuses;
+ *   - every struct starts with struct_size and only ever grows at the end:
+ *     a reader touches a field only when OMERO_HAS_FIELD() says it is there;
+ *   - strings cross as pointer + length (omero_str) or as NUL-terminated
+ *     constants owned by the side that declared them;
+ *   - whoever allocates frees: values the host hands out are borrowed for
+ *     the duration of the call, or delivered through an omero_sink callback;
+ *   - no exception, C++ type, RTTI or ownership crosses.
+ *
+ * Plugin authors normally use the C++ layer in <omero/plugin.hpp>.
+ */
+#ifndef OMERO_PLUGIN_ABI_H
+#define OMERO_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI version this header describes. Bumped only for a real break. */
+#define OMERO_ABI_VERSION 1u
+
+#define OMERO_PLUGIN_ENTRY_NAME "omero_plugin_negotiate"
+
+/* True when a struct that starts with struct_size carries `field`. */
+#define OMERO_HAS_FIELD(ptr, type, field) \
+    ((ptr) != NULL && (ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+typedef struct omero_str {
+    const char *ptr;
+    size_t len;
+} omero_str;
+
+/* Receives a borrowed string; copy it before returning. */
+typedef void (*omero_sink)(void *user, const char *ptr, size_t len);
+
+typedef struct omero_host omero_host; /* opaque host context */
+
+enum omero_stream { OMERO_STDOUT = 0, OMERO_STDERR = 1 };
+
+enum omero_log_level {
+    OMERO_LOG_TRACE = 0,
+    OMERO_LOG_DEBUG = 1,
+    OMERO_LOG_INFO = 2,
+    OMERO_LOG_WARN = 3,
+    OMERO_LOG_ERROR = 4
+};
+
+/* Status of host service calls. */
+enum omero_status {
+    OMERO_OK = 0,
+    OMERO_NOT_FOUND = 1,          /* e.g. a config key that is not set */
+    OMERO_E_FAILED = -1,          /* details from last_error() */
+    OMERO_E_NO_SERVER_DIR = -2,   /* OMERODIR is not set */
+    OMERO_E_UNSUPPORTED = -3
+};
+
+/* Services the host hands to plugins. Append-only. */
+typedef struct omero_host_api {
+    uint32_t struct_size;
+    omero_str host_version;
+
+    /* Output. stream is an omero_stream. */
+    void (*write)(omero_host *h, int stream, const char *ptr, size_t len);
+    void (*log)(omero_host *h, int level, const char *ptr, size_t len);
+    /* Non-zero when the user asked for JSON (--json). */
+    int (*json_mode)(omero_host *h);
+    /* One JSON value, written as one line on stdout. */
+    void (*emit_json)(omero_host *h, const char *ptr, size_t len);
+    /* Progress: a bar on a TTY, throttled lines otherwise, JSON events under --json. */
+    void (*progress)(omero_host *h, uint64_t done, uint64_t total, const char *label, size_t label_len);
+    void (*progress_done)(omero_host *h);
+
+    /* The server directory ($OMERODIR): OMERO_OK, or OMERO_E_NO_SERVER_DIR. */
+    int (*server_dir)(omero_host *h, omero_sink sink, void *user);
+
+    /* Configuration properties of the active profile (etc/grid/config.xml).
+     * config_get: OMERO_OK (sink called), OMERO_NOT_FOUND, or an error.
+     * config_set: value NULL removes the key. */
+    int (*config_get)(omero_host *h, const char *key, size_t key_len, omero_sink sink, void *user);
+    int (*config_set)(omero_host *h, const char *key, size_t key_len, const char *value, size_t value_len);
+
+    /* Non-zero once the user pressed Ctrl-C. */
+    int (*cancelled)(omero_host *h);
+    /* Non-zero when stream is a terminal. */
+    int (*is_tty)(omero_host *h, int stream);
+    /* The message of the last failed host call. */
+    void (*last_error)(omero_host *h, omero_sink sink, void *user);
+    /* Print "omero <command>: error: <msg>" on stderr. */
+    void (*report_error)(omero_host *h, const char *ptr, size_t len);
+} omero_host_api;
+
+/* ---- command tables ------------------------------------------------------ */
+
+enum omero_option_flags {
+    OMERO_OPT_REPEATABLE = 1u << 0, /* may be given several times */
+    OMERO_OPT_HIDDEN = 1u << 1      /* accepted, not shown in help */
+};
+
+typedef struct omero_option_spec {
+    uint32_t struct_size;
+    const char *name;          /* long name without dashes: "dry-run" */
+    char short_name;           /* 0 when there is none */
+    const char *value_name;    /* NULL for a flag, else e.g. "DIR" */
+    const char *help;
+    uint32_t flags;            /* omero_option_flags */
+    const char *default_value; /* shown in help; NULL when none */
+} omero_option_spec;
+
+enum omero_arg_flags {
+    OMERO_ARG_OPTIONAL = 1u << 0,
+    OMERO_ARG_VARIADIC = 1u << 1 /* last argument only: takes the rest */
+};
+
+typedef struct omero_arg_spec {
+    uint32_t struct_size;
+    const char *name; /* "KEY" */
+    const char *help;
+    uint32_t flags;   /* omero_arg_flags */
+} omero_arg_spec;
+
+/* The values given for one option: count is how often it was given (a flag
+ * has count > 0 and no values). */
+typedef struct omero_values {
+    size_t count;
+    const omero_str *values;
+} omero_values;
+
+typedef struct omero_invocation {
+    uint32_t struct_size;
+    const char *command;          /* the full command path, "config get" */
+    size_t n_options;             /* equals the spec's n_options */
+    const omero_values *options;  /* one per option, in spec order */
+    size_t n_args;
+    const omero_str *args;        /* positional arguments, in order */
+} omero_invocation;
+
+struct omero_command_spec;
+/* Returns the process exit code (see omero/exit_codes.h). */
+typedef int (*omero_command_fn)(const omero_host_api *api, omero_host *h,
+                                const struct omero_command_spec *spec,
+                                const omero_invocation *inv);
+
+enum omero_command_flags {
+    OMERO_CMD_NEEDS_SERVER_DIR = 1u << 0, /* host checks $OMERODIR first */
+    OMERO_CMD_HIDDEN = 1u << 1,
+    OMERO_CMD_GROUP = 1u << 2             /* only names a group: "config" */
+};
+
+typedef struct omero_command_spec {
+    uint32_t struct_size;
+    const char *path;     /* "config get"; a group is "config" */
+    const char *summary;  /* one line */
+    const char *help;     /* longer text or NULL */
+    const omero_option_spec *const *options;
+    size_t n_options;
+    const omero_arg_spec *const *args;
+    size_t n_args;
+    uint32_t flags;       /* omero_command_flags */
+    omero_command_fn run; /* NULL for a group */
+    void *user;           /* the plugin's own, passed back untouched */
+} omero_command_spec;
+
+/* ---- upgrade hops: the extension point for per-release plugins ------------
+ *
+ * A plugin may contribute hops (from -> to database/server versions, such as
+ * "OMERO5.3__0" -> "OMERO5.4__0"). The db and upgrade plugins collect hops
+ * from every plugin through the host and run them as part of a plan.
+ */
+
+/* What a hop is handed when it runs: the database, through the caller. */
+typedef struct omero_hop_context {
+    uint32_t struct_size;
+    void *db;                              /* opaque, for the functions below */
+    /* Run SQL in the caller's transaction. 0 ok, else failure (see db_error). */
+    int (*exec_sql)(void *db, const char *sql, size_t len);
+    /* Run a query; each row's first column goes to sink. */
+    int (*query_column)(void *db, const char *sql, size_t len, omero_sink sink, void *user);
+    void (*db_error)(void *db, omero_sink sink, void *user);
+    int dry_run;
+} omero_hop_context;
+
+typedef int (*omero_hop_fn)(const omero_host_api *api, omero_host *h,
+                            const struct omero_upgrade_hop *hop,
+                            const omero_hop_context *ctx);
+
+typedef struct omero_upgrade_hop {
+    uint32_t struct_size;
+    const char *from;      /* "OMERO5.3__0" */
+    const char *to;        /* "OMERO5.4__0" */
+    const char *summary;
+    const char *notes;     /* shown to the sysadmin before the hop; may be NULL */
+    omero_hop_fn check;    /* pre-checks; non-zero refuses the hop. May be NULL */
+    omero_hop_fn run;      /* the steps. May be NULL when the hop only adds checks */
+    void *user;
+} omero_upgrade_hop;
+
+/* ---- negotiation ----------------------------------------------------------- */
+
+typedef struct omero_plugin_api {
+    uint32_t struct_size;
+    const char *name;    /* ^[a-z][a-z0-9-]*$ */
+    const char *version;
+    const char *vendor;
+    const char *summary;
+    const omero_command_spec *const *commands;
+    size_t n_commands;
+    const omero_upgrade_hop *const *hops;
+    size_t n_hops;
+} omero_plugin_api;
+
+enum omero_negotiate_result {
+    OMERO_NEGOTIATE_OK = 0,
+    OMERO_NEGOTIATE_INCOMPATIBLE = 1, /* no common ABI version */
+    OMERO_NEGOTIATE_FAILED = 2        /* the plugin could not initialise */
+};
+
+typedef struct omero_negotiation {
+    uint32_t struct_size;
+    uint32_t host_abi_min;            /* in */
+    uint32_t host_abi_max;            /* in */
+    const omero_host_api *host_api;   /* in: valid for the process lifetime */
+    omero_host *host;                 /* in */
+    uint32_t abi_chosen;              /* out */
+    uint32_t plugin_abi_min;          /* out, also when refusing */
+    uint32_t plugin_abi_max;          /* out, also when refusing */
+    const omero_plugin_api *plugin;   /* out: valid for the process lifetime */
+} omero_negotiation;
+
+/* The one symbol a plugin exports. Returns an omero_negotiate_result. */
+typedef int (*omero_plugin_negotiate_fn)(omero_negotiation *n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMERO_PLUGIN_ABI_H */
