@@ -1,11 +1,12 @@
-# omero_add_plugin(NAME SOURCES src... [LIBRARIES lib...] [COMPONENT comp])
+# omero_add_plugin(NAME SOURCES src... [LIBRARIES lib...] [COMPONENT comp]
+#                  [OUTPUT_DIRECTORY dir] [NO_INSTALL])
 #
 # Builds lib omero-NAME.so as a plugin: hidden visibility (only the entry point
 # is exported), the manifest NAME.omero-plugin.json generated beside it from
 # the plugin's own declaration, and both installed into the plugin dir.
 # Used in-tree and, through find_package(OmeroSDK), by third parties.
 function(omero_add_plugin name)
-  cmake_parse_arguments(P "" "COMPONENT;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(P "NO_INSTALL" "COMPONENT;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   set(target omero-plugin-${name})
   add_library(${target} MODULE ${P_SOURCES})
   target_link_libraries(${target} PRIVATE OmeroSDK::sdk ${P_LIBRARIES})
@@ -29,6 +30,9 @@ function(omero_add_plugin name)
             -o $<TARGET_FILE_DIR:${target}>/${name}.omero-plugin.json
     COMMENT "Writing the manifest of plugin ${name}"
     VERBATIM)
+  if(P_NO_INSTALL)
+    return()
+  endif()
   if(NOT P_COMPONENT)
     set(P_COMPONENT plugin-${name})
   endif()

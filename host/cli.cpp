@@ -188,6 +188,9 @@ int Cli::help(const std::vector<std::string>& words) {
 }
 
 const CommandInfo* Cli::find(const std::string& path) {
+    // Built-ins first: naming one must not cost a plugin scan.
+    for (const Builtin& b : builtin_table())
+        if (b.info.path == path) return &b.info;
     for (const CommandSource& c : commands())
         if (c.info.path == path) return &c.info;
     return nullptr;
@@ -260,6 +263,7 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     };
 
     h->server_dir = server_dir_from_env();
+    h->plugins = &plugins();
     if (r.info->needs_server_dir) {
         if (!h->server_dir)
             return fail(OMERO_EXIT_NO_SERVER_DIR,

@@ -3,15 +3,27 @@
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
 
 namespace omero::host {
 
+static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, omero_host* host);
+
 LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, omero_host* host) {
     std::error_code ec;
     fs::path abs = fs::absolute(library, ec);
+    // A library is loaded and negotiated once per process.
+    static auto* loaded = new std::map<fs::path, LoadedPlugin>();
+    if (auto it = loaded->find(abs); it != loaded->end()) return it->second;
+    LoadedPlugin p = load_once(abs, api, host);
+    loaded->emplace(abs, p);
+    return p;
+}
+
+static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, omero_host* host) {
     boost::dll::fs::error_code dll_ec;
     // Deliberately leaked: plugins are never unloaded (their code may still be
     // referenced by function pointers the host holds until exit).

@@ -2,8 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdexcept>
 
 namespace omero::host {
@@ -47,18 +49,25 @@ static json command_to_json(const CommandInfo& c) {
     return j;
 }
 
+// The elements of j[key] when it is an array, without copying it.
+static const json& array_at(const json& j, const char* key) {
+    static const json empty = json::array();
+    auto it = j.find(key);
+    return it != j.end() && it->is_array() ? *it : empty;
+}
+
 static CommandInfo command_from_json(const json& j) {
     CommandInfo c;
     c.path = j.at("path").get<std::string>();
     c.summary = j.value("summary", "");
     c.help = j.value("help", "");
-    for (const auto& f : j.value("flags", json::array())) {
+    for (const auto& f : array_at(j, "flags")) {
         std::string s = f.get<std::string>();
         c.group |= s == "group";
         c.hidden |= s == "hidden";
         c.needs_server_dir |= s == "needs-server-dir";
     }
-    for (const auto& oj : j.value("options", json::array())) {
+    for (const auto& oj : array_at(j, "options")) {
         OptionInfo o;
         o.name = oj.at("name").get<std::string>();
         std::string s = oj.value("short", "");
@@ -70,7 +79,7 @@ static CommandInfo command_from_json(const json& j) {
         o.default_value = oj.value("default", "");
         c.options.push_back(std::move(o));
     }
-    for (const auto& aj : j.value("args", json::array()))
+    for (const auto& aj : array_at(j, "args"))
         c.args.push_back({aj.at("name").get<std::string>(), aj.value("help", ""), aj.value("optional", false),
                           aj.value("variadic", false)});
     return c;
@@ -90,17 +99,38 @@ std::string manifest_to_json(const Manifest& m) {
     json hops = json::array();
     for (const HopInfo& h : m.hops) hops.push_back({{"from", h.from}, {"to", h.to}, {"summary", h.summary}});
     j["hops"] = hops;
-    return j.dump(2) + "\n";
+    // Compact: every start of omero reads every manifest (plugin info shows them readably).
+    return j.dump() + "\n";
+}
+
+// Reads a whole (small) file with plain syscalls: this runs for every plugin
+// on every start.
+static bool slurp(const std::filesystem::path& file, std::string& out) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size > (1 << 20)) {
+        ::close(fd);
+        return false;
+    }
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < out.size()) {
+        ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(got);
+    return true;
 }
 
 Manifest read_manifest(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read manifest");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    std::string text;
+    if (!slurp(file, text)) throw std::runtime_error("cannot read manifest");
     json j;
     try {
-        j = json::parse(ss.str());
+        j = json::parse(text.data(), text.data() + text.size());
     } catch (const json::parse_error& e) {
         throw std::runtime_error(std::string("manifest is not valid JSON: ") + e.what());
     }
@@ -120,8 +150,8 @@ Manifest read_manifest(const std::filesystem::path& file) {
             throw std::runtime_error("manifest 'library' must be a file name beside the manifest");
         m.abi_min = j.at("abi").at("min").get<uint32_t>();
         m.abi_max = j.at("abi").at("max").get<uint32_t>();
-        for (const auto& c : j.value("commands", json::array())) m.commands.push_back(command_from_json(c));
-        for (const auto& h : j.value("hops", json::array()))
+        for (const auto& c : array_at(j, "commands")) m.commands.push_back(command_from_json(c));
+        for (const auto& h : array_at(j, "hops"))
             m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", "")});
         return m;
     } catch (const json::exception& e) {

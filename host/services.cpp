@@ -1,6 +1,7 @@
 #include "services.hpp"
 
 #include "config_service.hpp"
+#include "loader.hpp"
 #include "version.hpp"
 
 #include <spdlog/spdlog.h>
@@ -144,13 +145,30 @@ void h_report_error(omero_host* h, const char* p, size_t n) {
     write_all(2, msg.data(), msg.size());
 }
 
+int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
+    if (!h->plugins) return OMERO_OK;
+    for (const PluginEntry& e : *h->plugins) {
+        if (e.state != PluginState::ok || e.manifest->hops.empty()) continue;
+        try {
+            LoadedPlugin lp = load_library(e.library_path, host_api(), h);
+            if (lp.api->struct_size < offsetof(omero_plugin_api, n_hops) + sizeof lp.api->n_hops) continue;
+            for (size_t i = 0; i < lp.api->n_hops; ++i) sink(user, lp.api->name, lp.api->hops[i]);
+        } catch (const LoadError& ex) {
+            h->last_error = "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(ex.state) +
+                            ": " + ex.what();
+            return OMERO_E_FAILED;
+        }
+    }
+    return OMERO_OK;
+}
+
 }  // namespace
 
 const omero_host_api* host_api() {
     static const omero_host_api api = {
         sizeof(omero_host_api), {kVersion, std::strlen(kVersion)}, h_write, h_log, h_json_mode, h_emit_json,
         h_progress, h_progress_done, h_server_dir, h_config_get, h_config_set, h_cancelled, h_is_tty,
-        h_last_error, h_report_error};
+        h_last_error, h_report_error, h_for_each_hop};
     return &api;
 }
 

@@ -8,9 +8,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace omero::config {
 class Document;
+}
+namespace omero::host {
+struct PluginEntry;
 }
 
 // The opaque context behind every host service call (one per process).
@@ -24,6 +28,9 @@ struct omero_host {
     // Progress reporting state.
     bool progress_shown = false;
     std::chrono::steady_clock::time_point progress_start, progress_last;
+
+    // Plugins found by the command line (for for_each_hop).
+    const std::vector<omero::host::PluginEntry>* plugins = nullptr;
 
     // Config read once per process; dropped after a write.
     std::shared_ptr<const omero::config::Document> config_cache;

@@ -128,6 +128,31 @@ public:
         return r;
     }
 
+    // Upgrade hops contributed by any plugin (the extension point the db
+    // and upgrade plugins consult). Empty when the host predates it.
+    struct HopRef {
+        std::string plugin, from, to, summary, notes;
+        const omero_upgrade_hop* hop;
+    };
+    std::vector<HopRef> hops() const {
+        std::vector<HopRef> out;
+        if (!OMERO_HAS_FIELD(api_, omero_host_api, for_each_hop) || !api_->for_each_hop) return out;
+        auto sink = [](void* u, const char* plugin, const omero_upgrade_hop* h) {
+            auto s = [](const char* p) { return std::string(p ? p : ""); };
+            static_cast<std::vector<HopRef>*>(u)->push_back(
+                {s(plugin), s(h->from), s(h->to), s(h->summary), s(h->notes), h});
+        };
+        if (api_->for_each_hop(host_, sink, &out) != OMERO_OK) throw Error(OMERO_EXIT_FAILURE, last_error());
+        return out;
+    }
+    // Runs a hop's pre-check or steps; returns its status (0: ok / nothing to do).
+    int check_hop(const HopRef& h, const omero_hop_context& ctx) const {
+        return h.hop->check ? h.hop->check(api_, host_, h.hop, &ctx) : 0;
+    }
+    int run_hop(const HopRef& h, const omero_hop_context& ctx) const {
+        return h.hop->run ? h.hop->run(api_, host_, h.hop, &ctx) : 0;
+    }
+
     const omero_host_api* api() const { return api_; }
     omero_host* host() const { return host_; }
 

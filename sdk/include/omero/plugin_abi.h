@@ -42,6 +42,10 @@ typedef struct omero_str {
 typedef void (*omero_sink)(void *user, const char *ptr, size_t len);
 
 typedef struct omero_host omero_host; /* opaque host context */
+struct omero_upgrade_hop;
+
+/* Receives one upgrade hop contributed by `plugin` (valid for the process lifetime). */
+typedef void (*omero_hop_sink)(void *user, const char *plugin, const struct omero_upgrade_hop *hop);
 
 enum omero_stream { OMERO_STDOUT = 0, OMERO_STDERR = 1 };
 
@@ -95,6 +99,10 @@ typedef struct omero_host_api {
     void (*last_error)(omero_host *h, omero_sink sink, void *user);
     /* Print "omero <command>: error: <msg>" on stderr. */
     void (*report_error)(omero_host *h, const char *ptr, size_t len);
+
+    /* Every upgrade hop that usable plugins contribute (manifests list them;
+     * only the plugins that declare hops are loaded). OMERO_OK or an error. */
+    int (*for_each_hop)(omero_host *h, omero_hop_sink sink, void *user);
 } omero_host_api;
 
 /* ---- command tables ------------------------------------------------------ */
