@@ -120,13 +120,17 @@ int print_properties(Context& c, const std::vector<std::string>& keys) {
         throw Error(OMERO_EXIT_USAGE, "give --show-password or --hide-password, not both");
     bool hide = !c.flag("show-password");
     Document d = open_store(c).read();
+    if (keys.size() == 1 && !c.flag("defaults")) {  // one key: the raw value, never masked (scripts rely on it)
+        if (auto v = d.get(keys[0])) c.out(*v + "\n");
+        return 0;
+    }
     std::map<std::string, std::string> props;
     if (c.flag("defaults"))
         if (auto dir = std::getenv("OMERODIR"); dir && *dir)
             for (auto& [k, v] : server_defaults(fs::path(dir))) props[k] = v;
     for (auto& [k, v] : d.properties()) props[k] = v;
 
-    if (keys.size() == 1) {  // one key: the raw value, never masked (scripts rely on it)
+    if (keys.size() == 1) {
         if (auto it = props.find(keys[0]); it != props.end()) c.out(it->second + "\n");
         return 0;
     }

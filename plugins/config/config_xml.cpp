@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <unordered_map>
 
 namespace omero::config {
 
@@ -212,23 +213,27 @@ std::optional<std::string> Document::version(std::string_view id) const {
 
 std::vector<std::pair<std::string, std::string>> Document::properties() const {
     std::vector<std::pair<std::string, std::string>> out;
+    std::unordered_map<std::string_view, size_t> index;  // a repeated name: the last one wins, as in a dict
     if (const Block* b = block(active()))
         for (const Element& e : b->children) {
-            if (e.tag != "property" || !e.attr("name")) continue;
+            const std::string* name = e.tag == "property" ? e.attr("name") : nullptr;
+            if (!name) continue;
             std::string value = e.attr("value") ? *e.attr("value") : "";
-            auto it = std::find_if(out.begin(), out.end(), [&](auto& kv) { return kv.first == *e.attr("name"); });
-            if (it != out.end())
-                it->second = value;  // a repeated name: the last one wins, as in a dict
+            auto [it, fresh] = index.emplace(*name, out.size());
+            if (fresh)
+                out.emplace_back(*name, std::move(value));
             else
-                out.emplace_back(*e.attr("name"), value);
+                out[it->second].second = std::move(value);
         }
     return out;
 }
 
 std::optional<std::string> Document::get(std::string_view key) const {
     std::optional<std::string> v;
-    for (auto& [k, val] : properties())
-        if (k == key) v = val;
+    if (const Block* b = block(active()))
+        for (const Element& e : b->children)
+            if (e.tag == "property" && e.attr("name") && *e.attr("name") == key)
+                v = e.attr("value") ? *e.attr("value") : "";
     return v;
 }
 

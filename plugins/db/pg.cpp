@@ -1,0 +1,239 @@
+#include "pg.hpp"
+
+#include <omero/exit_codes.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+extern char** environ;
+
+namespace omero::db {
+
+std::string ConnParams::describe() const {
+    return "user " + user + " on " + host + ":" + port + ", database " + dbname;
+}
+
+std::string result_error(const PGresult* r) {
+    auto field = [&](int f) {
+        const char* v = PQresultErrorField(r, f);
+        return std::string(v ? v : "");
+    };
+    std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
+    if (msg.empty()) msg = PQresultErrorMessage(r);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    if (auto d = field(PG_DIAG_MESSAGE_DETAIL); !d.empty()) msg += "\nDETAIL: " + d;
+    if (auto h = field(PG_DIAG_MESSAGE_HINT); !h.empty()) msg += "\nHINT: " + h;
+    if (auto c = field(PG_DIAG_CONTEXT); !c.empty()) msg += "\nCONTEXT: " + c;
+    return msg;
+}
+
+static std::string prompt_password(const ConnParams& p) {
+    std::fprintf(stderr, "Password for %s: ", p.describe().c_str());
+    std::fflush(stderr);
+    termios old{};
+    bool tty = tcgetattr(0, &old) == 0;
+    if (tty) {
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(0, TCSANOW, &quiet);
+    }
+    std::string pw;
+    std::getline(std::cin, pw);
+    if (tty) tcsetattr(0, TCSANOW, &old);
+    std::fprintf(stderr, "\n");
+    return pw;
+}
+
+static PGconn* try_connect(const ConnParams& p) {
+    std::vector<const char*> keys = {"host", "port", "dbname", "user", "application_name", "connect_timeout"};
+    std::vector<const char*> vals = {p.host.c_str(), p.port.c_str(), p.dbname.c_str(), p.user.c_str(), "omero-cli",
+                                     "10"};
+    if (p.password) {
+        keys.push_back("password");
+        vals.push_back(p.password->c_str());
+    }
+    keys.push_back(nullptr);
+    vals.push_back(nullptr);
+    return PQconnectdbParams(keys.data(), vals.data(), 0);
+}
+
+Pg Pg::connect(ConnParams p, bool may_prompt) {
+    PGconn* c = try_connect(p);
+    if (PQstatus(c) != CONNECTION_OK && PQconnectionNeedsPassword(c) && !p.password && may_prompt && isatty(0)) {
+        PQfinish(c);
+        p.password = prompt_password(p);
+        c = try_connect(p);
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        std::string why = PQerrorMessage(c);
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+        bool auth = PQconnectionNeedsPassword(c) || why.find("password authentication failed") != std::string::npos;
+        PQfinish(c);
+        bool missing = why.find("database \"" + p.dbname + "\" does not exist") != std::string::npos;
+        std::string hint = auth      ? "check omero.db.user and omero.db.pass (omero config get omero.db.user), "
+                                       "PGPASSWORD or ~/.pgpass"
+                           : missing ? "create it with 'omero db init' (or restore a dump with 'omero db restore "
+                                       "PATH --to " + p.dbname + "'), or check omero.db.name"
+                                     : "check that PostgreSQL runs there and accepts connections "
+                                       "(omero.db.host, omero.db.port, omero.db.name; pg_hba.conf)";
+        throw DbError(OMERO_EXIT_DB_CONNECT, "cannot connect as " + p.describe() + ": " + why + "\nhint: " + hint);
+    }
+    // Notices (identifier truncation, "does not exist, skipping") are noise here.
+    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    return Pg(c, std::move(p));
+}
+
+Pg::~Pg() {
+    if (conn_) PQfinish(conn_);
+}
+
+std::string Pg::server_version() const {
+    int v = PQserverVersion(conn_);
+    return std::to_string(v / 10000) + "." + std::to_string(v % 100);
+}
+
+void Pg::exec(const std::string& sql, const std::function<bool()>& cancelled) {
+    if (!PQsendQuery(conn_, sql.c_str())) throw DbError(OMERO_EXIT_FAILURE, PQerrorMessage(conn_));
+    bool cancel_sent = false;
+    std::string error;
+    for (;;) {
+        while (PQisBusy(conn_)) {
+            pollfd pfd{PQsocket(conn_), POLLIN, 0};
+            poll(&pfd, 1, 100);
+            if (!PQconsumeInput(conn_)) throw DbError(OMERO_EXIT_FAILURE, PQerrorMessage(conn_));
+            if (cancelled && !cancel_sent && cancelled()) {
+                if (PGcancel* pc = PQgetCancel(conn_)) {
+                    char buf[256];
+                    PQcancel(pc, buf, sizeof buf);
+                    PQfreeCancel(pc);
+                }
+                cancel_sent = true;
+            }
+        }
+        PGresult* r = PQgetResult(conn_);
+        if (!r) break;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_FATAL_ERROR && error.empty()) error = result_error(r);
+        PQclear(r);
+    }
+    if (cancel_sent) throw DbError(OMERO_EXIT_CANCELLED, "cancelled");
+    if (!error.empty()) throw DbError(OMERO_EXIT_FAILURE, error);
+}
+
+std::vector<Row> Pg::query(const std::string& sql, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    for (const std::string& p : params) values.push_back(p.c_str());
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        std::string e = result_error(r);
+        PQclear(r);
+        throw DbError(OMERO_EXIT_FAILURE, e);
+    }
+    std::vector<Row> rows;
+    for (int i = 0; i < PQntuples(r); ++i) {
+        Row row;
+        for (int j = 0; j < PQnfields(r); ++j)
+            row.push_back(PQgetisnull(r, i, j) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, j)));
+        rows.push_back(std::move(row));
+    }
+    PQclear(r);
+    return rows;
+}
+
+std::optional<std::string> Pg::scalar(const std::string& sql, const std::vector<std::string>& params) {
+    auto rows = query(sql, params);
+    if (rows.empty() || rows[0].empty()) return std::nullopt;
+    return rows[0][0];
+}
+
+PassFile::PassFile(const ConnParams& p) {
+    if (!p.password) return;
+    char tmpl[] = "/tmp/omero-pgpass-XXXXXX";
+    int fd = mkstemp(tmpl);  // created 0600
+    if (fd < 0) throw DbError(OMERO_EXIT_FAILURE, "cannot create a password file in /tmp");
+    path_ = tmpl;
+    std::string esc;
+    for (char c : *p.password) {
+        if (c == ':' || c == '\\') esc += '\\';
+        esc += c;
+    }
+    std::string line = "*:*:*:*:" + esc + "\n";
+    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        ::close(fd);
+        throw DbError(OMERO_EXIT_FAILURE, "cannot write the password file");
+    }
+    ::close(fd);
+}
+
+PassFile::~PassFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+std::vector<std::string> PassFile::env() const {
+    if (path_.empty()) return {};
+    return {"PGPASSFILE=" + path_.string()};
+}
+
+ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+    int errpipe[2];
+    if (pipe(errpipe) != 0) return {};
+    std::vector<std::string> envs;
+    for (char** e = environ; *e; ++e) {
+        std::string kv = *e;
+        bool replaced = false;
+        for (const std::string& x : extra_env)
+            if (kv.compare(0, x.find('=') + 1, x.substr(0, x.find('=') + 1)) == 0) replaced = true;
+        if (!replaced) envs.push_back(kv);
+    }
+    envs.insert(envs.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> envp, args;
+    for (auto& s : envs) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> copy = argv;
+    for (auto& s : copy) args.push_back(s.data());
+    args.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(errpipe[1], 2);
+        close(errpipe[0]);
+        close(errpipe[1]);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        execvpe(args[0], args.data(), envp.data());
+        std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+        _exit(127);
+    }
+    close(errpipe[1]);
+    ChildResult r;
+    char buf[4096];
+    for (ssize_t n; (n = read(errpipe[0], buf, sizeof buf)) > 0;) r.err.append(buf, static_cast<size_t>(n));
+    close(errpipe[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+std::string quote_ident(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string quote_literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+}  // namespace omero::db

@@ -1,0 +1,84 @@
+// pg.hpp - one libpq connection, used for everything a db command does.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace omero::db {
+
+struct DbError : std::runtime_error {
+    DbError(int code, const std::string& msg) : std::runtime_error(msg), code(code) {}
+    int code;
+};
+
+struct ConnParams {
+    std::string host = "localhost", port = "5432", dbname = "omero", user = "omero";
+    std::optional<std::string> password;  // unset: libpq's PGPASSWORD / ~/.pgpass, then a prompt on a TTY
+
+    // "user omero on localhost:5432, database omero" (never the password)
+    std::string describe() const;
+};
+
+using Row = std::vector<std::optional<std::string>>;
+
+class Pg {
+public:
+    // Connects or throws DbError(OMERO_EXIT_DB_CONNECT) naming what was tried.
+    static Pg connect(ConnParams params, bool may_prompt);
+
+    Pg(Pg&& o) noexcept : conn_(o.conn_), params_(std::move(o.params_)) { o.conn_ = nullptr; }
+    Pg(const Pg&) = delete;
+    ~Pg();
+
+    // Runs one statement; rows are discarded. With `cancelled`, polls it and
+    // cancels the statement on the server when it turns true (DbError 130).
+    void exec(const std::string& sql, const std::function<bool()>& cancelled = {});
+    std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
+    std::optional<std::string> scalar(const std::string& sql, const std::vector<std::string>& params = {});
+
+    PGconn* raw() const { return conn_; }
+    const ConnParams& params() const { return params_; }
+    std::string server_version() const;
+
+private:
+    Pg(PGconn* c, ConnParams p) : conn_(c), params_(std::move(p)) {}
+    PGconn* conn_;
+    ConnParams params_;
+};
+
+// The server's error as one readable message (primary, detail, hint, where).
+std::string result_error(const PGresult* r);
+
+// A 0600 password file for pg_dump / pg_restore, removed when destroyed, so
+// the password never appears in a child's argv or environment listing.
+class PassFile {
+public:
+    explicit PassFile(const ConnParams& p);
+    ~PassFile();
+    PassFile(const PassFile&) = delete;
+    // Environment entries to give the child (PGPASSFILE, or nothing).
+    std::vector<std::string> env() const;
+
+private:
+    std::filesystem::path path_;
+};
+
+// Runs a program (no shell) with extra environment entries; returns its exit
+// status and what it wrote to stderr.
+struct ChildResult {
+    int status = -1;
+    std::string err;
+};
+ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env);
+
+// Quotes an identifier / a literal for SQL.
+std::string quote_ident(const std::string& s);
+std::string quote_literal(const std::string& s);
+
+}  // namespace omero::db

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what omero needs to build, test and benchmark, from Debian 12's
+# packages. Safe to run again: it only calls apt-get when something is missing.
+set -euo pipefail
+pkgs=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libboost-program-options-dev libpugixml-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libpq-dev libssl-dev libgtest-dev
+  postgresql postgresql-client          # the server the db tests and the demo start
+  clang libclang-rt-14-dev              # libFuzzer for the config parser
+  python3 util-linux procps
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
