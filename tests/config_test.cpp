@@ -408,7 +408,7 @@ TEST_F(Config, ReadOnlyFile) {
             return run("/usr/bin/setpriv", full, env(std::move(o)));
         };
         Result r = as_nobody({"get", "a"});
-        if (r.code == 127 || r.err.find("Permission denied") != std::string::npos)
+        if (r.code >= 126 || r.err.find("Permission denied") != std::string::npos)
             GTEST_SKIP() << "cannot run as nobody here: " << r.err;
         EXPECT_EQ(r.out, "1\n");
         r = as_nobody({"set", "a", "2"});
