@@ -8,7 +8,7 @@ pkgs=(
   nlohmann-json3-dev libpq-dev libssl-dev libgtest-dev
   postgresql postgresql-client          # the server the db tests and the demo start
   clang libclang-rt-14-dev              # libFuzzer for the config parser
-  python3 util-linux procps
+  python3 util-linux procps bc
 )
 missing=()
 for p in "${pkgs[@]}"; do
