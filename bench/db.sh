@@ -25,7 +25,7 @@ export OMERO_PLUGIN_PATH=$build/lib/omero/plugins/abi1
 mkdir -p "$OMERODIR/sql/psql"
 "$omero" config set omero.db.host 127.0.0.1
 "$omero" config set omero.db.port "$port"
-psql_() { psql -q -X -h 127.0.0.1 -p "$port" -U omero -v ON_ERROR_STOP=1 "$@"; }
+psql_() { PGOPTIONS="-c client_min_messages=warning" psql -q -X -h 127.0.0.1 -p "$port" -U omero -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -76,7 +76,7 @@ if [ "$gb" != 0 ]; then
   rows=$((gb * 7000000))
   psql_ -d big -c "CREATE TABLE bulk (id int8 PRIMARY KEY, image_id int8, value text, at timestamp)" \
         -c "INSERT INTO bulk SELECT n, n % 5000 + 1, md5(n::text) || md5((n+1)::text), now() FROM generate_series(1, $rows) n" \
-        -c "CREATE INDEX bulk_image ON bulk (image_id)" -c "ANALYZE"
+        -c "CREATE INDEX bulk_image ON bulk (image_id)" -c "ANALYZE bulk"
   size=$(psql_ -d big -Atc "SELECT pg_size_pretty(pg_database_size('big'))")
   psql_ -d postgres -c "CREATE DATABASE big2 TEMPLATE big"
   echo "database size: $size"

@@ -176,7 +176,7 @@ TEST_F(Db, InitStatusUpgradeStatus) {
     EXPECT_EQ(sql("SELECT outcome, to_version, length(sha256) FROM omero_cli_history ORDER BY id"),
               "success|OMERO1.1__0|64\nsuccess|OMERO1.2__0|64\n");
     EXPECT_EQ(fs::status(*fs::directory_iterator(srv / "var/backups")).permissions() & fs::perms::mask,
-              fs::perms::owner_read | fs::perms::owner_write);
+              fs::perms::owner_all);  // a directory dump, 0700
     EXPECT_EQ(db({"upgrade"}).code, 0);  // nothing to do
 }
 
@@ -192,6 +192,16 @@ TEST_F(Db, FailingStatementRollsItsHopBack) {
     EXPECT_EQ(sql("SELECT to_regclass('half_done') IS NULL"), "t\n");
     EXPECT_EQ(sql("SELECT outcome FROM omero_cli_history ORDER BY id"), "success\nsuccess\nfailed\n");
     EXPECT_NE(sql("SELECT error FROM omero_cli_history WHERE outcome = 'failed'").find("no_such_table"), std::string::npos);
+}
+
+TEST_F(Db, ScriptThatDoesNotRecordItsVersionIsRolledBack) {
+    init_demo();
+    write_file(srv / "sql/psql/OMERO1.3__0/OMERO1.2__0.sql", "BEGIN;\nCREATE TABLE forgot (id int);\nCOMMIT;\n");
+    Result r = db({"upgrade", "--no-backup"});
+    EXPECT_EQ(r.code, 23) << r.err;
+    EXPECT_NE(r.err.find("did not record version OMERO1.3__0 in dbpatch"), std::string::npos) << r.err;
+    EXPECT_EQ(version(), "OMERO1.2__0\n");
+    EXPECT_EQ(sql("SELECT to_regclass('forgot') IS NULL"), "t\n");
 }
 
 TEST_F(Db, PrecheckFailureChangesNothing) {

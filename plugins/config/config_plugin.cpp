@@ -183,21 +183,25 @@ void check_key(const std::string& key) {
     if (!legal_key(key)) throw Error(OMERO_EXIT_CONFIG_ILLEGAL_NAME, "Illegal property name: " + key);
 }
 
-std::string read_value_file(const std::string& file) {
-    std::string text;
+// The text of FILE, or of standard input for "-"; a missing file or a
+// directory is a usage error, as omero-py's argparse reports them.
+std::string read_input(const std::string& file) {
+    std::stringstream ss;
     if (file == "-") {
-        std::stringstream ss;
         ss << std::cin.rdbuf();
-        text = ss.str();
-    } else {
-        std::error_code ec;
-        if (!fs::exists(file, ec)) throw Error(OMERO_EXIT_USAGE, "File does not exist: " + file);
-        std::ifstream in(file, std::ios::binary);
-        if (!in) throw Error(OMERO_EXIT_FAILURE, "cannot read " + file);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        text = ss.str();
+        return ss.str();
     }
+    std::error_code ec;
+    if (!fs::exists(file, ec)) throw Error(OMERO_EXIT_USAGE, "File does not exist: " + file);
+    if (!fs::is_regular_file(file, ec)) throw Error(OMERO_EXIT_USAGE, "Path is not a file: " + file);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(OMERO_EXIT_FAILURE, "cannot read " + file);
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string read_value_file(const std::string& file) {
+    std::string text = read_input(file);
     // As omero-py: trailing white space (newlines included) goes, leading stays.
     text.erase(text.find_last_not_of(" \t\r\n\f\v") + 1);
     return text;
@@ -335,21 +339,7 @@ int cmd_load(Context& c) {
         if (files.empty()) files.push_back("-");
         std::vector<std::pair<std::string, std::string>> lines;
         for (const std::string& f : files) {
-            std::string text;
-            if (f == "-") {
-                std::stringstream ss;
-                ss << std::cin.rdbuf();
-                text = ss.str();
-            } else {
-                std::error_code ec;
-                if (!fs::exists(f, ec)) throw Error(OMERO_EXIT_USAGE, "File does not exist: " + f);
-                if (!fs::is_regular_file(f, ec)) throw Error(OMERO_EXIT_USAGE, "Path is not a file: " + f);
-                std::ifstream in(f, std::ios::binary);
-                if (!in) throw Error(OMERO_EXIT_FAILURE, "cannot open " + f);
-                std::stringstream ss;
-                ss << in.rdbuf();
-                text = ss.str();
-            }
+            std::string text = read_input(f);
             if (std::string why = utf8_problem(text); !why.empty())
                 throw Error(OMERO_EXIT_CONFIG_CANNOT_READ, "Cannot read " + f + ": " + why);
             auto parsed = parse_load_lines(text);

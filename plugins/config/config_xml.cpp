@@ -1,6 +1,7 @@
 #include "config_xml.hpp"
 
 #include "pyjson.hpp"
+#include "../common/ctime_text.hpp"
 
 #include <omero/exit_codes.h>
 
@@ -335,13 +336,6 @@ std::string Document::serialize(std::string_view when) const {
     return out;
 }
 
-std::string ctime_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-    return buf;
-}
+std::string ctime_now() { return omero::ctime_text(); }
 
 }  // namespace omero::config

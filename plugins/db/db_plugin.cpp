@@ -250,8 +250,11 @@ int cmd_upgrade(Context& c) {
         if (!c.flag("no-backup")) {
             fs::path dir = c.value("backup-dir") ? fs::path(std::string(*c.value("backup-dir")))
                                                   : c.server_dir() / "var/backups";
+            // A directory dump, one job per core: pg_dump -Fc is single-threaded.
             DumpOptions o;
-            o.path = dir / (p.dbname + "-" + cur->name + "-" + timestamp() + ".pgdump");
+            o.format = "directory";
+            o.jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+            o.path = dir / (p.dbname + "-" + cur->name + "-" + timestamp() + ".dumpdir");
             if (!c.json()) c.err("backing up " + p.dbname + " to " + o.path.string() + " ...\n");
             DumpResult r = dump_database(p, o);
             if (c.json())
@@ -263,7 +266,7 @@ int cmd_upgrade(Context& c) {
         }
         ensure_history_table(db);
         int rc = apply_plan(c, db, plan);
-        db.exec("ANALYZE");
+        analyze_user_tables(db);
         auto final_version = current_version(db);
         if (c.json())
             c.emit_json(json{{"event", "result"}, {"state", "upgraded"}, {"current", final_version->name}}.dump());
@@ -340,7 +343,7 @@ int cmd_init(Context& c) {
             throw Error(OMERO_EXIT_DB_NOT_EMPTY, "database " + p.dbname + " is already initialised (at " + cur->name +
                                                      "); use 'omero db upgrade', or init another --name");
         run_in_transaction(c, *db, statements, (sql_root(c) / (v + "__" + patch)).string());
-        db->exec("ANALYZE");
+        analyze_user_tables(*db);
         c.out("database " + p.dbname + " initialised at " + v + "__" + patch + "\n");
         return 0;
     });
@@ -463,7 +466,7 @@ int cmd_restore(Context& c) {
         Pg t = Pg::connect(tp, true);
         auto v = current_version(t);
         if (!v) throw Error(OMERO_EXIT_FAILURE, "restored " + target + ", but it has no dbpatch: is this an OMERO dump?");
-        t.exec("ANALYZE");
+        analyze_user_tables(t);
         if (c.flag("switch")) c.set_config("omero.db.name", target);
         if (c.json())
             c.emit_json(json{{"database", target}, {"version", v->name}, {"switched", c.flag("switch")}}.dump());

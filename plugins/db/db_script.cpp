@@ -30,15 +30,6 @@ std::string password_hash(const std::string& password, long long user_id, bool s
     return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
 }
 
-std::string ctime_text() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-    return buf;
-}
-
 static std::string read_all(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw DbError(OMERO_EXIT_FAILURE, "cannot read " + p.string());

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "../common/ctime_text.hpp"
+
 namespace omero::db {
 
 // base64(MD5([8-byte big-endian user id when salted] + UTF-8 password)), as
@@ -22,6 +24,6 @@ struct ScriptInput {
 // Throws DbError: 2 when the folder does not exist, 154 when a line cannot be formatted.
 std::string generate_script(const ScriptInput& in);
 
-std::string ctime_text();
+using omero::ctime_text;
 
 }  // namespace omero::db

@@ -94,6 +94,14 @@ Pg::~Pg() {
     if (conn_) PQfinish(conn_);
 }
 
+std::string Pg::literal(const std::string& s) const {
+    char* e = PQescapeLiteral(conn_, s.data(), s.size());
+    if (!e) throw DbError(OMERO_EXIT_FAILURE, PQerrorMessage(conn_));
+    std::string out(e);
+    PQfreemem(e);
+    return out;
+}
+
 std::string Pg::server_version() const {
     int v = PQserverVersion(conn_);
     return std::to_string(v / 10000) + "." + std::to_string(v % 100);

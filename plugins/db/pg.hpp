@@ -42,6 +42,9 @@ public:
     std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
     std::optional<std::string> scalar(const std::string& sql, const std::vector<std::string>& params = {});
 
+    // A string literal escaped by libpq for this connection's settings.
+    std::string literal(const std::string& s) const;
+
     PGconn* raw() const { return conn_; }
     const ConnParams& params() const { return params_; }
     std::string server_version() const;

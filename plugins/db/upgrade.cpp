@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -40,14 +41,46 @@ std::string hostname() {
     return buf;
 }
 
-void record(Pg& db, const PlannedHop& h, const std::string& started, const std::string& outcome,
-            const std::string& error) {
-    db.query(
+// The client's clock, so recording a hop's start costs no round trip.
+std::string now_utc() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    long us = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000);
+    return std::string(buf) + "." + std::to_string(1000000 + us).substr(1) + "+00";
+}
+
+// Records a failed or cancelled hop (after its rollback).
+std::string record(Pg& db, const PlannedHop& h, const std::string& started, const std::string& outcome,
+                   const std::string& error) {
+    auto rows = db.query(
         "INSERT INTO omero_cli_history (script, sha256, from_version, to_version, started, finished, duration_ms, "
-        "outcome, error, tool_version, host) VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), "
-        "(extract(epoch from clock_timestamp() - $5::timestamptz) * 1000)::bigint, $6, nullif($7, ''), $8, $9)",
+        "outcome, error, tool_version, host) SELECT $1, $2, $3, $4, $5::timestamptz, clock_timestamp(), "
+        "(extract(epoch from clock_timestamp() - $5::timestamptz) * 1000)::bigint, $6, nullif($7, ''), $8, $9 "
+        "RETURNING (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1)",
         {h.hop.script.empty() ? "(plugin)" : h.hop.script.string(), h.sha256, h.hop.from.name, h.hop.to.name, started,
          outcome, error, "omero " OMERO_DB_PLUGIN_VERSION, hostname()});
+    return rows.empty() || rows[0].empty() ? "" : rows[0][0].value_or("");
+}
+
+// Records the success and commits, in one message; a DO block first checks
+// that dbpatch says the hop's target, and raises (so COMMIT never runs) if not.
+void commit_hop(Pg& db, const PlannedHop& h, const std::string& name, const std::string& started) {
+    const std::string to = db.literal(h.hop.to.name);
+    const std::string check = "did not record version " + h.hop.to.name + " in dbpatch";
+    db.exec("DO $omero$ BEGIN IF (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC "
+            "LIMIT 1) IS DISTINCT FROM " + to + " THEN RAISE EXCEPTION " + db.literal(name + " " + check) +
+            "; END IF; END $omero$;\n"
+            "INSERT INTO omero_cli_history (script, sha256, from_version, to_version, started, finished, duration_ms, "
+            "outcome, tool_version, host) VALUES (" +
+            db.literal(h.hop.script.empty() ? "(plugin)" : h.hop.script.string()) + ", " + db.literal(h.sha256) +
+            ", " + db.literal(h.hop.from.name) + ", " + to + ", " + db.literal(started) +
+            "::timestamptz, clock_timestamp(), (extract(epoch from clock_timestamp() - " + db.literal(started) +
+            "::timestamptz) * 1000)::bigint, 'success', " + db.literal("omero " OMERO_DB_PLUGIN_VERSION) + ", " +
+            db.literal(hostname()) + ");\nCOMMIT");
 }
 
 // The hop context a plugin hop gets: our connection, in our transaction.
@@ -90,6 +123,16 @@ omero_hop_context hop_context(HopDb& h, bool dry_run) {
 }
 
 }  // namespace
+
+void analyze_user_tables(Pg& db) {
+    // Empty tables gain nothing from statistics, and the catalogs are not ours.
+    auto rows = db.query(
+        "SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
+        "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') "
+        "AND s.nspname NOT IN ('pg_catalog', 'information_schema') AND s.nspname NOT LIKE 'pg_toast%' "
+        "AND pg_relation_size(c.oid) > 0");
+    if (!rows.empty() && !rows[0].empty() && rows[0][0]) db.exec("ANALYZE " + *rows[0][0]);
+}
 
 std::string sha256_file(const fs::path& p) {
     std::string data = read_all(p);
@@ -179,8 +222,10 @@ static size_t count_work(const std::vector<Statement>& s) {
 
 // Runs statements (skipping the script's own BEGIN/COMMIT) in the current
 // transaction; throws DbError naming file:line.
+// `prefix` (e.g. "BEGIN;") goes in the same message as the first statement:
+// one round trip less per hop.
 static void run_statements(Context& c, Pg& db, const std::vector<Statement>& statements, const std::string& name,
-                           size_t& done, size_t total) {
+                           size_t& done, size_t total, std::string prefix = {}) {
     auto cancelled = [&] { return c.cancelled(); };
     for (const Statement& s : statements) {
         if (s.transaction_control) continue;
@@ -193,13 +238,15 @@ static void run_statements(Context& c, Pg& db, const std::vector<Statement>& sta
         c.progress(++done, total, (file.parent_path().filename() / file.filename()).string() + ":" +
                                       std::to_string(s.line) + " " + s.first_line());
         try {
-            db.exec(s.sql, cancelled);
+            db.exec(prefix.empty() ? s.sql : prefix + "\n" + s.sql, cancelled);
+            prefix.clear();
         } catch (const DbError& e) {
             if (e.code == OMERO_EXIT_CANCELLED) throw;
             throw DbError(OMERO_EXIT_DB_SCRIPT_FAILED, name + ":" + std::to_string(s.line) + ": " + e.what() +
                                                            "\nstatement: " + s.first_line());
         }
     }
+    if (!prefix.empty()) db.exec(prefix);  // nothing was sent: still open the transaction
 }
 
 void run_in_transaction(Context& c, Pg& db, const std::vector<Statement>& statements, const std::string& name) {
@@ -224,7 +271,7 @@ int apply_plan(Context& c, Pg& db, const std::vector<PlannedHop>& plan) {
                                                 : h.hop.script.string();
         for (const auto& ph : h.plugin_hops)
             if (!ph.notes.empty() && !c.json()) c.err("note (" + ph.plugin + "): " + ph.notes + "\n");
-        std::string started = db.scalar("SELECT clock_timestamp()::text").value_or("");
+        std::string started = now_utc();
         auto fail = [&](int code, const std::string& msg) {
             PQclear(PQexec(db.raw(), "ROLLBACK"));
             c.progress_done();
@@ -258,20 +305,13 @@ int apply_plan(Context& c, Pg& db, const std::vector<PlannedHop>& plan) {
                               "plugin '" + ph.plugin + "' refused the hop " + h.hop.from.name + " -> " + h.hop.to.name +
                                   " (its check returned " + std::to_string(rc) + "); nothing was changed");
         try {
-            db.exec("BEGIN");
-            run_statements(c, db, h.statements, name, done, total);
+            run_statements(c, db, h.statements, name, done, total, "BEGIN;");
             for (const auto& ph : h.plugin_hops)
                 if (int rc = c.run_hop(ph, ctx); rc != 0)
                     throw DbError(OMERO_EXIT_DB_SCRIPT_FAILED, "plugin '" + ph.plugin + "' failed its hop steps (" +
                                                                    std::to_string(rc) + ")" +
                                                                    (hdb.error.empty() ? "" : ": " + hdb.error));
-            auto now = current_version(db);
-            if (!now || !(*now == h.hop.to))
-                throw DbError(OMERO_EXIT_DB_SCRIPT_FAILED, name + " did not record version " + h.hop.to.name +
-                                                               " in dbpatch (it says " +
-                                                               (now ? now->name : std::string("nothing")) + ")");
-            record(db, h, started, "success", "");
-            db.exec("COMMIT");
+            commit_hop(db, h, name, started);
         } catch (const DbError& e) {
             throw DbError(fail(e.code == OMERO_EXIT_CANCELLED ? e.code : OMERO_EXIT_DB_SCRIPT_FAILED, e.what()),
                           std::string(e.what()) + "\nthe hop " + h.hop.from.name + " -> " + h.hop.to.name +

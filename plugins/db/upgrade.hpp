@@ -51,4 +51,7 @@ void run_in_transaction(omero::sdk::Context& c, Pg& db, const std::vector<Statem
 
 std::string sha256_file(const std::filesystem::path& p);
 
+// ANALYZE every user table that holds data, in one statement.
+void analyze_user_tables(Pg& db);
+
 }  // namespace omero::db
