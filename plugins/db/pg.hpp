@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,7 +33,9 @@ public:
     // Connects or throws DbError(OMERO_EXIT_DB_CONNECT) naming what was tried.
     static Pg connect(ConnParams params, bool may_prompt);
 
-    Pg(Pg&& o) noexcept : conn_(o.conn_), params_(std::move(o.params_)) { o.conn_ = nullptr; }
+    Pg(Pg&& o) noexcept : conn_(o.conn_), params_(std::move(o.params_)), session_objects_(std::move(o.session_objects_)) {
+        o.conn_ = nullptr;
+    }
     Pg(const Pg&) = delete;
     ~Pg();
 
@@ -46,6 +49,8 @@ public:
     std::string literal(const std::string& s) const;
 
     PGconn* raw() const { return conn_; }
+    // Session-scoped objects (temporary functions) already created on this connection.
+    std::set<std::string>& session_objects() { return session_objects_; }
     const ConnParams& params() const { return params_; }
     std::string server_version() const;
 
@@ -53,6 +58,7 @@ private:
     Pg(PGconn* c, ConnParams p) : conn_(c), params_(std::move(p)) {}
     PGconn* conn_;
     ConnParams params_;
+    std::set<std::string> session_objects_;
 };
 
 // The server's error as one readable message (primary, detail, hint, where).

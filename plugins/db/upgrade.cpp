@@ -66,21 +66,24 @@ std::string record(Pg& db, const PlannedHop& h, const std::string& started, cons
     return rows.empty() || rows[0].empty() ? "" : rows[0][0].value_or("");
 }
 
-// Records the success and commits, in one message; a DO block first checks
-// that dbpatch says the hop's target, and raises (so COMMIT never runs) if not.
+// Records the success and commits, in one message. The check that dbpatch
+// says the hop's target raises first (so COMMIT never runs) if it does not;
+// it is a session-temporary function, compiled once per run.
 void commit_hop(Pg& db, const PlannedHop& h, const std::string& name, const std::string& started) {
-    const std::string to = db.literal(h.hop.to.name);
-    const std::string check = "did not record version " + h.hop.to.name + " in dbpatch";
-    db.exec("DO $omero$ BEGIN IF (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC "
-            "LIMIT 1) IS DISTINCT FROM " + to + " THEN RAISE EXCEPTION " + db.literal(name + " " + check) +
-            "; END IF; END $omero$;\n"
+    if (db.session_objects().insert("omero_cli_expect").second) {
+        db.exec("CREATE OR REPLACE FUNCTION pg_temp.omero_cli_expect(expected text, script text) RETURNS void AS $f$ "
+                "BEGIN IF (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1) "
+                "IS DISTINCT FROM expected THEN RAISE EXCEPTION '% did not record version % in dbpatch', script, "
+                "expected; END IF; END $f$ LANGUAGE plpgsql");
+    }
+    const std::string to = db.literal(h.hop.to.name), at = db.literal(started) + "::timestamptz";
+    db.exec("SELECT pg_temp.omero_cli_expect(" + to + ", " + db.literal(name) + ");\n"
             "INSERT INTO omero_cli_history (script, sha256, from_version, to_version, started, finished, duration_ms, "
             "outcome, tool_version, host) VALUES (" +
-            db.literal(h.hop.script.empty() ? "(plugin)" : h.hop.script.string()) + ", " + db.literal(h.sha256) +
-            ", " + db.literal(h.hop.from.name) + ", " + to + ", " + db.literal(started) +
-            "::timestamptz, clock_timestamp(), (extract(epoch from clock_timestamp() - " + db.literal(started) +
-            "::timestamptz) * 1000)::bigint, 'success', " + db.literal("omero " OMERO_DB_PLUGIN_VERSION) + ", " +
-            db.literal(hostname()) + ");\nCOMMIT");
+            db.literal(h.hop.script.empty() ? "(plugin)" : h.hop.script.string()) + ", " + db.literal(h.sha256) + ", " +
+            db.literal(h.hop.from.name) + ", " + to + ", " + at + ", clock_timestamp(), (extract(epoch from " +
+            "clock_timestamp() - " + at + ") * 1000)::bigint, 'success', " +
+            db.literal("omero " OMERO_DB_PLUGIN_VERSION) + ", " + db.literal(hostname()) + ");\nCOMMIT");
 }
 
 // The hop context a plugin hop gets: our connection, in our transaction.
