@@ -255,6 +255,36 @@ TEST_F(Db, KillNineAlwaysLeavesACompleteVersion) {
     EXPECT_EQ(version(), "OMERO1.3__0\n");
 }
 
+TEST_F(Db, CtrlCCancelsTheStatementAndRollsBack) {
+    init_demo();
+    ASSERT_EQ(db({"upgrade", "--no-backup"}).code, 0);
+    add_hop_13("CREATE TABLE before_sleep (id int);\nSELECT pg_sleep(30);\n");
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("OMERODIR", srv.c_str(), 1);
+        setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", (char*)nullptr);
+        _exit(127);
+    }
+    // Wait until the server is inside the sleep, then press Ctrl-C.
+    for (int i = 0; i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+                                   "AND pid <> pg_backend_pid()") != "1\n"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto start = std::chrono::steady_clock::now();
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // not the 30 s sleep
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_EQ(version(), "OMERO1.2__0\n");
+    EXPECT_EQ(sql("SELECT to_regclass('before_sleep') IS NULL"), "t\n");
+    EXPECT_EQ(sql("SELECT outcome FROM omero_cli_history ORDER BY id DESC LIMIT 1"), "cancelled\n");
+}
+
 TEST_F(Db, ConcurrentUpgradesApplyEachHopOnce) {
     init_demo();
     add_hop_13("SELECT pg_sleep(0.3);\n");
