@@ -512,18 +512,41 @@ int cmd_optimize(Context& c) {
         };
         std::vector<std::thread> workers;
         for (int i = 0; i < jobs; ++i) workers.emplace_back(work);
-        // Progress from this thread only: the host's services are not thread-safe.
+        // Progress from this thread only (the host's services are not thread-safe),
+        // with what the server reports for our workers' statements.
+        std::optional<Pg> monitor;
+        try {
+            monitor.emplace(Pg::connect(p, false));
+        } catch (const DbError&) {
+        }
+        const std::string progress_sql =
+            "SELECT x.relid::regclass::text || ': ' || x.phase || coalesce(' ' || "
+            "round(100.0 * x.done / nullif(x.total, 0)) || '%', '') FROM ("
+            "SELECT pid, relid, phase, heap_blks_scanned AS done, heap_blks_total AS total FROM pg_stat_progress_cluster "
+            "UNION ALL SELECT pid, relid, phase, sample_blks_scanned, sample_blks_total FROM pg_stat_progress_analyze) x "
+            "JOIN pg_stat_activity a ON a.pid = x.pid WHERE a.application_name = 'omero-cli' "
+            "AND a.datname = current_database() ORDER BY x.total DESC NULLS LAST LIMIT 1";
         while (running > 0) {
-            c.progress(done, tables.size(), verb + "(" + std::to_string(jobs) + " jobs)");
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            std::string what = verb + "(" + std::to_string(jobs) + " jobs)";
+            if (monitor) try {
+                    if (auto now = monitor->scalar(progress_sql)) what = verb + *now;
+                } catch (const DbError&) {
+                    monitor.reset();
+                }
+            c.progress(done, tables.size(), what);
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
         for (auto& t : workers) t.join();
         c.progress(done, tables.size(), verb);
         c.progress_done();
         if (!error.empty()) throw Error(OMERO_EXIT_FAILURE, error);
         if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "cancelled after " + std::to_string(done) + " tables");
-        c.out(std::string(c.flag("full") ? "vacuumed (full) and analysed " : "analysed ") + std::to_string(done) +
-              " tables of " + p.dbname + "\n");
+        if (c.json())
+            c.emit_json(json{{"event", "result"}, {"database", p.dbname}, {"tables", done.load()},
+                             {"full", c.flag("full")}}.dump());
+        else
+            c.out(std::string(c.flag("full") ? "vacuumed (full) and analysed " : "analysed ") + std::to_string(done) +
+                  " tables of " + p.dbname + "\n");
         return 0;
     });
 }
@@ -625,6 +648,7 @@ omero::sdk::Plugin make_plugin() {
                .options = with_conn({
                    {.name = "full", .help = "the upgrade guide's REINDEX + VACUUM FULL ANALYZE (locks each table)"},
                    {.name = "jobs", .short_name = 'j', .value_name = "N", .help = "parallel connections", .default_value = "1"},
+                   json_opt,
                }),
                .flags = need_dir,
                .run = cmd_optimize});
