@@ -106,6 +106,20 @@ protected:
                        "UPDATE dbpatch SET message = 'Database updated.', finished = clock_timestamp()\n"
                        "    WHERE id IN (SELECT id FROM dbpatch ORDER BY id DESC LIMIT 1);\nCOMMIT;\n");
     }
+    // `omero db upgrade --no-backup` in the background, output discarded: for kill tests.
+    pid_t spawn_upgrade() {
+        pid_t pid = fork();
+        if (pid == 0) {
+            setenv("OMERODIR", srv.c_str(), 1);
+            setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+            execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", (char*)nullptr);
+            _exit(127);
+        }
+        return pid;
+    }
     std::string version() {
         return sql("SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
     }
@@ -211,6 +225,7 @@ TEST_F(Db, PrecheckFailureChangesNothing) {
     EXPECT_EQ(r.code, 24) << r.err;
     EXPECT_NE(r.err.find("images without a name"), std::string::npos) << r.err;
     EXPECT_EQ(version(), "OMERO1.0__0\n");
+    EXPECT_EQ(sql("SELECT outcome FROM omero_cli_history"), "precheck-failed\n");
 }
 
 TEST_F(Db, MissingHopNamesTheScript) {
@@ -230,16 +245,7 @@ TEST_F(Db, KillNineAlwaysLeavesACompleteVersion) {
     std::mt19937 rng(7);
     const std::set<std::string> complete = {"OMERO1.0__0\n", "OMERO1.1__0\n", "OMERO1.2__0\n", "OMERO1.3__0\n"};
     for (int round = 0; round < 8; ++round) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            setenv("OMERODIR", srv.c_str(), 1);
-            setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
-            int devnull = open("/dev/null", O_WRONLY);
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-            execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", (char*)nullptr);
-            _exit(127);
-        }
+        pid_t pid = spawn_upgrade();
         std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 500));
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
@@ -259,16 +265,7 @@ TEST_F(Db, CtrlCCancelsTheStatementAndRollsBack) {
     init_demo();
     ASSERT_EQ(db({"upgrade", "--no-backup"}).code, 0);
     add_hop_13("CREATE TABLE before_sleep (id int);\nSELECT pg_sleep(30);\n");
-    pid_t pid = fork();
-    if (pid == 0) {
-        setenv("OMERODIR", srv.c_str(), 1);
-        setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", (char*)nullptr);
-        _exit(127);
-    }
+    pid_t pid = spawn_upgrade();
     // Wait until the server is inside the sleep, then press Ctrl-C.
     for (int i = 0; i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
                                    "AND pid <> pg_backend_pid()") != "1\n"; ++i)

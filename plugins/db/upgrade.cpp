@@ -279,7 +279,11 @@ int apply_plan(Context& c, Pg& db, const std::vector<PlannedHop>& plan) {
             PQclear(PQexec(db.raw(), "ROLLBACK"));
             c.progress_done();
             try {
-                record(db, h, started, code == OMERO_EXIT_CANCELLED ? "cancelled" : "failed", msg);
+                record(db, h, started,
+                       code == OMERO_EXIT_CANCELLED           ? "cancelled"
+                       : code == OMERO_EXIT_DB_PRECHECK_FAILED ? "precheck-failed"
+                                                               : "failed",
+                       msg);
             } catch (const DbError&) {
             }
             if (c.json())
