@@ -102,11 +102,6 @@ std::string Pg::literal(const std::string& s) const {
     return out;
 }
 
-std::string Pg::server_version() const {
-    int v = PQserverVersion(conn_);
-    return std::to_string(v / 10000) + "." + std::to_string(v % 100);
-}
-
 void Pg::exec(const std::string& sql, const std::function<bool()>& cancelled) {
     if (!PQsendQuery(conn_, sql.c_str())) throw DbError(OMERO_EXIT_FAILURE, PQerrorMessage(conn_));
     bool cancel_sent = false;
@@ -236,12 +231,6 @@ std::string quote_ident(const std::string& s) {
     std::string out = "\"";
     for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
-}
-
-std::string quote_literal(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
 }
 
 }  // namespace omero::db

@@ -52,7 +52,6 @@ public:
     // Session-scoped objects (temporary functions) already created on this connection.
     std::set<std::string>& session_objects() { return session_objects_; }
     const ConnParams& params() const { return params_; }
-    std::string server_version() const;
 
 private:
     Pg(PGconn* c, ConnParams p) : conn_(c), params_(std::move(p)) {}
@@ -86,8 +85,7 @@ struct ChildResult {
 };
 ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env);
 
-// Quotes an identifier / a literal for SQL.
+// Quotes an identifier for SQL (literals: Pg::literal).
 std::string quote_ident(const std::string& s);
-std::string quote_literal(const std::string& s);
 
 }  // namespace omero::db
