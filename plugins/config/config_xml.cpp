@@ -112,10 +112,10 @@ Document Document::parse(std::string_view text) {
         for (pugi::xml_attribute a : p.attributes()) b.attrs.push_back({a.name(), a.value()});
         for (pugi::xml_node c : p.children()) {
             if (c.type() != pugi::node_element) continue;
-            Element e;
+            Element& e = b.children.emplace_back();
             e.tag = c.name();
+            e.attrs.reserve(2);  // name and value, nearly always
             for (pugi::xml_attribute a : c.attributes()) e.attrs.push_back({a.name(), a.value()});
-            b.children.push_back(std::move(e));
         }
         d.blocks_.push_back(std::move(b));
     }
