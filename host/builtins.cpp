@@ -42,6 +42,7 @@ const CommandInfo& info(const char* path) {
 
 int run_help(Cli& cli, const ParsedArgs& p) {
     if (opt(info("help"), p, "json")) {
+        cli.load_details();
         std::vector<CommandSource> selected;
         std::string prefix;
         for (const std::string& w : p.positionals) prefix += (prefix.empty() ? "" : " ") + w;
@@ -189,6 +190,8 @@ int run_completion(Cli&, const ParsedArgs& p) {
 }
 
 int run_complete(Cli& cli, const ParsedArgs& p) {
+    if (!p.positionals.empty() && !p.positionals.back().empty() && p.positionals.back()[0] == '-')
+        cli.load_details();  // completing an option
     for (const std::string& c : complete(cli.commands(), p.positionals)) std::printf("%s\n", c.c_str());
     return OMERO_EXIT_OK;
 }

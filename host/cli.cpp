@@ -61,6 +61,21 @@ const std::vector<CommandSource>& Cli::commands() {
     return commands_cache_;
 }
 
+void Cli::load_details() {
+    plugins();
+    bool changed = false;
+    for (PluginEntry& e : *plugins_)
+        if (e.state == PluginState::ok && !e.manifest->details) {
+            try {
+                e.manifest = read_manifest(e.manifest_path, /*details=*/true);
+            } catch (const std::exception&) {
+                // Read moments ago: keep the summary if it vanished since.
+            }
+            changed = true;
+        }
+    if (changed) commands_cache_.clear();
+}
+
 std::vector<std::string> Cli::not_installed() {
     std::vector<std::string> out;
     for (const char* name : kFirstParty) {
@@ -115,7 +130,8 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
         // A group with a missing or wrong subcommand.
         std::string group = partial.info->path;
         if (partial.words >= args.size() || args[partial.words][0] == '-') {
-            err(command_help(*partial.info, children(group)));
+            load_details();
+            err(command_help(*find(group), children(group)));
             return OMERO_EXIT_USAGE;
         }
         const std::string& word = args[partial.words];
@@ -173,6 +189,7 @@ int Cli::help(const std::vector<std::string>& words) {
         std::fputs(text.c_str(), stdout);
         return OMERO_EXIT_OK;
     }
+    load_details();
     Resolved r = resolve(words);
     if (!r.info || r.words < words.size()) {
         if (r.info) return unknown(words, r);
@@ -206,6 +223,8 @@ std::vector<std::string> Cli::hoist_group_options(const std::vector<std::string>
         const std::string& a = args[i];
         const CommandInfo* group = path.empty() ? nullptr : find(path);
         if (!a.empty() && a[0] == '-' && a != "--" && group && group->group) {
+            load_details();  // the group's options
+            group = find(path);
             const OptionInfo* o = nullptr;
             for (const OptionInfo& x : group->options)
                 if (a == "--" + x.name || a.rfind("--" + x.name + "=", 0) == 0 ||
@@ -233,10 +252,7 @@ int Cli::dispatch(const std::vector<std::string>& original) {
     Resolved r = resolve(args);
     if (!r.info) return unknown(args, r);
     std::vector<std::string> rest(args.begin() + static_cast<long>(r.words), args.end());
-    if (wants_help(rest)) {
-        std::fputs(command_help(*r.info, children(r.info->path)).c_str(), stdout);
-        return OMERO_EXIT_OK;
-    }
+    if (wants_help(rest)) return help(std::vector<std::string>(args.begin(), args.begin() + static_cast<long>(r.words)));
     if (r.info->group) return unknown(args, r);
     omero_host* h = host_context();
     h->command = r.info->path;

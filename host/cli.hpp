@@ -50,6 +50,10 @@ public:
     // Help for the words given (`omero help config get`); exit code.
     int help(const std::vector<std::string>& words);
 
+    // Re-reads the usable plugins' manifests with their options, args and
+    // help (start-up reads only summaries). Invalidates CommandInfo pointers.
+    void load_details();
+
 private:
     struct Resolved {
         const CommandInfo* info = nullptr;

@@ -157,7 +157,7 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
                 set(PluginState::refused, unsafe);
             } else {
                 try {
-                    e.manifest = read_manifest(mf);
+                    e.manifest = read_manifest(mf, /*details=*/false);
                     if (e.manifest->name != e.name)
                         set(PluginState::invalid, "manifest names plugin '" + e.manifest->name +
                                                       "' but its file is named for '" + e.name + "'");

@@ -125,12 +125,19 @@ static bool slurp(const std::filesystem::path& file, std::string& out) {
     return true;
 }
 
-Manifest read_manifest(const std::filesystem::path& file) {
+Manifest read_manifest(const std::filesystem::path& file, bool details) {
     std::string text;
     if (!slurp(file, text)) throw std::runtime_error("cannot read manifest");
     json j;
+    // Inside a command object (depth 3: root, "commands", the command), drop
+    // what only help and completion use.
+    json::parser_callback_t summary_only = [](int depth, json::parse_event_t event, json& parsed) {
+        if (event != json::parse_event_t::key || depth != 3) return true;
+        const auto& key = parsed.get_ref<const std::string&>();
+        return key != "options" && key != "args" && key != "help";
+    };
     try {
-        j = json::parse(text.data(), text.data() + text.size());
+        j = json::parse(text.data(), text.data() + text.size(), details ? nullptr : summary_only);
     } catch (const json::parse_error& e) {
         throw std::runtime_error(std::string("manifest is not valid JSON: ") + e.what());
     }
@@ -153,6 +160,7 @@ Manifest read_manifest(const std::filesystem::path& file) {
         for (const auto& c : array_at(j, "commands")) m.commands.push_back(command_from_json(c));
         for (const auto& h : array_at(j, "hops"))
             m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", "")});
+        m.details = details;
         return m;
     } catch (const json::exception& e) {
         throw std::runtime_error(std::string("manifest is incomplete: ") + e.what());

@@ -23,10 +23,13 @@ struct Manifest {
     uint32_t abi_min = 0, abi_max = 0;
     std::vector<CommandInfo> commands;
     std::vector<HopInfo> hops;
+    bool details = true;  // false: commands carry no options, args or help text
 };
 
 // Throws std::runtime_error with a reason when the file is not a valid manifest.
-Manifest read_manifest(const std::filesystem::path& file);
+// Without details, only what start-up needs is kept (names, summaries, flags,
+// hops): every start reads every manifest, and options are most of the text.
+Manifest read_manifest(const std::filesystem::path& file, bool details = true);
 std::string manifest_to_json(const Manifest& m);
 Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
                            const std::string& library);
