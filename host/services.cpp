@@ -66,6 +66,7 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
     bool last = total > 0 && done >= total;
     double elapsed = std::chrono::duration<double>(now - h->progress_start).count();
     std::string_view what(label, len);
+    std::string_view first_line = what.substr(0, what.find('\n'));  // for text output
     if (h->json) {
         if (!last && now - h->progress_last < std::chrono::milliseconds(100)) return;
         nlohmann::json j = {{"event", "progress"}, {"command", h->command}, {"done", done}, {"total", total},
@@ -76,8 +77,7 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
         if (!last && now - h->progress_last < std::chrono::milliseconds(50)) return;
         const int width = 30;
         int filled = total ? static_cast<int>(width * done / total) : 0;
-        std::string first(what.substr(0, what.find('\n')));
-        if (first.size() > 40) first = first.substr(0, 37) + "...";
+        std::string first(first_line.size() > 40 ? std::string(first_line.substr(0, 37)) + "..." : std::string(first_line));
         char buf[256];
         std::snprintf(buf, sizeof buf, "\r\033[K[%s%s] %llu/%llu %.1fs %s", std::string(filled, '#').c_str(),
                       std::string(width - filled, ' ').c_str(), (unsigned long long)done, (unsigned long long)total,
@@ -86,7 +86,7 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
     } else if (!h->quiet) {
         // Plain lines for logs: at most one a second, and the last one.
         if (!last && now - h->progress_last < std::chrono::seconds(1)) return;
-        std::string first(what.substr(0, what.find('\n')));
+        std::string first(first_line);
         char buf[512];
         std::snprintf(buf, sizeof buf, "%llu/%llu %.1fs %s\n", (unsigned long long)done, (unsigned long long)total,
                       elapsed, first.c_str());

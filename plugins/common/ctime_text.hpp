@@ -8,13 +8,16 @@
 
 namespace omero {
 
-inline std::string ctime_text() {
+// Now, in local time, formatted with strftime's `format`.
+inline std::string local_time_text(const char* format) {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
     localtime_r(&t, &tm);
     char buf[64];
-    std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
+    std::strftime(buf, sizeof buf, format, &tm);
     return buf;
 }
+
+inline std::string ctime_text() { return local_time_text("%a %b %e %H:%M:%S %Y"); }
 
 }  // namespace omero

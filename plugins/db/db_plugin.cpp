@@ -109,14 +109,8 @@ std::string missing_path_message(Context& c, const Version& from, const std::opt
     return msg;
 }
 
-std::string timestamp() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return buf;
-}
+// For backup names: 20261125-182752.
+std::string timestamp() { return omero::local_time_text("%Y%m%d-%H%M%S"); }
 
 int jobs_option(Context& c) {
     int jobs = 1;

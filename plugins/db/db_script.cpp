@@ -30,7 +30,7 @@ std::string password_hash(const std::string& password, long long user_id, bool s
     return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
 }
 
-static std::string read_all(const fs::path& p) {
+std::string read_text_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw DbError(OMERO_EXIT_FAILURE, "cannot read " + p.string());
     std::stringstream ss;
@@ -87,19 +87,19 @@ std::string generate_script(const ScriptInput& in) {
         {"@ROOTPASS@", in.password_hash}, {"@DBVERSION@", in.version}, {"@DBPATCH@", in.patch}};
     std::string out;
     if (fs::exists(in.sql_dir / "psql-header.sql")) {
-        format_lines(out, read_all(in.sql_dir / "psql-header.sql"), cfg, {});
-        out += read_all(in.sql_dir / "schema.sql");
-        out += read_all(in.sql_dir / "views.sql");
-        format_lines(out, read_all(in.sql_dir / "psql-footer.sql"), cfg, replace);
+        format_lines(out, read_text_file(in.sql_dir / "psql-header.sql"), cfg, {});
+        out += read_text_file(in.sql_dir / "schema.sql");
+        out += read_text_file(in.sql_dir / "views.sql");
+        format_lines(out, read_text_file(in.sql_dir / "psql-footer.sql"), cfg, replace);
     } else {
         // Before 4.3: schema, data (with the placeholders), views, in one transaction.
         out = "--\n-- GENERATED " + in.time + " from " + in.sql_dir.string() + "\n--\n"
               "-- This file was created by the `omero db script` command\n--\n\nBEGIN;\n";
-        out += read_all(in.sql_dir / "schema.sql");
+        out += read_text_file(in.sql_dir / "schema.sql");
         std::string data;
-        format_lines(data, read_all(in.sql_dir / "data.sql"), {}, replace, /*percent=*/false);
+        format_lines(data, read_text_file(in.sql_dir / "data.sql"), {}, replace, /*percent=*/false);
         out += data;
-        out += read_all(in.sql_dir / "views.sql");
+        out += read_text_file(in.sql_dir / "views.sql");
         out += "\nCOMMIT;\n";
     }
     return out;

@@ -1,5 +1,7 @@
 #include "upgrade.hpp"
 
+#include "db_script.hpp"
+
 #include <omero/exit_codes.h>
 
 #include <nlohmann/json.hpp>
@@ -19,17 +21,9 @@ namespace omero::db {
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw DbError(OMERO_EXIT_FAILURE, "cannot read " + p.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<Statement> split_file(const fs::path& p) {
     try {
-        return split_sql(read_all(p));
+        return split_sql(read_text_file(p));
     } catch (const ScriptError& e) {
         throw DbError(OMERO_EXIT_FAILURE, p.string() + ":" + std::to_string(e.line) + ": " + e.what());
     }
@@ -138,7 +132,7 @@ void analyze_user_tables(Pg& db) {
 }
 
 std::string sha256_file(const fs::path& p) {
-    std::string data = read_all(p);
+    std::string data = read_text_file(p);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
