@@ -5,6 +5,8 @@
 # is exported), the manifest NAME.omero-plugin.json generated beside it from
 # the plugin's own declaration, and both installed into the plugin dir.
 # Used in-tree and, through find_package(OmeroSDK), by third parties.
+set(_OMERO_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
 function(omero_add_plugin name)
   cmake_parse_arguments(P "NO_INSTALL" "COMPONENT;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   set(target omero-plugin-${name})
@@ -15,7 +17,10 @@ function(omero_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  # Export omero_plugin_negotiate() and nothing else.
+  target_link_options(${target} PRIVATE -Wl,--no-undefined
+    "-Wl,--version-script=${_OMERO_PLUGIN_CMAKE_DIR}/omero-plugin.map")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_OMERO_PLUGIN_CMAKE_DIR}/omero-plugin.map")
   if(P_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${P_OUTPUT_DIRECTORY}")
   elseif(DEFINED OMERO_PLUGIN_OUTPUT_DIR)

@@ -2,9 +2,98 @@
 
 #include <boost/program_options.hpp>
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 namespace po = boost::program_options;
 
 namespace omero::host {
+
+namespace {
+
+// A decimal number with an optional unit; false when the text is not one.
+bool number_and_unit(const std::string& v, double& number, std::string& unit) {
+    if (v.empty() || std::isspace(static_cast<unsigned char>(v[0]))) return false;
+    errno = 0;
+    char* end = nullptr;
+    number = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || errno == ERANGE || !std::isfinite(number) || number < 0) return false;
+    unit.assign(end);
+    return true;
+}
+
+std::string with_bounds(const OptionInfo& o, long long value, const std::string& shown) {
+    if (o.bounded() && (value < o.min || value > o.max))
+        throw UsageError("option '--" + o.name + "' must be " + describe_bounds(o) + ", not '" + shown + "'");
+    return std::to_string(value);
+}
+
+}  // namespace
+
+std::string describe_bounds(const OptionInfo& o) {
+    if (!o.bounded()) return {};
+    auto unit = [&](int64_t v) {
+        if (o.type == OMERO_VALUE_DURATION) return v % 1000 == 0 ? std::to_string(v / 1000) + "s" : std::to_string(v) + "ms";
+        if (o.type == OMERO_VALUE_SIZE) return std::to_string(v) + " bytes";
+        return std::to_string(v);
+    };
+    return "from " + unit(o.min) + " to " + unit(o.max);
+}
+
+std::string check_value(const OptionInfo& o, const std::string& v) {
+    auto bad = [&](const std::string& want) {
+        return UsageError("option '--" + o.name + "' takes " + want + ", not '" + v + "'");
+    };
+    switch (o.type) {
+        case OMERO_VALUE_INTEGER: {
+            errno = 0;
+            char* end = nullptr;
+            long long n = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end || errno == ERANGE || std::isspace(static_cast<unsigned char>(v[0])))
+                throw bad("a whole number" + (o.bounded() ? " " + describe_bounds(o) : std::string()));
+            return with_bounds(o, n, v);
+        }
+        case OMERO_VALUE_DURATION: {
+            double n;
+            std::string u;
+            if (!number_and_unit(v, n, u)) throw bad("a duration such as 30, 30s, 5m, 1h or 250ms");
+            double ms = u.empty() || u == "s" ? n * 1000 : u == "ms" ? n : u == "m" || u == "min" ? n * 60000
+                      : u == "h" ? n * 3600000 : -1;
+            if (ms < 0 || ms > 9.2e15) throw bad("a duration such as 30, 30s, 5m, 1h or 250ms");
+            return with_bounds(o, static_cast<long long>(std::llround(ms)), v);
+        }
+        case OMERO_VALUE_SIZE: {
+            double n;
+            std::string u;
+            if (!number_and_unit(v, n, u)) throw bad("a size such as 512, 64k, 10M or 2G");
+            if (!u.empty() && (u.back() == 'B' || u.back() == 'b')) u.pop_back();
+            if (u.size() == 2 && u[1] == 'i') u.pop_back();
+            const std::string units = "kmgtp";
+            double mult = 1;
+            if (!u.empty()) {
+                size_t i = u.size() == 1 ? units.find(static_cast<char>(std::tolower(u[0]))) : std::string::npos;
+                if (i == std::string::npos) throw bad("a size such as 512, 64k, 10M or 2G");
+                mult = std::pow(1024.0, static_cast<double>(i + 1));
+            }
+            if (n * mult > 9.2e18) throw bad("a smaller size");
+            return with_bounds(o, static_cast<long long>(std::llround(n * mult)), v);
+        }
+        case OMERO_VALUE_PATH:
+            if (v.empty()) throw bad("a path");
+            return v;
+        case OMERO_VALUE_CHOICE:
+            for (const std::string& c : o.choices)
+                if (c == v) return v;
+            {
+                std::string all;
+                for (const std::string& c : o.choices) all += (all.empty() ? "" : ", ") + c;
+                throw bad("one of: " + all);
+            }
+        default:
+            return v;
+    }
+}
 
 static const char* const kPositional = "omero-positional-args";
 
@@ -53,9 +142,13 @@ ParsedArgs parse_args(const CommandInfo& cmd, const std::vector<std::string>& ar
             if (out.counts[i] > 0 && !o.repeatable && o.takes_value())
                 throw UsageError("option '--" + o.name + "' may be given only once");
             ++out.counts[i];
-            if (o.takes_value()) out.values[i].push_back(opt.value.empty() ? std::string() : opt.value.front());
+            if (o.takes_value())
+                out.values[i].push_back(check_value(o, opt.value.empty() ? std::string() : opt.value.front()));
         }
     }
+    for (size_t i = 0; i < cmd.options.size(); ++i)
+        if (cmd.options[i].required && out.counts[i] == 0)
+            throw UsageError("option '--" + cmd.options[i].name + "' is required");
 
     size_t required = 0;
     bool variadic = false;

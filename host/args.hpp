@@ -22,6 +22,12 @@ struct ParsedArgs {
 // Throws UsageError with a message such as "unrecognised option '--x'".
 ParsedArgs parse_args(const CommandInfo& cmd, const std::vector<std::string>& argv);
 
+// Checks one value against the option's type, choices and bounds and
+// returns its canonical form (durations in ms, sizes in bytes); throws UsageError.
+std::string check_value(const OptionInfo& o, const std::string& value);
+// "from 1 to 64" for a bounded option, else empty.
+std::string describe_bounds(const OptionInfo& o);
+
 // True when argv asks for help (-h/--help before any "--").
 bool wants_help(const std::vector<std::string>& argv);
 

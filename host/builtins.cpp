@@ -112,9 +112,12 @@ nlohmann::json plugin_json(const PluginEntry& e) {
 
 int run_plugin_list(Cli& cli, const ParsedArgs& p) {
     const auto& plugins = cli.plugins(/*deep=*/true);
+    const std::vector<std::string> missing = cli.not_installed();
     if (opt(info("plugin list"), p, "json")) {
         nlohmann::json arr = nlohmann::json::array();
         for (const PluginEntry& e : plugins) arr.push_back(plugin_json(e));
+        for (const std::string& n : missing)
+            arr.push_back({{"name", n}, {"state", "not-installed"}, {"package", "omero-plugin-" + n}});
         std::printf("%s\n", arr.dump(2).c_str());
         return OMERO_EXIT_OK;
     }
@@ -124,7 +127,10 @@ int run_plugin_list(Cli& cli, const ParsedArgs& p) {
         std::printf("%-14s %-10s %-12s %s%s\n", e.name.c_str(), version.c_str(), state_name(e.state), where.c_str(),
                     e.reason.empty() ? "" : ("  (" + e.reason + ")").c_str());
     }
-    if (plugins.empty()) std::fprintf(stderr, "no plugins found; see 'omero help' for the search path\n");
+    // First-party plugins this release ships that are not here: what to install.
+    for (const std::string& n : missing)
+        std::printf("%-14s %-10s %-12s install package omero-plugin-%s\n", n.c_str(), "-", "not-installed", n.c_str());
+    if (plugins.empty() && missing.empty()) std::fprintf(stderr, "no plugins found; see 'omero help' for the search path\n");
     return OMERO_EXIT_OK;
 }
 
@@ -158,20 +164,29 @@ int run_plugin_manifest(Cli&, const ParsedArgs& p) {
     fs::path lib = p.positionals.at(0);
     std::string out = opt_value(info("plugin manifest"), p, "output");
     try {
-        LoadedPlugin lp = load_library(lib, host_api(), host_context());
-        std::string text = manifest_to_json(
-            manifest_from_api(*lp.api, lp.plugin_abi_min, lp.plugin_abi_max, lib.filename().string()));
-        if (!valid_plugin_name(lp.api->name ? lp.api->name : "")) {
-            std::fprintf(stderr, "omero plugin manifest: error: invalid plugin name '%s'\n", lp.api->name);
+        LoadedPlugin lp = load_library(fs::absolute(lib), host_api(), host_context());
+        Manifest m = manifest_from_api(*lp.api, lp.plugin_abi_min, lp.plugin_abi_max, lib.filename().string());
+        std::vector<std::string> builtins;
+        for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
+        if (std::string why = manifest_problem(m, builtins); !why.empty()) {
+            std::fprintf(stderr, "omero plugin manifest: error: %s: %s\nhint: fix the plugin's command table and build again\n",
+                         lib.string().c_str(), why.c_str());
             return OMERO_EXIT_FAILURE;
         }
+        std::string text = manifest_to_json(m);
         if (out.empty() || out == "-") {
             std::fputs(text.c_str(), stdout);
-        } else {
-            std::ofstream f(out, std::ios::binary | std::ios::trunc);
-            f << text;
-            if (!f) throw std::runtime_error("cannot write " + out);
+            return std::fflush(stdout) == 0 ? OMERO_EXIT_OK : OMERO_EXIT_FAILURE;
         }
+        // Beside the target, then renamed: a half-written manifest is never read.
+        std::string tmp = out + ".tmp";
+        {
+            std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+            f << text;
+            f.close();
+            if (!f) throw std::runtime_error("cannot write " + tmp);
+        }
+        if (std::rename(tmp.c_str(), out.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + out);
         return OMERO_EXIT_OK;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "omero plugin manifest: error: %s\n", e.what());
@@ -226,10 +241,13 @@ const std::vector<Builtin>& builtin_table() {
           .args = {{"NAME", "plugin name"}}},
          run_plugin_info},
         {{.path = "plugin manifest",
-          .summary = "Write a plugin library's manifest (used by the build)",
-          .options = {{.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write to FILE"}},
-          .args = {{"LIBRARY", "the plugin's shared library"}},
-          .hidden = true},
+          .summary = "Write a plugin library's manifest (plugin authors: the build runs it)",
+          .help = "Loads LIBRARY, checks its command tables (names, duplicates, option types, clashes\n"
+                  "with built-ins; exit 1 naming what to fix) and writes NAME.omero-plugin.json, which\n"
+                  "must sit beside the library. omero_add_plugin() in CMake runs it after each build;\n"
+                  "`pkg-config --variable=manifest_tool omero-sdk` names it for other build systems.",
+          .options = {{.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write to FILE (default: stdout)"}},
+          .args = {{"LIBRARY", "the plugin's shared library"}}},
          run_plugin_manifest},
         {{.path = "completion",
           .summary = "Print the shell completion script",

@@ -2,12 +2,14 @@
 
 #include "args.hpp"
 #include "cli_log.hpp"
+#include "first_party.hpp"
 #include "loader.hpp"
 #include "services.hpp"
 #include "version.hpp"
 
 #include <omero/exit_codes.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -24,7 +26,6 @@ namespace omero::host {
 
 namespace {
 
-const char* const kFirstParty[] = {"admin", "config", "db", "upgrade", "web"};
 
 void err(const std::string& s) {
     std::fflush(stdout);
@@ -44,7 +45,7 @@ const std::vector<PluginEntry>& Cli::plugins(bool deep) {
         std::vector<std::string> builtins;
         for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
         DiscoveryOptions o{globals_.paths, globals_.no_plugins, deep};
-        plugins_ = discover(o, builtins);
+        plugins_ = discover(o, builtins, first_party_plugins());
         deep_ = deep;
         commands_cache_.clear();
     }
@@ -78,7 +79,7 @@ void Cli::load_details() {
 
 std::vector<std::string> Cli::not_installed() {
     std::vector<std::string> out;
-    for (const char* name : kFirstParty) {
+    for (const std::string& name : first_party_plugins()) {
         bool found = std::any_of(plugins().begin(), plugins().end(), [&](const PluginEntry& e) {
             return e.name == name && e.state != PluginState::shadowed;
         });
@@ -145,29 +146,28 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     }
     const std::string& name = args[0];
     // A plugin that claims the command but cannot be used: say why.
+    auto unavailable = [&](const std::string& msg) {
+        host_context()->last_error = msg;
+        err("omero: " + msg + "\n");
+        return OMERO_EXIT_PLUGIN_UNAVAILABLE;
+    };
     for (const PluginEntry& e : plugins())
         if (e.state != PluginState::ok && e.state != PluginState::shadowed && e.manifest)
             for (const CommandInfo& c : e.manifest->commands)
-                if (c.top() == name) {
-                    err("omero: command '" + name + "' is provided by plugin '" + e.name + "', which is " +
-                        state_name(e.state) + ": " + e.reason + "\n");
-                    return OMERO_EXIT_PLUGIN_UNAVAILABLE;
-                }
+                if (c.top() == name)
+                    return unavailable("command '" + name + "' is provided by plugin '" + e.name + "', which is " +
+                                       state_name(e.state) + ": " + e.reason);
     for (const PluginEntry& e : plugins())
-        if (e.name == name && e.state != PluginState::ok) {
-            err("omero: plugin '" + name + "' is " + state_name(e.state) + ": " + e.reason + "\n");
-            return OMERO_EXIT_PLUGIN_UNAVAILABLE;
-        }
-    for (const char* fp : kFirstParty)
-        if (name == fp) {
-            err("omero: command '" + name + "' is provided by plugin '" + name +
-                "', which is not installed; install package omero-plugin-" + name + "\n");
-            return OMERO_EXIT_PLUGIN_UNAVAILABLE;
-        }
+        if (e.name == name && e.state != PluginState::ok)
+            return unavailable("plugin '" + name + "' is " + state_name(e.state) + ": " + e.reason);
+    for (const std::string& fp : first_party_plugins())
+        if (name == fp)
+            return unavailable("command '" + name + "' is provided by plugin '" + name +
+                               "', which is not installed; install package omero-plugin-" + name);
     std::vector<std::string> names;
     for (const CommandSource& c : commands())
         if (c.info.path.find(' ') == std::string::npos && !c.info.hidden) names.push_back(c.info.path);
-    for (const char* fp : kFirstParty) names.push_back(fp);
+    for (const std::string& fp : first_party_plugins()) names.push_back(fp);
     std::string msg = "omero: '" + name + "' is not an omero command. See 'omero help'.\n";
     auto s = suggestions(name, names);
     if (!s.empty()) {
@@ -281,10 +281,7 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     h->server_dir = server_dir_from_env();
     h->plugins = &plugins();
     if (r.info->needs_server_dir) {
-        if (!h->server_dir)
-            return fail(OMERO_EXIT_NO_SERVER_DIR,
-                        "OMERODIR is not set\nhint: export OMERODIR=/path/to/OMERO.server (the directory holding "
-                        "etc/ and var/), then run the command again");
+        if (!h->server_dir) return fail(OMERO_EXIT_NO_SERVER_DIR, no_server_dir_message());
         std::error_code ec;
         if (!fs::is_directory(*h->server_dir, ec))
             return fail(OMERO_EXIT_SERVER_DIR_MISSING,
@@ -318,10 +315,20 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     // The invocation points into `parsed`, which outlives the call.
     std::vector<std::vector<omero_str>> value_strs(info.options.size());
     std::vector<omero_values> values(info.options.size());
+    std::vector<std::string> defaults(info.options.size());
     for (size_t i = 0; i < info.options.size(); ++i) {
+        const OptionInfo& o = info.options[i];
+        if (parsed.counts[i] == 0 && o.takes_value() && !o.default_value.empty()) {
+            // Not given: the default, canonical (count stays 0). Checked when the manifest was made.
+            try {
+                defaults[i] = check_value(o, o.default_value);
+                value_strs[i].push_back({defaults[i].data(), defaults[i].size()});
+            } catch (const UsageError&) {
+            }
+        }
         for (const std::string& v : parsed.values[i]) value_strs[i].push_back({v.data(), v.size()});
         values[i] = {parsed.counts[i], value_strs[i].empty() ? nullptr : value_strs[i].data()};
-        if (info.options[i].name == "json" && parsed.counts[i]) h->json = true;
+        if (info.options[i].json && parsed.counts[i]) h->json = true;
     }
     std::vector<omero_str> positional;
     for (const std::string& a : parsed.positionals) positional.push_back({a.data(), a.size()});
@@ -329,8 +336,16 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
                          positional.empty() ? nullptr : positional.data()};
 
     auto start = std::chrono::steady_clock::now();
+    h->reported_error.clear();
     int rc = spec->run(host_api(), h, spec, &inv);
     std::fflush(stdout);
+    if (rc != 0 && h->json) {
+        // Under --json a failure is also one JSON object on stdout.
+        std::string line = nlohmann::json{{"event", "error"}, {"command", path}, {"code", rc},
+                                          {"message", h->reported_error}}
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        host_api()->emit_json(h, line.data(), line.size() - 1);
+    }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (h->server_dir) append_cli_log(*h->server_dir, path, rc, seconds);
     if (globals_.profile) err("omero " + path + ": " + std::to_string(seconds) + " s\n");
@@ -462,6 +477,8 @@ int run_main(int argc, char** argv) {
     setup_logging(g);
     host_context()->quiet = g.quiet;
     Cli cli(g);
+    // Commands run other commands (run_command) through this same command line.
+    host_context()->dispatch = [&cli](const std::vector<std::string>& words) { return cli.dispatch(words); };
     if (g.help) return cli.help(args);
     // No command and input from a pipe: run the lines as commands (as omero-py does).
     if (args.empty() && !isatty(0)) return cli.dispatch({"load", "-"});

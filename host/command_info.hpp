@@ -19,9 +19,15 @@ struct OptionInfo {
     std::string help;
     bool repeatable = false;
     bool hidden = false;
+    bool required = false;
+    bool json = false;  // switches the command's output to JSON
     std::string default_value;
+    uint32_t type = OMERO_VALUE_STRING;
+    std::vector<std::string> choices;
+    int64_t min = 0, max = 0;  // bounds when min < max
 
     bool takes_value() const { return !value_name.empty(); }
+    bool bounded() const { return min < max; }
 };
 
 struct ArgInfo {
@@ -46,10 +52,19 @@ struct CommandInfo {
 };
 
 struct HopInfo {
-    std::string from, to, summary;
+    std::string from, to, summary, notes;
+    uint32_t flags = 0;
 };
 
 // Converts a plugin's C table into the host's view.
 CommandInfo to_info(const omero_command_spec& spec);
+
+// Name of a value type as manifests and help write it ("integer"), and back.
+const char* value_type_name(uint32_t type);
+uint32_t value_type_from_name(const std::string& name);  // throws std::runtime_error
+
+// Checks one command table as a whole: names, duplicates, types, choices.
+// Empty when fine, else what is wrong.
+std::string table_problem(const CommandInfo& c);
 
 }  // namespace omero::host

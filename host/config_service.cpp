@@ -1,6 +1,7 @@
 #include "config_service.hpp"
 
-#include "config_store.hpp"
+#include "config/config_store.hpp"
+#include "services.hpp"
 
 #include <cstdlib>
 
@@ -8,7 +9,7 @@ namespace omero::host {
 
 static std::optional<config::Store> store_for(omero_host& h) {
     if (!h.server_dir) {
-        h.last_error = "OMERODIR is not set; export OMERODIR=/path/to/OMERO.server to read its configuration";
+        h.last_error = no_server_dir_message();
         return std::nullopt;
     }
     config::StoreOptions o;

@@ -133,7 +133,8 @@ static std::vector<fs::path> manifests_in(const fs::path& dir) {
     return out;
 }
 
-std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vector<std::string>& builtin_commands) {
+std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vector<std::string>& builtin_commands,
+                                  const std::vector<std::string>& first_party) {
     std::vector<PluginEntry> entries;
     if (opts.no_plugins) return entries;
     const std::vector<std::string> denied = deny_list();
@@ -205,6 +206,11 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
                     std::string top = c.top();
                     if (std::find(builtin_commands.begin(), builtin_commands.end(), top) != builtin_commands.end()) {
                         set(PluginState::invalid, "command '" + top + "' is a built-in command");
+                        break;
+                    }
+                    if (top != e.name && std::find(first_party.begin(), first_party.end(), top) != first_party.end()) {
+                        set(PluginState::refused, "declares 'omero " + c.path + "', but 'omero " + top +
+                                                      "' belongs to the first-party plugin '" + top + "'");
                         break;
                     }
                     if (auto it = by_command.find(top); it != by_command.end() && entries[it->second].name != e.name) {

@@ -50,6 +50,10 @@ struct DiscoveryOptions {
 
 bool running_setuid();
 std::vector<SearchDir> search_dirs(const DiscoveryOptions& opts);
-std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vector<std::string>& builtin_commands);
+// A top-level command named like a first-party plugin belongs to that
+// plugin: another plugin that declares `config evil` is refused alone and
+// the config plugin stays usable.
+std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vector<std::string>& builtin_commands,
+                                  const std::vector<std::string>& first_party = {});
 
 }  // namespace omero::host

@@ -1,5 +1,7 @@
 #include "help.hpp"
 
+#include "args.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -15,8 +17,28 @@ static std::string pad(const std::string& s, size_t width) {
 static std::string option_label(const OptionInfo& o) {
     std::string s = o.short_name ? std::string("-") + o.short_name + ", " : "    ";
     s += "--" + o.name;
-    if (o.takes_value()) s += " " + o.value_name;
+    if (o.type == OMERO_VALUE_CHOICE) {
+        std::string all;
+        for (const std::string& c : o.choices) all += (all.empty() ? "" : ",") + c;
+        s += " {" + all + "}";
+    } else if (o.takes_value()) {
+        s += " " + o.value_name;
+    }
     return s;
+}
+
+// What the help line says about a value beyond the text: "(required; 1-64; default: 1)".
+std::string option_constraints(const OptionInfo& o) {
+    std::vector<std::string> parts;
+    if (o.required) parts.push_back("required");
+    if (o.type == OMERO_VALUE_DURATION) parts.push_back("a duration: 30s, 5m, 1h");
+    if (o.type == OMERO_VALUE_SIZE) parts.push_back("a size: 512, 64k, 10M, 2G");
+    if (o.bounded()) parts.push_back(describe_bounds(o));
+    if (o.repeatable) parts.push_back("repeatable");
+    if (!o.default_value.empty()) parts.push_back("default: " + o.default_value);
+    std::string s;
+    for (const std::string& p : parts) s += (s.empty() ? " (" : "; ") + p;
+    return s.empty() ? s : s + ")";
 }
 
 std::string usage_line(const CommandInfo& c) {
@@ -25,7 +47,8 @@ std::string usage_line(const CommandInfo& c) {
     for (const OptionInfo& o : c.options) {
         if (o.hidden) continue;
         std::string flag = o.short_name ? std::string("-") + o.short_name : "--" + o.name;
-        u += " [" + flag + (o.takes_value() ? " " + o.value_name : "") + "]" + (o.repeatable ? "..." : "");
+        std::string one = flag + (o.takes_value() ? " " + o.value_name : "");
+        u += (o.required ? " " + one : " [" + one + "]") + (o.repeatable ? "..." : "");
     }
     for (const ArgInfo& a : c.args) {
         std::string n = a.name + (a.variadic ? "..." : "");
@@ -54,9 +77,7 @@ std::string command_help(const CommandInfo& c, const std::vector<const CommandIn
         h += "\nOptions:\n";
         for (const OptionInfo& o : c.options) {
             if (o.hidden) continue;
-            std::string line = "  " + pad(option_label(o), 26) + o.help;
-            if (!o.default_value.empty()) line += " (default: " + o.default_value + ")";
-            h += line + "\n";
+            h += "  " + pad(option_label(o), 26) + o.help + option_constraints(o) + "\n";
         }
     }
     return h;
@@ -102,7 +123,15 @@ std::string json_usage(const std::vector<CommandSource>& commands) {
             nlohmann::json oj = {{"name", "--" + o.name}, {"help", o.help}, {"takes_value", o.takes_value()},
                                  {"repeatable", o.repeatable}};
             if (o.short_name) oj["short"] = std::string("-") + o.short_name;
-            if (o.takes_value()) oj["value"] = o.value_name;
+            if (o.takes_value()) {
+                oj["value"] = o.value_name;
+                oj["type"] = value_type_name(o.type);
+            }
+            if (o.required) oj["required"] = true;
+            if (o.json) oj["json"] = true;
+            if (!o.choices.empty()) oj["choices"] = o.choices;
+            if (o.bounded()) oj["range"] = {o.min, o.max};
+            if (!o.default_value.empty()) oj["default"] = o.default_value;
             opts.push_back(oj);
         }
         j["options"] = opts;

@@ -65,7 +65,8 @@ std::string mismatch_with_manifest(const LoadedPlugin& p, const Manifest& m) {
     if (m.name != (api.name ? api.name : ""))
         return "library calls itself '" + std::string(api.name ? api.name : "") + "', manifest says '" + m.name + "'";
     std::set<std::string> declared, listed;
-    for (size_t i = 0; i < api.n_commands; ++i) declared.insert(api.commands[i]->path ? api.commands[i]->path : "");
+    // As the manifest step saw it: groups the plugin left out are added there.
+    for (const CommandInfo& c : manifest_from_api(api, 0, 0, "").commands) declared.insert(c.path);
     for (const CommandInfo& c : m.commands) listed.insert(c.path);
     if (declared != listed) return "manifest commands differ from the library's; regenerate the manifest";
     return {};

@@ -1,11 +1,15 @@
 #include "manifest.hpp"
 
+#include "args.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
 #include <stdexcept>
 
 namespace omero::host {
@@ -34,7 +38,12 @@ static json command_to_json(const CommandInfo& c) {
         if (o.takes_value()) oj["value"] = o.value_name;
         if (o.repeatable) oj["repeatable"] = true;
         if (o.hidden) oj["hidden"] = true;
+        if (o.required) oj["required"] = true;
+        if (o.json) oj["json"] = true;
         if (!o.default_value.empty()) oj["default"] = o.default_value;
+        if (o.type != OMERO_VALUE_STRING) oj["type"] = value_type_name(o.type);
+        if (!o.choices.empty()) oj["choices"] = o.choices;
+        if (o.bounded()) oj["range"] = {o.min, o.max};
         opts.push_back(std::move(oj));
     }
     if (!opts.empty()) j["options"] = opts;
@@ -76,7 +85,15 @@ static CommandInfo command_from_json(const json& j) {
         o.help = oj.value("help", "");
         o.repeatable = oj.value("repeatable", false);
         o.hidden = oj.value("hidden", false);
+        o.required = oj.value("required", false);
+        o.json = oj.value("json", false);
         o.default_value = oj.value("default", "");
+        if (auto t = oj.find("type"); t != oj.end()) o.type = value_type_from_name(t->get<std::string>());
+        for (const auto& ch : array_at(oj, "choices")) o.choices.push_back(ch.get<std::string>());
+        if (const json& r = array_at(oj, "range"); r.size() == 2) {
+            o.min = r[0].get<int64_t>();
+            o.max = r[1].get<int64_t>();
+        }
         c.options.push_back(std::move(o));
     }
     for (const auto& aj : array_at(j, "args"))
@@ -97,7 +114,12 @@ std::string manifest_to_json(const Manifest& m) {
     for (const CommandInfo& c : m.commands) cmds.push_back(command_to_json(c));
     j["commands"] = cmds;
     json hops = json::array();
-    for (const HopInfo& h : m.hops) hops.push_back({{"from", h.from}, {"to", h.to}, {"summary", h.summary}});
+    for (const HopInfo& h : m.hops) {
+        json hj = {{"from", h.from}, {"to", h.to}, {"summary", h.summary}};
+        if (!h.notes.empty()) hj["notes"] = h.notes;
+        if (h.flags) hj["flags"] = h.flags;
+        hops.push_back(std::move(hj));
+    }
     j["hops"] = hops;
     // Compact: every start of omero reads every manifest (plugin info shows them readably).
     return j.dump() + "\n";
@@ -159,12 +181,56 @@ Manifest read_manifest(const std::filesystem::path& file, bool details) {
         m.abi_max = j.at("abi").at("max").get<uint32_t>();
         for (const auto& c : array_at(j, "commands")) m.commands.push_back(command_from_json(c));
         for (const auto& h : array_at(j, "hops"))
-            m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", "")});
+            m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", ""),
+                              h.value("notes", ""), h.value("flags", 0u)});
         m.details = details;
         return m;
     } catch (const json::exception& e) {
         throw std::runtime_error(std::string("manifest is incomplete: ") + e.what());
     }
+}
+
+// Groups a multi-word command needs but the plugin did not declare ("a" for "a b").
+static void add_missing_groups(Manifest& m) {
+    std::vector<CommandInfo> groups;
+    auto declared = [&](const std::string& path) {
+        auto same = [&](const CommandInfo& c) { return c.path == path; };
+        return std::any_of(m.commands.begin(), m.commands.end(), same) ||
+               std::any_of(groups.begin(), groups.end(), same);
+    };
+    for (const CommandInfo& c : m.commands)
+        for (size_t sp = c.path.find(' '); sp != std::string::npos; sp = c.path.find(' ', sp + 1))
+            if (!declared(c.path.substr(0, sp))) {
+                CommandInfo g;
+                g.path = c.path.substr(0, sp);
+                g.summary = m.summary;
+                g.group = true;
+                groups.push_back(std::move(g));
+            }
+    m.commands.insert(m.commands.begin(), groups.begin(), groups.end());
+}
+
+std::string manifest_problem(const Manifest& m, const std::vector<std::string>& builtins) {
+    if (!valid_plugin_name(m.name)) return "invalid plugin name '" + m.name + "' (want ^[a-z][a-z0-9-]*$)";
+    std::set<std::string> paths;
+    for (const CommandInfo& c : m.commands) {
+        if (c.path.empty() || c.path.front() == ' ' || c.path.back() == ' ' || c.path.find("  ") != std::string::npos)
+            return "command '" + c.path + "' is not a valid command path";
+        if (!paths.insert(c.path).second) return "command '" + c.path + "' is declared twice";
+        if (std::find(builtins.begin(), builtins.end(), c.top()) != builtins.end())
+            return "command '" + c.path + "' clashes with the built-in command '" + c.top() + "'";
+        if (std::string why = table_problem(c); !why.empty()) return why;
+        for (const OptionInfo& o : c.options)
+            if (o.takes_value() && !o.default_value.empty()) try {
+                    check_value(o, o.default_value);
+                } catch (const UsageError& e) {
+                    return "'" + c.path + "' default of --" + o.name + ": " + e.what();
+                }
+    }
+    std::set<std::pair<std::string, std::string>> hops;
+    for (const HopInfo& h : m.hops)
+        if (!hops.insert({h.from, h.to}).second) return "hop " + h.from + " -> " + h.to + " is declared twice";
+    return {};
 }
 
 Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
@@ -178,10 +244,13 @@ Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32
     m.abi_min = abi_min;
     m.abi_max = abi_max;
     for (size_t i = 0; i < api.n_commands; ++i) m.commands.push_back(to_info(*api.commands[i]));
+    add_missing_groups(m);
     if (api.struct_size >= offsetof(omero_plugin_api, n_hops) + sizeof api.n_hops)
         for (size_t i = 0; i < api.n_hops; ++i) {
             const omero_upgrade_hop* h = api.hops[i];
-            m.hops.push_back({h->from ? h->from : "", h->to ? h->to : "", h->summary ? h->summary : ""});
+            auto s = [](const char* p) { return std::string(p ? p : ""); };
+            m.hops.push_back({s(h->from), s(h->to), s(h->summary), s(h->notes),
+                              OMERO_HAS_FIELD(h, omero_upgrade_hop, flags) ? h->flags : 0u});
         }
     return m;
 }

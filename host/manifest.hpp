@@ -34,5 +34,8 @@ std::string manifest_to_json(const Manifest& m);
 Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
                            const std::string& library);
 bool valid_plugin_name(const std::string& name);
+// Empty when the manifest's tables are sound; else what the plugin author
+// must fix (names, duplicates, clashes with built-ins, option types).
+std::string manifest_problem(const Manifest& m, const std::vector<std::string>& builtins);
 
 }  // namespace omero::host

@@ -4,9 +4,12 @@
 #include "loader.hpp"
 #include "version.hpp"
 
+#include <omero/exit_codes.h>
+
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -17,6 +20,7 @@ namespace omero::host {
 namespace {
 
 volatile std::sig_atomic_t g_interrupts = 0;
+std::once_flag g_handler_once;
 
 extern "C" void on_sigint(int) {
     // The first Ctrl-C asks the command to stop cleanly; a second one is final.
@@ -24,21 +28,29 @@ extern "C" void on_sigint(int) {
     g_interrupts = 1;
 }
 
-void write_all(int fd, const char* p, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return;  // EPIPE and friends: the reader went away
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
+// Stdout of the running command: the real one, or a caller's capture.
+void to_stdout(omero_host* h, const char* p, size_t n) {
+    if (h->capture) {
+        h->capture(h->capture_user, p, n);
+        return;
     }
+    std::fflush(stdout);
+    write_all(1, p, n);
 }
 
-void h_write(omero_host*, int stream, const char* p, size_t n) {
-    if (stream == OMERO_STDOUT) std::fflush(stdout);
-    write_all(stream == OMERO_STDERR ? 2 : 1, p, n);
+void h_write(omero_host* h, int stream, const char* p, size_t n) {
+    if (stream == OMERO_STDERR) {
+        write_all(2, p, n);
+        return;
+    }
+    if (h->json) {
+        // Under --json stdout carries JSON only: text becomes an output event.
+        std::string line = nlohmann::json{{"event", "output"}, {"command", h->command}, {"text", std::string_view(p, n)}}
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        to_stdout(h, line.data(), line.size());
+        return;
+    }
+    to_stdout(h, p, n);
 }
 
 void h_log(omero_host*, int level, const char* p, size_t n) {
@@ -50,10 +62,10 @@ void h_log(omero_host*, int level, const char* p, size_t n) {
 
 int h_json_mode(omero_host* h) { return h->json ? 1 : 0; }
 
-void h_emit_json(omero_host*, const char* p, size_t n) {
+void h_emit_json(omero_host* h, const char* p, size_t n) {
     std::string line(p, n);
     line += '\n';
-    write_all(1, line.data(), line.size());
+    to_stdout(h, line.data(), line.size());
 }
 
 void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label, size_t len) {
@@ -72,7 +84,7 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
         nlohmann::json j = {{"event", "progress"}, {"command", h->command}, {"done", done}, {"total", total},
                             {"elapsed", elapsed}, {"label", what}};
         std::string s = j.dump() + "\n";
-        write_all(1, s.data(), s.size());
+        to_stdout(h, s.data(), s.size());
     } else if (isatty(2)) {
         if (!last && now - h->progress_last < std::chrono::milliseconds(50)) return;
         const int width = 30;
@@ -103,7 +115,7 @@ void h_progress_done(omero_host* h) {
 
 int h_server_dir(omero_host* h, omero_sink sink, void* user) {
     if (!h->server_dir) {
-        h->last_error = "OMERODIR is not set; export OMERODIR=/path/to/OMERO.server (the directory holding etc/ and var/)";
+        h->last_error = no_server_dir_message();
         return OMERO_E_NO_SERVER_DIR;
     }
     std::string s = h->server_dir->string();
@@ -121,16 +133,17 @@ int h_config_set(omero_host* h, const char* key, size_t kn, const char* value, s
     return config_set(*h, std::string(key, kn), v);
 }
 
+// The handler is installed the first time a command asks (so a command that
+// never polls is still stopped by Ctrl-C at once); any thread may ask.
 int h_cancelled(omero_host*) {
-    static bool installed = false;
-    if (!installed) {
+    std::call_once(g_handler_once, [] {
         struct sigaction sa {};
         sa.sa_handler = on_sigint;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, nullptr);
         sigaction(SIGTERM, &sa, nullptr);
-        installed = true;
-    }
+        sigaction(SIGHUP, &sa, nullptr);
+    });
     return g_interrupts > 0;
 }
 
@@ -139,11 +152,14 @@ int h_is_tty(omero_host*, int stream) { return isatty(stream == OMERO_STDERR ? 2
 void h_last_error(omero_host* h, omero_sink sink, void* user) { sink(user, h->last_error.data(), h->last_error.size()); }
 
 void h_report_error(omero_host* h, const char* p, size_t n) {
+    h->reported_error.assign(p, n);
     std::string msg = "omero " + h->command + ": error: " + std::string(p, n);
     if (msg.back() != '\n') msg += '\n';
     if (h->progress_shown && !h->json && isatty(2)) msg = "\n" + msg;
     write_all(2, msg.data(), msg.size());
 }
+
+std::string package_of(const std::string& plugin) { return "omero-plugin-" + plugin; }
 
 int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
     if (!h->plugins) return OMERO_OK;
@@ -154,12 +170,115 @@ int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
             if (lp.api->struct_size < offsetof(omero_plugin_api, n_hops) + sizeof lp.api->n_hops) continue;
             for (size_t i = 0; i < lp.api->n_hops; ++i) sink(user, lp.api->name, lp.api->hops[i]);
         } catch (const LoadError& ex) {
-            h->last_error = "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(ex.state) +
-                            ": " + ex.what();
-            return OMERO_E_FAILED;
+            // One broken plugin never hides the others' hops.
+            spdlog::warn("plugin '{}' ({}) is {}: {}; its hops are skipped", e.name, e.library_path.string(),
+                         state_name(ex.state), ex.what());
         }
     }
     return OMERO_OK;
+}
+
+int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
+    if (!h->plugins) return OMERO_OK;
+    auto str = [](const std::string& s) { return omero_str{s.data(), s.size()}; };
+    for (const PluginEntry& e : *h->plugins) {
+        if (!e.manifest || e.state == PluginState::shadowed) continue;
+        const std::string package = package_of(e.name);
+        for (const HopInfo& hop : e.manifest->hops) {
+            omero_hop_info info{};
+            info.struct_size = sizeof info;
+            info.plugin = str(e.name);
+            info.plugin_version = str(e.manifest->version);
+            info.from = str(hop.from);
+            info.to = str(hop.to);
+            info.summary = str(hop.summary);
+            info.notes = str(hop.notes);
+            info.flags = hop.flags;
+            info.usable = e.state == PluginState::ok;
+            std::string reason = info.usable ? "" : std::string(state_name(e.state)) + ": " + e.reason;
+            info.reason = str(reason);
+            info.package = str(package);
+            sink(user, &info);
+        }
+    }
+    return OMERO_OK;
+}
+
+int h_load_hop(omero_host* h, const char* plugin, const char* from, const char* to, const omero_upgrade_hop** out) {
+    if (!h->plugins || !plugin || !from || !to || !out) return OMERO_E_FAILED;
+    for (const PluginEntry& e : *h->plugins) {
+        if (e.name != plugin || e.state == PluginState::shadowed) continue;
+        if (e.state != PluginState::ok) {
+            h->last_error = "plugin '" + e.name + "' is " + state_name(e.state) + ": " + e.reason;
+            return OMERO_E_UNAVAILABLE;
+        }
+        try {
+            LoadedPlugin lp = load_library(e.library_path, host_api(), h);
+            if (std::string why = mismatch_with_manifest(lp, *e.manifest); !why.empty())
+                throw LoadError(PluginState::invalid, why);
+            if (lp.api->struct_size >= offsetof(omero_plugin_api, n_hops) + sizeof lp.api->n_hops)
+                for (size_t i = 0; i < lp.api->n_hops; ++i) {
+                    const omero_upgrade_hop* hop = lp.api->hops[i];
+                    if (hop && hop->from && hop->to && std::strcmp(hop->from, from) == 0 &&
+                        std::strcmp(hop->to, to) == 0) {
+                        *out = hop;
+                        return OMERO_OK;
+                    }
+                }
+            h->last_error = "plugin '" + e.name + "' does not serve the hop " + from + " -> " + to;
+            return OMERO_NOT_FOUND;
+        } catch (const LoadError& ex) {
+            h->last_error = "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(ex.state) +
+                            ": " + ex.what() + "; reinstall package " + package_of(e.name);
+            return OMERO_E_UNAVAILABLE;
+        }
+    }
+    h->last_error = std::string("plugin '") + plugin + "' is not installed; install package " + package_of(plugin);
+    return OMERO_E_UNAVAILABLE;
+}
+
+int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink out, void* user) {
+    if (!h->dispatch) {
+        h->last_error = "no command line to run commands with";
+        return OMERO_EXIT_FAILURE;
+    }
+    if (h->depth >= 8) {
+        h->last_error = "commands run each other too deeply (8 levels)";
+        return OMERO_EXIT_FAILURE;
+    }
+    std::vector<std::string> words;
+    for (size_t i = 0; i < argc; ++i) words.emplace_back(argv[i].ptr ? argv[i].ptr : "", argv[i].len);
+    // The caller's state comes back whatever the command does.
+    struct Saved {
+        omero_host* h;
+        std::string command;
+        bool json;
+        omero_sink capture;
+        void* capture_user;
+        ~Saved() {
+            h->command = command;
+            h->json = json;
+            h->capture = capture;
+            h->capture_user = capture_user;
+            --h->depth;
+        }
+    } saved{h, h->command, h->json, h->capture, h->capture_user};
+    ++h->depth;
+    if (out) {
+        h->capture = out;
+        h->capture_user = user;
+    }
+    h->reported_error.clear();
+    h->last_error.clear();
+    int rc;
+    try {
+        rc = h->dispatch(words);
+    } catch (const std::exception& e) {
+        h->last_error = e.what();
+        return OMERO_EXIT_FAILURE;
+    }
+    if (rc != 0 && h->last_error.empty()) h->last_error = h->reported_error;
+    return rc;
 }
 
 }  // namespace
@@ -168,7 +287,7 @@ const omero_host_api* host_api() {
     static const omero_host_api api = {
         sizeof(omero_host_api), {kVersion, std::strlen(kVersion)}, h_write, h_log, h_json_mode, h_emit_json,
         h_progress, h_progress_done, h_server_dir, h_config_get, h_config_set, h_cancelled, h_is_tty,
-        h_last_error, h_report_error, h_for_each_hop};
+        h_last_error, h_report_error, h_for_each_hop, h_run_command, h_list_hops, h_load_hop};
     return &api;
 }
 
@@ -184,5 +303,22 @@ std::optional<std::filesystem::path> server_dir_from_env() {
 }
 
 bool cancel_requested() { return g_interrupts > 0; }
+
+const char* no_server_dir_message() {
+    return "OMERODIR is not set\nhint: export OMERODIR=/path/to/OMERO.server (the directory holding etc/ and var/), "
+           "then run the command again";
+}
+
+void write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;  // EPIPE and friends: the reader went away
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+}
 
 }  // namespace omero::host

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,16 @@ struct omero_host {
 
     // Config read once per process; dropped after a write.
     std::shared_ptr<const omero::config::Document> config_cache;
+
+    // Where stdout goes while a command runs another through run_command
+    // with a sink (nullptr: the real stdout).
+    omero_sink capture = nullptr;
+    void* capture_user = nullptr;
+    // The last message a command reported with report_error (for --json).
+    std::string reported_error;
+    // Runs a command line inside this process (set by the command line).
+    std::function<int(const std::vector<std::string>&)> dispatch;
+    int depth = 0;  // nesting of run_command
 };
 
 namespace omero::host {
@@ -43,6 +54,12 @@ omero_host* host_context();
 
 // The server dir from $OMERODIR (empty value = unset).
 std::optional<std::filesystem::path> server_dir_from_env();
+
+// The one wording of "OMERODIR is not set", with what to do.
+const char* no_server_dir_message();
+
+// Writes a whole buffer to fd (EINTR retried, EPIPE ignored).
+void write_all(int fd, const char* p, size_t n);
 
 // True once Ctrl-C was pressed after a plugin asked (cancelled() installs the handler).
 bool cancel_requested();

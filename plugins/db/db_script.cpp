@@ -1,6 +1,6 @@
 #include "db_script.hpp"
 
-#include "pg.hpp"
+#include "util/file.hpp"
 
 #include <omero/exit_codes.h>
 
@@ -30,14 +30,6 @@ std::string password_hash(const std::string& password, long long user_id, bool s
     return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
 }
 
-std::string read_text_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw DbError(OMERO_EXIT_FAILURE, "cannot read " + p.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Python's `line % mapping` for the fields omero db script uses.
 static std::string percent_format(const std::string& line, const std::map<std::string, std::string>& cfg) {
     std::string out;
@@ -60,7 +52,7 @@ static std::string percent_format(const std::string& line, const std::map<std::s
                 continue;
             }
         }
-        throw DbError(154, "Failed to map line: " + line);
+        throw Error(OMERO_EXIT_DB_SCRIPT_FORMAT, "Failed to map line: " + line);
     }
     return out;
 }
@@ -80,26 +72,26 @@ static void format_lines(std::string& out, const std::string& text, const std::m
 
 std::string generate_script(const ScriptInput& in) {
     if (!fs::is_directory(in.sql_dir))
-        throw DbError(OMERO_EXIT_USAGE, "Invalid Database version/patch: " + in.sql_dir.string() + " does not exist");
+        throw Error(OMERO_EXIT_USAGE, "Invalid Database version/patch: " + in.sql_dir.string() + " does not exist");
     const std::map<std::string, std::string> cfg = {
         {"TIME", in.time}, {"DIR", in.sql_dir.string()}, {"SCRIPT", in.script_name}};
     const std::map<std::string, std::string> replace = {
         {"@ROOTPASS@", in.password_hash}, {"@DBVERSION@", in.version}, {"@DBPATCH@", in.patch}};
     std::string out;
     if (fs::exists(in.sql_dir / "psql-header.sql")) {
-        format_lines(out, read_text_file(in.sql_dir / "psql-header.sql"), cfg, {});
-        out += read_text_file(in.sql_dir / "schema.sql");
-        out += read_text_file(in.sql_dir / "views.sql");
-        format_lines(out, read_text_file(in.sql_dir / "psql-footer.sql"), cfg, replace);
+        format_lines(out, read_file(in.sql_dir / "psql-header.sql"), cfg, {});
+        out += read_file(in.sql_dir / "schema.sql");
+        out += read_file(in.sql_dir / "views.sql");
+        format_lines(out, read_file(in.sql_dir / "psql-footer.sql"), cfg, replace);
     } else {
         // Before 4.3: schema, data (with the placeholders), views, in one transaction.
         out = "--\n-- GENERATED " + in.time + " from " + in.sql_dir.string() + "\n--\n"
               "-- This file was created by the `omero db script` command\n--\n\nBEGIN;\n";
-        out += read_text_file(in.sql_dir / "schema.sql");
+        out += read_file(in.sql_dir / "schema.sql");
         std::string data;
-        format_lines(data, read_text_file(in.sql_dir / "data.sql"), {}, replace, /*percent=*/false);
+        format_lines(data, read_file(in.sql_dir / "data.sql"), {}, replace, /*percent=*/false);
         out += data;
-        out += read_text_file(in.sql_dir / "views.sql");
+        out += read_file(in.sql_dir / "views.sql");
         out += "\nCOMMIT;\n";
     }
     return out;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "../common/ctime_text.hpp"
+#include "util/clock.hpp"
 
 namespace omero::db {
 
@@ -21,10 +21,7 @@ struct ScriptInput {
     std::string script_name;        // %(SCRIPT)s
 };
 
-// The whole file; throws DbError naming it when it cannot be read.
-std::string read_text_file(const std::filesystem::path& p);
-
-// Throws DbError: 2 when the folder does not exist, 154 when a line cannot be formatted.
+// Throws Error: 2 when the folder does not exist, 154 when a line cannot be formatted.
 std::string generate_script(const ScriptInput& in);
 
 using omero::ctime_text;

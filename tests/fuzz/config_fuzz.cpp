@@ -1,8 +1,8 @@
 // Fuzz target for the config.xml parser and the `config load` grammar.
-// Whatever the input, parsing either throws ConfigError or gives a document
+// Whatever the input, parsing either throws Error or gives a document
 // whose serialisation parses back to the same serialisation.
-#include "config_xml.hpp"
-#include "load_grammar.hpp"
+#include "config/config_xml.hpp"
+#include "config/load_grammar.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string once = d.serialize("T");
         std::string twice = omero::config::Document::parse(once).serialize("T");
         if (once != twice) std::abort();
-    } catch (const omero::config::ConfigError&) {
+    } catch (const omero::Error&) {
     }
     return 0;
 }

@@ -20,7 +20,7 @@ static omero::sdk::Plugin make() {
                .options = {{.name = "opt", .short_name = 'o', .value_name = "X", .help = "a value",
                             .flags = OMERO_OPT_REPEATABLE},
                            {.name = "flag", .help = "a flag"},
-                           {.name = "json", .help = "JSON mode"}},
+                           omero::sdk::json_option("JSON mode")},
                .args = {{"ARGS", "anything", OMERO_ARG_VARIADIC}},
                .run = [](Context& c) {
                    std::string s = "flag=" + std::to_string(c.count("flag"));
@@ -53,7 +53,7 @@ static omero::sdk::Plugin make() {
                    return 0;
                }});
     p.command({.path = "probe progress", .summary = "Report progress",
-               .options = {{.name = "json", .help = "JSON events"}},
+               .options = {omero::sdk::json_option("JSON events")},
                .run = [](Context& c) {
                    for (int i = 1; i <= 3; ++i) c.progress(i, 3, "step " + std::to_string(i));
                    c.progress_done();
@@ -72,10 +72,13 @@ static omero::sdk::Plugin make() {
                    ctx.query_column = [](void*, const char*, size_t, omero_sink, void*) { return 0; };
                    ctx.db_error = [](void*, omero_sink, void*) {};
                    for (const auto& h : c.hops()) {
-                       c.out(h.plugin + ": " + h.from + " -> " + h.to + " (" + h.summary + ")\n");
-                       if (c.flag("run")) {
-                           int rc = c.check_hop(h, ctx);
-                           if (rc == 0) rc = c.run_hop(h, ctx);
+                       c.out(h.plugin + ": " + h.from + " -> " + h.to + " (" + h.summary + ")" +
+                             (h.usable ? "" : " unusable: " + h.reason) + "\n");
+                       if (c.flag("run") && h.usable) {
+                           // Loaded only now, to run it.
+                           const omero_upgrade_hop* hop = c.load_hop(h);
+                           int rc = hop->check ? hop->check(c.api(), c.host(), hop, &ctx) : 0;
+                           if (rc == 0 && hop->run) rc = hop->run(c.api(), c.host(), hop, &ctx);
                            c.out(log + "rc=" + std::to_string(rc) + "\n");
                            log.clear();
                        }

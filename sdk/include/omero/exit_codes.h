@@ -16,6 +16,7 @@ enum omero_exit_code {
 
     /* db status / db upgrade --dry-run (omego's codes). */
     OMERO_EXIT_DB_UPGRADE_NEEDED = 2,
+    OMERO_EXIT_CONFIG_NO_DEFAULT = 2,  /* config: no default for a property ([514]) */
     OMERO_EXIT_DB_NOT_INITIALISED = 3,
 
     OMERO_EXIT_SERVER_DIR_MISSING = 8, /* $OMERODIR does not exist (reference 8) */
@@ -30,6 +31,7 @@ enum omero_exit_code {
     OMERO_EXIT_DB_PRECHECK_FAILED = 24,/* a hop's pre-check refused */
     OMERO_EXIT_DB_NO_PATH = 25,        /* no upgrade path; the missing file is named */
     OMERO_EXIT_DB_NOT_EMPTY = 26,      /* refusing to init/restore into a used database */
+    OMERO_EXIT_DB_SCRIPT_FORMAT = 154, /* db script: a line of the SQL cannot be formatted (reference 154) */
 
     /* config (reference value in brackets where it differs). */
     OMERO_EXIT_CONFIG_READ_ONLY = 77,  /* [333] Cannot modify <f> */
@@ -42,7 +44,7 @@ enum omero_exit_code {
     OMERO_EXIT_CONFIG_NOT_JSON = 254,  /* [510] value is not JSON */
     OMERO_EXIT_CONFIG_NOT_A_LIST = 255,/* [511] value is not a list */
     /* [512] remove of an unset key exits 1 (the reference wraps to 0),
-     * [513] a value not in the list exits 1, [514] no default exits 2. */
+     * [513] a value not in the list exits 1. */
 
     OMERO_EXIT_FILE_NOT_FOUND = 124,   /* --source FILE does not exist */
     OMERO_EXIT_NO_SERVER_DIR = 125,    /* OMERODIR is not set */

@@ -19,6 +19,7 @@
 #ifndef OMERO_PLUGIN_HPP
 #define OMERO_PLUGIN_HPP
 
+#include <omero/error.hpp>
 #include <omero/exit_codes.h>
 #include <omero/plugin_abi.h>
 
@@ -35,22 +36,30 @@
 
 namespace omero::sdk {
 
-// Thrown by handlers: the message goes to stderr, the code becomes the exit status.
-class Error : public std::runtime_error {
-public:
-    Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
-    int code() const noexcept { return code_; }
-
-private:
-    int code_;
-};
-
 namespace detail {
-inline void append_sink(void* user, const char* p, size_t n) {
-    static_cast<std::string*>(user)->append(p, n);
+// Sinks run inside host frames: they must never throw. An allocation failure
+// leaves the string as it was.
+inline void append_sink(void* user, const char* p, size_t n) noexcept {
+    try {
+        static_cast<std::string*>(user)->append(p, n);
+    } catch (...) {
+    }
 }
 inline std::string_view view(const omero_str& s) { return {s.ptr ? s.ptr : "", s.len}; }
+inline omero_str str(std::string_view s) { return {s.data(), s.size()}; }
+template <class T>
+bool has(const T* p, size_t end_of_field) {
+    return p && p->struct_size >= end_of_field;
+}
+#define OMERO_SDK_HAS(ptr, type, field) ::omero::sdk::detail::has(ptr, offsetof(type, field) + sizeof(((type*)0)->field))
 }  // namespace detail
+
+// A hop as a manifest declares it (Context::hops()); nothing is loaded to list it.
+struct HopInfo {
+    std::string plugin, plugin_version, from, to, summary, notes, reason, package;
+    uint32_t flags = 0;
+    bool usable = true;
+};
 
 // What a handler sees: its arguments and the host's services.
 class Context {
@@ -61,6 +70,8 @@ public:
 
     std::string_view command() const { return inv_->command; }
 
+    // Output. Under --json, text written to stdout is wrapped by the host into
+    // {"event": "output", "text": ...} lines, so stdout stays JSON.
     void out(std::string_view s) const { api_->write(host_, OMERO_STDOUT, s.data(), s.size()); }
     void err(std::string_view s) const { api_->write(host_, OMERO_STDERR, s.data(), s.size()); }
     void log(int level, std::string_view s) const { api_->log(host_, level, s.data(), s.size()); }
@@ -83,13 +94,14 @@ public:
         return s;
     }
 
-    // A property of the active configuration profile.
+    // A property of the active configuration profile. Throws Error(125)
+    // without $OMERODIR, Error(113) when config.xml cannot be read.
     std::optional<std::string> config(std::string_view key) const {
         std::string v;
         int rc = api_->config_get(host_, key.data(), key.size(), detail::append_sink, &v);
         if (rc == OMERO_OK) return v;
         if (rc == OMERO_NOT_FOUND) return std::nullopt;
-        throw Error(OMERO_EXIT_CONFIG_INVALID, last_error());
+        throw Error(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_CONFIG_INVALID, last_error());
     }
     std::string config_or(std::string_view key, std::string_view fallback) const {
         auto v = config(key);
@@ -99,10 +111,12 @@ public:
     void set_config(std::string_view key, std::optional<std::string_view> value) const {
         int rc = api_->config_set(host_, key.data(), key.size(), value ? value->data() : nullptr,
                                   value ? value->size() : 0);
-        if (rc != OMERO_OK) throw Error(OMERO_EXIT_FAILURE, last_error());
+        if (rc != OMERO_OK)
+            throw Error(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_FAILURE, last_error());
     }
 
-    // Options, by long name.
+    // Options, by long name. The host has already checked every value
+    // against the option's type, choices and bounds.
     size_t count(std::string_view option) const {
         const omero_values* v = find(option);
         return v ? v->count : 0;
@@ -119,6 +133,21 @@ public:
             for (size_t i = 0; i < v->count; ++i) r.push_back(detail::view(v->values[i]));
         return r;
     }
+    // An INTEGER option, or a DURATION (milliseconds) or SIZE (bytes) one:
+    // the given value, else the table's default, else nullopt.
+    std::optional<long long> integer(std::string_view option) const {
+        const omero_values* v = find(option);
+        if (!v || !v->values) return std::nullopt;
+        // The last value given, or (count 0) the default the host canonicalised.
+        std::string text(detail::view(v->values[v->count ? v->count - 1 : 0]));
+        try {
+            size_t used = 0;
+            long long n = std::stoll(text, &used);
+            if (used == text.size()) return n;
+        } catch (const std::exception&) {
+        }
+        throw Error(OMERO_EXIT_USAGE, "--" + std::string(option) + " takes a number, not '" + text + "'");
+    }
     // Positional arguments.
     size_t arg_count() const { return inv_->n_args; }
     std::string_view arg(size_t i) const { return detail::view(inv_->args[i]); }
@@ -128,29 +157,49 @@ public:
         return r;
     }
 
-    // Upgrade hops contributed by any plugin (the extension point the db
-    // and upgrade plugins consult). Empty when the host predates it.
-    struct HopRef {
-        std::string plugin, from, to, summary, notes;
-        const omero_upgrade_hop* hop;
-    };
-    std::vector<HopRef> hops() const {
-        std::vector<HopRef> out;
-        if (!OMERO_HAS_FIELD(api_, omero_host_api, for_each_hop) || !api_->for_each_hop) return out;
-        auto sink = [](void* u, const char* plugin, const omero_upgrade_hop* h) {
-            auto s = [](const char* p) { return std::string(p ? p : ""); };
-            static_cast<std::vector<HopRef>*>(u)->push_back(
-                {s(plugin), s(h->from), s(h->to), s(h->summary), s(h->notes), h});
+    // Runs another command through the host, as if typed after `omero`
+    // ({"db", "status", "--json"}): its exit status, and its stdout in
+    // *captured when given (else on our stdout). A command whose plugin is
+    // not installed returns 126; the reason (with the package to install) is
+    // then in *why when given. This is how plugins use each other: never by
+    // linking each other's code.
+    int run(const std::vector<std::string>& words, std::string* captured = nullptr, std::string* why = nullptr) const {
+        if (!OMERO_SDK_HAS(api_, omero_host_api, run_command) || !api_->run_command) {
+            if (why) *why = "this omero is too old to run other commands";
+            return OMERO_EXIT_PLUGIN_UNAVAILABLE;
+        }
+        std::vector<omero_str> argv;
+        for (const std::string& w : words) argv.push_back(detail::str(w));
+        int rc = api_->run_command(host_, argv.data(), argv.size(), captured ? detail::append_sink : nullptr, captured);
+        if (rc != 0 && why) *why = last_error();
+        return rc;
+    }
+
+    // Upgrade hops the installed plugins declare, from their manifests
+    // (nothing is loaded), usable or not.
+    std::vector<HopInfo> hops() const {
+        std::vector<HopInfo> out;
+        if (!OMERO_SDK_HAS(api_, omero_host_api, list_hops) || !api_->list_hops) return out;
+        auto sink = [](void* u, const omero_hop_info* h) {
+            try {
+                auto s = [](const omero_str& x) { return std::string(detail::view(x)); };
+                static_cast<std::vector<HopInfo>*>(u)->push_back({s(h->plugin), s(h->plugin_version), s(h->from),
+                                                                   s(h->to), s(h->summary), s(h->notes), s(h->reason),
+                                                                   s(h->package), h->flags, h->usable != 0});
+            } catch (...) {
+            }
         };
-        if (api_->for_each_hop(host_, sink, &out) != OMERO_OK) throw Error(OMERO_EXIT_FAILURE, last_error());
+        if (api_->list_hops(host_, sink, &out) != OMERO_OK) throw Error(OMERO_EXIT_FAILURE, last_error());
         return out;
     }
-    // Runs a hop's pre-check or steps; returns its status (0: ok / nothing to do).
-    int check_hop(const HopRef& h, const omero_hop_context& ctx) const {
-        return h.hop->check ? h.hop->check(api_, host_, h.hop, &ctx) : 0;
-    }
-    int run_hop(const HopRef& h, const omero_hop_context& ctx) const {
-        return h.hop->run ? h.hop->run(api_, host_, h.hop, &ctx) : 0;
+    // Loads the plugin that declares a hop and returns its C description;
+    // throws Error(126) naming the plugin when it cannot be used.
+    const omero_upgrade_hop* load_hop(const HopInfo& h) const {
+        const omero_upgrade_hop* hop = nullptr;
+        if (!OMERO_SDK_HAS(api_, omero_host_api, load_hop) || !api_->load_hop ||
+            api_->load_hop(host_, h.plugin.c_str(), h.from.c_str(), h.to.c_str(), &hop) != OMERO_OK || !hop)
+            throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, last_error());
+        return hop;
     }
 
     const omero_host_api* api() const { return api_; }
@@ -174,14 +223,28 @@ private:
     const omero_invocation* inv_;
 };
 
+// One row of a command's option table. Declare what the value must be and
+// the host checks it before the handler runs:
+//   {.name = "jobs", .short_name = 'j', .value_name = "N", .help = "...",
+//    .type = OMERO_VALUE_INTEGER, .min = 1, .max = 64}
+//   {.name = "format", .value_name = "FORMAT", .type = OMERO_VALUE_CHOICE, .choices = "custom|directory"}
+//   {.name = "to", .value_name = "NEWDB", .flags = OMERO_OPT_REQUIRED}
 struct Option {
     std::string name;
     char short_name = 0;
     const char* value_name = nullptr;  // nullptr: a flag
     std::string help;
-    unsigned flags = 0;
+    unsigned flags = 0;                // omero_option_flags
     const char* default_value = nullptr;
+    unsigned type = OMERO_VALUE_STRING;  // omero_value_type
+    const char* choices = nullptr;     // "a|b|c" for OMERO_VALUE_CHOICE
+    long long min = 0, max = 0;        // inclusive bounds when min < max
 };
+
+// The --json flag: switches the host's output to JSON for this command.
+inline Option json_option(std::string help = "print JSON (one object per line)") {
+    return {.name = "json", .help = std::move(help), .flags = OMERO_OPT_JSON};
+}
 
 struct Arg {
     std::string name;
@@ -199,20 +262,56 @@ struct Command {
     std::function<int(Context&)> run;  // empty for a group
 };
 
-// What an upgrade hop's callbacks see.
+// What an upgrade hop's callbacks see: the engine's connection, inside the
+// hop's transaction (see the order in <omero/plugin_abi.h>).
 class HopContext {
 public:
+    using Row = std::vector<std::optional<std::string>>;  // nullopt: SQL NULL
+
     HopContext(const omero_host_api* api, omero_host* host, const omero_hop_context* ctx)
         : api_(api), host_(host), ctx_(ctx) {}
+    // Under --dry-run and `db status`: read-only; report, change nothing.
     bool dry_run() const { return ctx_->dry_run != 0; }
+    // OMERO_HOP_CHECK, OMERO_HOP_BEFORE or OMERO_HOP_AFTER.
+    int phase() const { return OMERO_SDK_HAS(ctx_, omero_hop_context, phase) ? ctx_->phase : OMERO_HOP_AFTER; }
+    bool json() const { return api_->json_mode(host_) != 0; }
+    // A report for the sysadmin (stdout; wrapped as JSON events under --json).
     void out(std::string_view s) const { api_->write(host_, OMERO_STDOUT, s.data(), s.size()); }
+    void emit_json(std::string_view s) const { api_->emit_json(host_, s.data(), s.size()); }
+    bool cancelled() const { return api_->cancelled(host_) != 0; }
+
     void exec(std::string_view sql) const {
         if (ctx_->exec_sql(ctx_->db, sql.data(), sql.size()) != 0) throw Error(OMERO_EXIT_FAILURE, db_error());
     }
+    // One statement with $1..$n bound (nullopt binds NULL); its rows, NULLs kept.
+    std::vector<Row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params = {}) const {
+        if (!OMERO_SDK_HAS(ctx_, omero_hop_context, exec_params) || !ctx_->exec_params)
+            throw Error(OMERO_EXIT_FAILURE, "this omero cannot bind parameters for hop SQL");
+        std::vector<omero_str> p;
+        for (const auto& v : params) p.push_back(v ? detail::str(*v) : omero_str{nullptr, 0});
+        std::vector<Row> rows;
+        auto sink = [](void* u, size_t n, const omero_str* cells) {
+            try {
+                Row r;
+                for (size_t i = 0; i < n; ++i)
+                    r.push_back(cells[i].ptr ? std::optional<std::string>(std::string(cells[i].ptr, cells[i].len))
+                                             : std::nullopt);
+                static_cast<std::vector<Row>*>(u)->push_back(std::move(r));
+            } catch (...) {
+            }
+        };
+        if (ctx_->exec_params(ctx_->db, sql.data(), sql.size(), p.size(), p.data(), sink, &rows) != 0)
+            throw Error(OMERO_EXIT_FAILURE, db_error());
+        return rows;
+    }
+    // The first column of each row (NULLs skipped: use query() to see them).
     std::vector<std::string> query_column(std::string_view sql) const {
         std::vector<std::string> rows;
         auto sink = [](void* u, const char* p, size_t n) {
-            static_cast<std::vector<std::string>*>(u)->emplace_back(p, n);
+            try {
+                static_cast<std::vector<std::string>*>(u)->emplace_back(p, n);
+            } catch (...) {
+            }
         };
         if (ctx_->query_column(ctx_->db, sql.data(), sql.size(), sink, &rows) != 0)
             throw Error(OMERO_EXIT_FAILURE, db_error());
@@ -230,10 +329,14 @@ private:
     const omero_hop_context* ctx_;
 };
 
+// An upgrade hop a plugin contributes. Each callback returns 0 to go on,
+// non-zero (or throws Error) to refuse (check) or fail (before, run).
 struct Hop {
     std::string from, to, summary, notes;
-    std::function<int(HopContext&)> check;  // non-zero refuses
-    std::function<int(HopContext&)> run;
+    std::function<int(HopContext&)> check;   // step 3: in the hop's transaction, read-only under --dry-run
+    std::function<int(HopContext&)> run;     // step 6: after the release's script
+    std::function<int(HopContext&)> before;  // step 4: before the release's script
+    unsigned flags = 0;                      // omero_hop_flags
 };
 
 class Plugin {
@@ -281,12 +384,14 @@ int guarded(const omero_host_api* api, omero_host* h, F&& f) noexcept {
 // The C tables built once from a Plugin; lives for the whole process.
 struct Registry {
     explicit Registry(Plugin p) : plugin(std::move(p)) {
+        add_missing_groups();
         for (Command& c : plugin.commands) {
             auto& opts = option_specs.emplace_back();
             auto& opt_ptrs = option_ptrs.emplace_back();
             for (const Option& o : c.options)
                 opts.push_back({sizeof(omero_option_spec), o.name.c_str(), o.short_name, o.value_name,
-                                o.help.c_str(), o.flags, o.default_value});
+                                o.help.c_str(), o.flags, o.default_value, o.type, o.choices,
+                                static_cast<int64_t>(o.min), static_cast<int64_t>(o.max)});
             for (auto& o : opts) opt_ptrs.push_back(&o);
             auto& args = arg_specs.emplace_back();
             auto& arg_ptrs_ = arg_ptrs.emplace_back();
@@ -302,7 +407,7 @@ struct Registry {
         for (Hop& h : plugin.hops)
             hop_specs.push_back({sizeof(omero_upgrade_hop), h.from.c_str(), h.to.c_str(), h.summary.c_str(),
                                  h.notes.empty() ? nullptr : h.notes.c_str(), h.check ? &run_check : nullptr,
-                                 h.run ? &run_hop : nullptr, &h});
+                                 h.run ? &run_hop : nullptr, &h, h.before ? &run_before : nullptr, h.flags});
         for (auto& s : hop_specs) hop_ptrs.push_back(&s);
         api = {sizeof(omero_plugin_api), plugin.name.c_str(), plugin.version.c_str(), plugin.vendor.c_str(),
                plugin.summary.c_str(), command_ptrs.data(), command_ptrs.size(), hop_ptrs.data(), hop_ptrs.size()};
@@ -328,6 +433,28 @@ struct Registry {
             HopContext ctx(api, h, c);
             return static_cast<Hop*>(hop->user)->run(ctx);
         });
+    }
+    static int run_before(const omero_host_api* api, omero_host* h, const omero_upgrade_hop* hop,
+                          const omero_hop_context* c) {
+        return guarded(api, h, [&] {
+            HopContext ctx(api, h, c);
+            return static_cast<Hop*>(hop->user)->before(ctx);
+        });
+    }
+
+    // "a b c" needs groups "a" and "a b": declare the ones the plugin left out.
+    void add_missing_groups() {
+        std::vector<Command> groups;
+        auto declared = [&](const std::string& path) {
+            auto same = [&](const Command& c) { return c.path == path; };
+            return std::any_of(plugin.commands.begin(), plugin.commands.end(), same) ||
+                   std::any_of(groups.begin(), groups.end(), same);
+        };
+        for (const Command& c : plugin.commands)
+            for (size_t sp = c.path.find(' '); sp != std::string::npos; sp = c.path.find(' ', sp + 1))
+                if (!declared(c.path.substr(0, sp)))
+                    groups.push_back({.path = c.path.substr(0, sp), .summary = plugin.summary});
+        plugin.commands.insert(plugin.commands.begin(), groups.begin(), groups.end());
     }
 
     Plugin plugin;

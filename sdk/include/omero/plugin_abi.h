@@ -10,9 +10,23 @@
  *     constants owned by the side that declared them;
  *   - whoever allocates frees: values the host hands out are borrowed for
  *     the duration of the call, or delivered through an omero_sink callback;
- *   - no exception, C++ type, RTTI or ownership crosses.
+ *   - no exception, C++ type, RTTI or ownership crosses: a callback never
+ *     returns by unwinding (the C++ layer catches everything at its thunks,
+ *     and the host's sinks never throw);
+ *   - the plugin exports omero_plugin_negotiate() and nothing else
+ *     (cmake/OmeroPlugin.cmake links every plugin with a version script).
  *
- * Plugin authors normally use the C++ layer in <omero/plugin.hpp>.
+ * Threads: the host calls a plugin from its main thread only. A plugin may
+ * call write, log, cancelled, is_tty and json_mode from any thread; every
+ * other host service from the thread the host called it on.
+ *
+ * Errors: a command returns its exit status (omero/exit_codes.h) and reports
+ * its message with report_error() (the C++ layer does both for a thrown
+ * omero::sdk::Error). Host services return an omero_status; last_error()
+ * then says why.
+ *
+ * Plugin authors normally use the C++ layer in <omero/plugin.hpp>; a plugin
+ * in plain C needs only this header (see examples/hello-c).
  */
 #ifndef OMERO_PLUGIN_ABI_H
 #define OMERO_PLUGIN_ABI_H
@@ -46,6 +60,11 @@ struct omero_upgrade_hop;
 
 /* Receives one upgrade hop contributed by `plugin` (valid for the process lifetime). */
 typedef void (*omero_hop_sink)(void *user, const char *plugin, const struct omero_upgrade_hop *hop);
+struct omero_hop_info;
+/* Receives one hop as the plugins' manifests declare it (borrowed). */
+typedef void (*omero_hop_info_sink)(void *user, const struct omero_hop_info *hop);
+/* Receives one result row: n cells; a SQL NULL has ptr == NULL (borrowed). */
+typedef void (*omero_row_sink)(void *user, size_t n, const omero_str *cells);
 
 enum omero_stream { OMERO_STDOUT = 0, OMERO_STDERR = 1 };
 
@@ -63,7 +82,8 @@ enum omero_status {
     OMERO_NOT_FOUND = 1,          /* e.g. a config key that is not set */
     OMERO_E_FAILED = -1,          /* details from last_error() */
     OMERO_E_NO_SERVER_DIR = -2,   /* OMERODIR is not set */
-    OMERO_E_UNSUPPORTED = -3
+    OMERO_E_UNSUPPORTED = -3,
+    OMERO_E_UNAVAILABLE = -4      /* the plugin that would serve it cannot be used */
 };
 
 /* Services the host hands to plugins. Append-only. */
@@ -100,16 +120,50 @@ typedef struct omero_host_api {
     /* Print "omero <command>: error: <msg>" on stderr. */
     void (*report_error)(omero_host *h, const char *ptr, size_t len);
 
-    /* Every upgrade hop that usable plugins contribute (manifests list them;
-     * only the plugins that declare hops are loaded). OMERO_OK or an error. */
+    /* Every upgrade hop that usable plugins contribute, loading each plugin
+     * that declares hops. A plugin that cannot be loaded is skipped with a
+     * warning (it never hides the others). Prefer list_hops + load_hop. */
     int (*for_each_hop)(omero_host *h, omero_hop_sink sink, void *user);
+
+    /* ---- appended after the first release (check OMERO_HAS_FIELD) ---- */
+
+    /* Runs another command by its words ({"db", "status", "--json"}) in this
+     * process, as if typed after `omero`, and returns its exit status. Its
+     * stdout (text and JSON) goes to `out` when out is not NULL, else to our
+     * stdout; its stderr, log and progress are ours. A command whose plugin
+     * is not installed or not usable returns 126 (OMERO_EXIT_PLUGIN_UNAVAILABLE)
+     * with the package to install in last_error(). Main thread only; the
+     * command may not be the one that is running (no recursion). */
+    int (*run_command)(omero_host *h, const omero_str *argv, size_t argc, omero_sink out, void *user);
+
+    /* Every hop the usable plugins' manifests declare; no plugin is loaded.
+     * Also lists hops of plugins that cannot be used, with their reason. */
+    int (*list_hops)(omero_host *h, omero_hop_info_sink sink, void *user);
+
+    /* Loads `plugin` and finds its hop from -> to. OMERO_OK and *out set,
+     * OMERO_NOT_FOUND, or OMERO_E_UNAVAILABLE (reason in last_error()). */
+    int (*load_hop)(omero_host *h, const char *plugin, const char *from, const char *to,
+                    const struct omero_upgrade_hop **out);
 } omero_host_api;
 
 /* ---- command tables ------------------------------------------------------ */
 
 enum omero_option_flags {
     OMERO_OPT_REPEATABLE = 1u << 0, /* may be given several times */
-    OMERO_OPT_HIDDEN = 1u << 1      /* accepted, not shown in help */
+    OMERO_OPT_HIDDEN = 1u << 1,     /* accepted, not shown in help */
+    OMERO_OPT_REQUIRED = 1u << 2,   /* the host refuses the command without it */
+    OMERO_OPT_JSON = 1u << 3        /* a flag that switches the command's output to JSON */
+};
+
+/* What an option's value must be. The host checks it before the command
+ * runs (exit 2 naming the option) and hands the handler a canonical form. */
+enum omero_value_type {
+    OMERO_VALUE_STRING = 0,   /* anything */
+    OMERO_VALUE_INTEGER = 1,  /* a decimal integer; handed over as given */
+    OMERO_VALUE_DURATION = 2, /* "90", "90s", "1.5m", "2h", "250ms": handed over as whole milliseconds */
+    OMERO_VALUE_SIZE = 3,     /* "512", "64k", "10M", "2G", "1TiB" (1024-based): handed over as bytes */
+    OMERO_VALUE_PATH = 4,     /* a non-empty path */
+    OMERO_VALUE_CHOICE = 5    /* one of `choices` */
 };
 
 typedef struct omero_option_spec {
@@ -120,6 +174,11 @@ typedef struct omero_option_spec {
     const char *help;
     uint32_t flags;            /* omero_option_flags */
     const char *default_value; /* shown in help; NULL when none */
+    /* appended: */
+    uint32_t type;             /* omero_value_type (value options only) */
+    const char *choices;       /* OMERO_VALUE_CHOICE: "custom|directory" */
+    int64_t min_value;         /* INTEGER, DURATION (ms), SIZE (bytes): inclusive */
+    int64_t max_value;         /*   bounds, checked when min_value < max_value */
 } omero_option_spec;
 
 enum omero_arg_flags {
@@ -135,7 +194,10 @@ typedef struct omero_arg_spec {
 } omero_arg_spec;
 
 /* The values given for one option: count is how often it was given (a flag
- * has count > 0 and no values). */
+ * has count > 0 and no values). Values are in the canonical form of the
+ * option's type. An option not given that has a default_value has count 0
+ * and, since the first release after 1.0, values[0] = the default in
+ * canonical form (so "60s" arrives as "60000"); otherwise values is NULL. */
 typedef struct omero_values {
     size_t count;
     const omero_str *values;
@@ -159,7 +221,9 @@ typedef int (*omero_command_fn)(const omero_host_api *api, omero_host *h,
 enum omero_command_flags {
     OMERO_CMD_NEEDS_SERVER_DIR = 1u << 0, /* host checks $OMERODIR first */
     OMERO_CMD_HIDDEN = 1u << 1,
-    OMERO_CMD_GROUP = 1u << 2             /* only names a group: "config" */
+    OMERO_CMD_GROUP = 1u << 2             /* only names a group: "config". A plugin
+                                             need not declare its groups: the host
+                                             adds "a" for "a b" when it is missing. */
 };
 
 typedef struct omero_command_spec {
@@ -178,10 +242,44 @@ typedef struct omero_command_spec {
 
 /* ---- upgrade hops: the extension point for per-release plugins ------------
  *
- * A plugin may contribute hops (from -> to database/server versions, such as
- * "OMERO5.3__0" -> "OMERO5.4__0"). The db and upgrade plugins collect hops
- * from every plugin through the host and run them as part of a plan.
+ * A plugin may contribute hops (from -> to database versions, such as
+ * "OMERO5.3__0" -> "OMERO5.4__0"). Hops are declared in the plugin's table,
+ * so the manifest lists them and `db status` can show them without loading
+ * the plugin. `db upgrade` (the shared upgrade engine) runs one hop as ONE
+ * transaction on ONE connection that it owns, in this order:
+ *
+ *   1. BEGIN (READ ONLY under --dry-run and for `db status`)
+ *   2. the distribution's <FROM>-precheck.sql, inside a savepoint that is
+ *      always rolled back
+ *   3. every plugin's check()     - report problems; return non-zero to refuse.
+ *                                   A refusal rolls the whole hop back.
+ *   -- under --dry-run / db status nothing below runs; the transaction is rolled back
+ *   4. every plugin's before()    - data fixes the release's script needs
+ *   5. the release's SQL script   - sql/psql/<TO>/<FROM>.sql, when the distribution has it
+ *   6. every plugin's run()       - steps after the script
+ *   7. the dbpatch row: the script writes it; for a hop that has no script,
+ *      the engine inserts it after step 6 unless a plugin's hop sets
+ *      OMERO_HOP_WRITES_DBPATCH (then that plugin's steps must insert it)
+ *   8. the engine checks that dbpatch says <TO>, records the attempt in
+ *      omero_cli_history (plugin name and version included) and COMMITs
+ *
+ * Plugins of one hop run in plugin-name order. A callback must not COMMIT,
+ * ROLLBACK or open a transaction (use SAVEPOINTs if it needs them); it
+ * returns 0 to go on, non-zero to fail (after report_error() or with the
+ * database's message available through db_error). Ctrl-C cancels the
+ * statement on the server; the callback then sees a failure. Callbacks run
+ * on the host's main thread.
  */
+
+enum omero_hop_phase {
+    OMERO_HOP_CHECK = 0,
+    OMERO_HOP_BEFORE = 1,
+    OMERO_HOP_AFTER = 2
+};
+
+enum omero_hop_flags {
+    OMERO_HOP_WRITES_DBPATCH = 1u << 0 /* this hop's steps insert the dbpatch row themselves */
+};
 
 /* What a hop is handed when it runs: the database, through the caller. */
 typedef struct omero_hop_context {
@@ -189,10 +287,17 @@ typedef struct omero_hop_context {
     void *db;                              /* opaque, for the functions below */
     /* Run SQL in the caller's transaction. 0 ok, else failure (see db_error). */
     int (*exec_sql)(void *db, const char *sql, size_t len);
-    /* Run a query; each row's first column goes to sink. */
+    /* Run a query; each row's first column goes to sink (NULLs are skipped:
+     * use exec_params to see them). */
     int (*query_column)(void *db, const char *sql, size_t len, omero_sink sink, void *user);
     void (*db_error)(void *db, omero_sink sink, void *user);
-    int dry_run;
+    int dry_run;                           /* non-zero: read-only, report only */
+    /* appended: */
+    int phase;                             /* omero_hop_phase */
+    /* One statement with $1..$n bound as text (a NULL ptr binds SQL NULL);
+     * each result row goes to row_sink (may be NULL). 0 ok, else failure. */
+    int (*exec_params)(void *db, const char *sql, size_t len, size_t n_params, const omero_str *params,
+                       omero_row_sink row_sink, void *user);
 } omero_hop_context;
 
 typedef int (*omero_hop_fn)(const omero_host_api *api, omero_host *h,
@@ -204,11 +309,26 @@ typedef struct omero_upgrade_hop {
     const char *from;      /* "OMERO5.3__0" */
     const char *to;        /* "OMERO5.4__0" */
     const char *summary;
-    const char *notes;     /* shown to the sysadmin before the hop; may be NULL */
-    omero_hop_fn check;    /* pre-checks; non-zero refuses the hop. May be NULL */
-    omero_hop_fn run;      /* the steps. May be NULL when the hop only adds checks */
+    const char *notes;     /* shown to the sysadmin in the plan and before the hop; may be NULL */
+    omero_hop_fn check;    /* step 3; may be NULL */
+    omero_hop_fn run;      /* step 6; may be NULL */
     void *user;
+    /* appended: */
+    omero_hop_fn before;   /* step 4; may be NULL */
+    uint32_t flags;        /* omero_hop_flags */
 } omero_upgrade_hop;
+
+/* A hop as a manifest declares it (list_hops). */
+typedef struct omero_hop_info {
+    uint32_t struct_size;
+    omero_str plugin;         /* "hop-5-3" */
+    omero_str plugin_version;
+    omero_str from, to, summary, notes;
+    uint32_t flags;           /* omero_hop_flags */
+    int usable;               /* 0: the plugin cannot be loaded; reason says why */
+    omero_str reason;
+    omero_str package;        /* the package that installs the plugin, when known */
+} omero_hop_info;
 
 /* ---- negotiation ----------------------------------------------------------- */
 

@@ -1,0 +1,86 @@
+// upgrade.hpp - the upgrade engine: applying OMERO's SQL scripts and the
+// plugins' hop steps safely. `db upgrade`, `db status` and `upgrade` all
+// go through it, so the machinery exists once.
+//
+// One connection for the whole run; a session advisory lock held
+// throughout; each hop in one transaction we own, in the order that
+// <omero/plugin_abi.h> documents (pre-check, plugin checks, plugin `before`
+// steps, the release's script, plugin `run` steps, dbpatch, history,
+// COMMIT), so a failure or a kill leaves the database at the previous
+// complete version; every attempt recorded in omero_cli_history.
+#pragma once
+
+#include "pg/pg.hpp"
+#include "upgrade/reporter.hpp"
+#include "upgrade/sql_script.hpp"
+#include "upgrade/versions.hpp"
+
+#include <omero/plugin_abi.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace omero::db {
+
+inline constexpr long long kUpgradeLockKey = 0x6f6d65726f5f7570LL;  // "omero_up"
+
+// The newest dbpatch row, e.g. "OMERO5.4__0"; nullopt when there is no dbpatch.
+std::optional<Version> current_version(Pg& db);
+
+// Takes the upgrade lock, waiting up to `timeout`; throws Error(21)
+// naming the holder (pid, host, since) when it cannot.
+void take_upgrade_lock(Pg& db, std::chrono::milliseconds timeout);
+
+void ensure_history_table(Pg& db);
+
+// A hop step a plugin contributes. `call` runs one phase (omero_hop_phase)
+// with the context the engine built; it loads the plugin on first use and
+// returns the callback's status (0 when the plugin has nothing for that phase).
+struct PluginHop {
+    std::string plugin, version, summary, notes;
+    uint32_t flags = 0;  // omero_hop_flags
+    std::function<int(int phase, const omero_hop_context& ctx)> call;
+};
+
+struct PlannedHop {
+    Hop hop;
+    std::vector<Statement> statements;  // of the script (empty for a plugin-only hop)
+    std::vector<Statement> precheck;
+    std::string sha256;                 // of the script bytes that were split and will run
+    std::vector<PluginHop> plugins;     // in plugin-name order
+
+    // The script's path, or "plugin hop A -> B (p1, p2)" when no script serves it.
+    std::string name() const;
+    // True when nobody else writes the hop's dbpatch row.
+    bool engine_writes_dbpatch() const;
+};
+
+// Reads each hop's files once and splits them (errors name file:line); the
+// plugins serving a hop come from `plugins_for`.
+std::vector<PlannedHop> plan_hops(const std::vector<Hop>& path,
+                                  const std::function<std::vector<PluginHop>(const Hop&)>& plugins_for);
+
+// Runs the plan; returns the exit code. Throws Error with the code of the
+// first failure (the failed hop rolled back and recorded).
+int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const std::string& tool_version);
+
+// Runs every hop's pre-check and plugin checks read-only (READ ONLY
+// transaction, dry_run set, always rolled back). Returns one line of result
+// per hop and whether all passed.
+struct CheckReport {
+    std::string from, to;
+    bool ok = true;
+    std::string message;  // why not, when !ok
+};
+std::vector<CheckReport> check_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan);
+
+// Runs the statements of a whole-database script in one transaction (db init).
+void run_in_transaction(Reporter& r, Pg& db, const std::vector<Statement>& statements, const std::string& name);
+
+// ANALYZE every user table that holds data, in one statement.
+void analyze_user_tables(Pg& db);
+
+}  // namespace omero::db

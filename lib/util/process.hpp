@@ -1,0 +1,21 @@
+// process.hpp - running a helper program (pg_dump, pg_restore, nginx -t, ...)
+// without a shell: its stdin is /dev/null (it can never prompt), its stderr
+// is collected, and it dies with us (PR_SET_PDEATHSIG) instead of running on
+// as an orphan.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace omero {
+
+struct ChildResult {
+    int status = -1;  // exit status, 128 + signal when killed, 127 when it could not run
+    std::string err;  // what it wrote on stderr
+};
+
+// Runs argv[0] (looked up in PATH) with the environment plus extra_env
+// ("NAME=value" entries replace inherited ones).
+ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+
+}  // namespace omero

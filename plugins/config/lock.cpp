@@ -1,0 +1,28 @@
+// `omero config lock`: hold the configuration lock until Enter is pressed.
+#include "config.hpp"
+
+#include <iostream>
+
+namespace omero::config {
+
+namespace {
+
+int run(Context& c) {
+    Store store = open_store(c);
+    WriteLock held = store.lock();
+    c.out("Press enter to unlock");
+    std::string line;
+    std::getline(std::cin, line);  // end of input unlocks too
+    return 0;
+}
+
+}  // namespace
+
+Command lock_command() {
+    return {.path = "config lock",
+           .summary = "Hold the configuration lock until Enter is pressed",
+           .options = with_file_options({}),
+           .run = run};
+}
+
+}  // namespace omero::config

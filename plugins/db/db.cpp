@@ -1,0 +1,144 @@
+#include "db.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace omero::db {
+
+std::vector<Option> with_conn(std::vector<Option> opts) {
+    static const std::vector<Option> conn = {
+        {.name = "host", .value_name = "HOST", .help = "database host (omero.db.host)", .default_value = "localhost"},
+        {.name = "port", .value_name = "PORT", .help = "database port (omero.db.port)", .default_value = "5432",
+         .type = OMERO_VALUE_INTEGER, .min = 1, .max = 65535},
+        {.name = "name", .value_name = "DB", .help = "database name (omero.db.name)", .default_value = "omero"},
+        {.name = "user", .value_name = "USER", .help = "database user (omero.db.user)", .default_value = "omero"},
+    };
+    opts.insert(opts.end(), conn.begin(), conn.end());
+    return opts;
+}
+
+Option jobs_option(const char* help, const char* default_value) {
+    return {.name = "jobs", .short_name = 'j', .value_name = "N", .help = help, .default_value = default_value,
+            .type = OMERO_VALUE_INTEGER, .min = 1, .max = 64};
+}
+
+ConnParams conn_params(Context& c) {
+    ConnParams p;
+    auto pick = [&](const char* opt, const char* key, std::string& out) {
+        if (auto v = c.value(opt)) out = std::string(*v);
+        else if (auto cfg = c.config(key); cfg && !cfg->empty()) out = *cfg;
+    };
+    pick("host", "omero.db.host", p.host);
+    pick("port", "omero.db.port", p.port);
+    pick("name", "omero.db.name", p.dbname);
+    pick("user", "omero.db.user", p.user);
+    if (auto pass = c.config("omero.db.pass"); pass && !pass->empty()) p.password = *pass;
+    return p;
+}
+
+fs::path sql_root(Context& c) { return c.server_dir() / "sql/psql"; }
+
+HopSources hop_sources(Context& c) {
+    HopSources s{scan_hops(sql_root(c)), c.hops()};
+    for (const auto& ph : s.plugin_hops) {
+        auto from = parse_version(ph.from), to = parse_version(ph.to);
+        if (!from || !to) continue;
+        bool have = false;
+        for (const Hop& h : s.hops) have |= h.from == *from && h.to == *to;
+        if (!have) s.hops.push_back({*from, *to, {}, {}});
+    }
+    return s;
+}
+
+std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h) {
+    std::vector<PluginHop> out;
+    for (const auto& info : s.plugin_hops) {
+        if (info.from != h.from.name || info.to != h.to.name) continue;
+        if (!info.usable)
+            throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, "the hop " + info.from + " -> " + info.to + " needs plugin '" +
+                                                           info.plugin + "', which is " + info.reason +
+                                                           "; reinstall package " + info.package);
+        PluginHop p{info.plugin, info.plugin_version, info.summary, info.notes, info.flags, {}};
+        // Loaded on first use: listing and planning never run plugin code.
+        p.call = [&c, info, hop = static_cast<const omero_upgrade_hop*>(nullptr)](
+                     int phase, const omero_hop_context& ctx) mutable {
+            if (!hop) hop = c.load_hop(info);
+            omero_hop_fn fn = phase == OMERO_HOP_CHECK ? hop->check
+                              : phase == OMERO_HOP_AFTER
+                                  ? hop->run
+                                  : (OMERO_HAS_FIELD(hop, omero_upgrade_hop, before) ? hop->before : nullptr);
+            return fn ? fn(c.api(), c.host(), hop, &ctx) : 0;
+        };
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops) {
+    std::string v;
+    std::string patch = c.config_or("omero.db.patch", "0");
+    if (auto to = c.value("to")) v = std::string(*to);
+    else if (auto cfg = c.config("omero.db.version"); cfg && !cfg->empty()) v = *cfg;
+    if (v.empty()) return std::nullopt;
+    if (v.find("__") == std::string::npos) {
+        // "OMERO5.4": the configured patch, else the newest patch the scripts reach.
+        if (!c.value("to")) return parse_version(v + "__" + patch);
+        std::optional<Version> best;
+        for (const Hop& h : hops)
+            if (h.to.version() == v && (!best || *best < h.to)) best = h.to;
+        if (best) return best;
+        v += "__" + patch;
+    }
+    auto parsed = parse_version(v);
+    if (!parsed) throw Error(OMERO_EXIT_USAGE, "'" + v + "' is not an OMERO database version (e.g. OMERO5.4__0)");
+    return parsed;
+}
+
+std::string missing_path_message(Context& c, const Version& from, const std::optional<Version>& to) {
+    std::string msg = "no upgrade path from " + from.name + (to ? " to " + to->name : "");
+    if (to)
+        msg += ": expected " + (sql_root(c) / to->name / (from.name + ".sql")).string() +
+               " (or a chain of scripts leading there)";
+    return msg;
+}
+
+std::string root_password(Context& c) {
+    if (auto pw = c.value("password")) return std::string(*pw);
+    if (const char* env = std::getenv("OMERO_ROOT_PASSWORD")) return env;
+    if (!isatty(0))
+        throw Error(OMERO_EXIT_USAGE,
+                    "no root password: give --password PW, set OMERO_ROOT_PASSWORD, or run on a terminal");
+    std::string a, b;
+    c.err("Please enter password for OMERO root user: ");
+    std::getline(std::cin, a);
+    c.err("Please re-enter password for OMERO root user: ");
+    std::getline(std::cin, b);
+    if (a != b) throw Error(OMERO_EXIT_FAILURE, "the passwords do not match");
+    return a;
+}
+
+std::pair<std::string, std::string> script_version(Context& c) {
+    std::string v, patch;
+    if (auto f = c.value("version")) v = std::string(*f);
+    if (auto f = c.value("patch")) patch = std::string(*f);
+    if (v.empty()) v = c.config_or("omero.db.version", "");
+    if (patch.empty()) patch = c.config_or("omero.db.patch", "");
+    if (v.empty()) {
+        auto versions = init_versions(sql_root(c));
+        if (versions.empty())
+            throw Error(OMERO_EXIT_USAGE, "no database version to create under " + sql_root(c).string());
+        v = versions.back().version();
+        if (patch.empty()) patch = std::to_string(versions.back().patch);
+        c.err("Using " + v + " for version\n");
+    }
+    if (patch.empty()) {
+        patch = "0";
+        c.err("Using " + patch + " for patch\n");
+    }
+    return {v, patch};
+}
+
+}  // namespace omero::db

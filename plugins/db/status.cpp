@@ -1,0 +1,119 @@
+// `omero db status`: the database version, the target, the pending hops
+// with the plugins that serve them and their checks run read-only.
+#include "db.hpp"
+
+namespace omero::db {
+
+namespace {
+
+using nlohmann::json;
+
+// The plan, or nullopt with `why` when a plugin it needs cannot be used.
+std::optional<std::vector<PlannedHop>> try_plan(Context& c, const HopSources& s, const std::vector<Hop>& path,
+                                                std::string& why) {
+    try {
+        return plan_hops(path, [&](const Hop& h) { return plugin_steps(c, s, h); });
+    } catch (const Error& e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
+int run(Context& c) {
+    ConnParams p = conn_params(c);
+    Pg db = Pg::connect(p, true);
+    auto cur = current_version(db);
+    json j = {{"database", p.dbname}, {"host", p.host}, {"port", p.port}, {"user", p.user}};
+    if (!cur) {
+        j["state"] = "not-initialised";
+        if (c.json()) c.emit_json(j.dump());
+        else c.out("database " + p.dbname + " (" + p.describe() + ") is not initialised: run 'omero db init'\n");
+        return OMERO_EXIT_DB_NOT_INITIALISED;
+    }
+    HopSources sources = hop_sources(c);
+    auto tgt = target_version(c, sources.hops);
+    auto path = find_path(sources.hops, *cur, tgt);
+    j["current"] = cur->name;
+    j["target"] = tgt ? tgt->name : (path && !path->empty() ? path->back().to.name : cur->name);
+
+    int rc = OMERO_EXIT_OK;
+    std::string state = "up-to-date", problem;
+    std::optional<std::vector<PlannedHop>> plan;
+    std::vector<CheckReport> checks;
+    if (!path || (path->empty() && tgt && *cur < *tgt)) {
+        state = "no-path";
+        rc = OMERO_EXIT_DB_NO_PATH;
+        problem = missing_path_message(c, *cur, tgt);
+    } else if (!path->empty()) {
+        state = "upgrade-needed";
+        rc = OMERO_EXIT_DB_UPGRADE_NEEDED;
+        plan = try_plan(c, sources, *path, problem);
+        if (!plan) {
+            state = "plugin-missing";
+            rc = OMERO_EXIT_PLUGIN_UNAVAILABLE;
+        } else {
+            HostReporter r(c);
+            checks = check_plan(r, db, *plan);
+        }
+    }
+    j["state"] = state;
+    if (!problem.empty()) j["problem"] = problem;
+    json pending = json::array();
+    if (path)
+        for (size_t i = 0; i < path->size(); ++i) {
+            const Hop& h = (*path)[i];
+            json hj = {{"from", h.from.name}, {"to", h.to.name}, {"script", h.script.string()},
+                       {"precheck", h.precheck.string()}};
+            if (plan) {
+                json pl = json::array();
+                for (const PluginHop& ph : (*plan)[i].plugins)
+                    pl.push_back({{"plugin", ph.plugin}, {"version", ph.version}, {"notes", ph.notes}});
+                hj["plugins"] = pl;
+            }
+            if (i < checks.size()) hj["check"] = {{"ok", checks[i].ok}, {"message", checks[i].message}};
+            pending.push_back(hj);
+        }
+    j["pending"] = pending;
+    if (c.json()) {
+        c.emit_json(j.dump());
+        return rc;
+    }
+    std::string out = "database: " + p.dbname + " (" + p.describe() + ")\ncurrent:  " + cur->name +
+                      "\ntarget:   " + j["target"].get<std::string>() + (tgt ? "" : " (newest reachable)") + "\n";
+    if (state == "up-to-date") out += "up to date\n";
+    if (!problem.empty()) out += problem + "\n";
+    if (path && !path->empty()) {
+        out += "pending:  " + std::to_string(path->size()) + " hop(s)\n";
+        for (size_t i = 0; i < path->size(); ++i) {
+            const Hop& h = (*path)[i];
+            out += "  " + h.from.name + " -> " + h.to.name + "  " +
+                   (h.script.empty() ? std::string("(no script: plugins only)") : h.script.string()) + "\n";
+            if (plan)
+                for (const PluginHop& ph : (*plan)[i].plugins) {
+                    out += "    plugin " + ph.plugin + " " + ph.version + (ph.summary.empty() ? "" : ": " + ph.summary) + "\n";
+                    if (!ph.notes.empty()) out += "    note: " + ph.notes + "\n";
+                }
+            if (i < checks.size() && !checks[i].ok) out += "    check: " + checks[i].message + "\n";
+        }
+        if (state == "upgrade-needed") out += "run 'omero db upgrade' (it backs the database up first)\n";
+    }
+    c.out(out);
+    return rc;
+}
+
+}  // namespace
+
+Command status_command() {
+    return {.path = "db status",
+            .summary = "Show the database version, the target and the pending hops with their checks",
+            .help = "Each pending hop's pre-checks (its precheck.sql and the hop plugins' checks) run read-only.\n"
+                    "Exit 0: up to date; 2: upgrade needed; 3: not initialised; 25: no upgrade path;\n"
+                    "126: a hop plugin the path needs is not usable (its package named).",
+            .options = with_conn({omero::sdk::json_option(),
+                                  {.name = "to", .value_name = "VERSION",
+                                   .help = "target (default: omero.db.version, else the newest)"}}),
+            .flags = OMERO_CMD_NEEDS_SERVER_DIR,
+            .run = run};
+}
+
+}  // namespace omero::db
