@@ -79,6 +79,7 @@ void Cli::load_details() {
 
 std::vector<std::string> Cli::not_installed() {
     std::vector<std::string> out;
+    if (globals_.no_plugins) return out;
     for (const std::string& name : first_party_plugins()) {
         bool found = std::any_of(plugins().begin(), plugins().end(), [&](const PluginEntry& e) {
             return e.name == name && e.state != PluginState::shadowed;
@@ -339,8 +340,9 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     h->reported_error.clear();
     int rc = spec->run(host_api(), h, spec, &inv);
     std::fflush(stdout);
-    if (rc != 0 && h->json) {
-        // Under --json a failure is also one JSON object on stdout.
+    if (rc != 0 && h->json && !h->reported_error.empty()) {
+        // Under --json a reported failure is also one JSON object on stdout (a
+        // status such as `db status` exiting 2 is an answer, not a failure).
         std::string line = nlohmann::json{{"event", "error"}, {"command", path}, {"code", rc},
                                           {"message", h->reported_error}}
                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -3,6 +3,10 @@
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 
+#include "elf_symbols.hpp"
+
+#include <dlfcn.h>
+
 #include <map>
 #include <set>
 
@@ -11,6 +15,16 @@ namespace fs = std::filesystem;
 namespace omero::host {
 
 static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, omero_host* host);
+
+// Why a library would not load, in words a sysadmin can act on (Boost.DLL
+// only keeps an errno such as "Bad file descriptor").
+static std::string load_failure(const fs::path& abs) {
+    if (elf_exports(abs, OMERO_PLUGIN_ENTRY_NAME) == ElfCheck::not_elf)
+        return "not an ELF shared library for this machine (damaged or wrong file?)";
+    if (dlopen(abs.c_str(), RTLD_NOW | RTLD_LOCAL)) return "loads now (a transient failure?)";
+    const char* e = dlerror();
+    return e ? e : "unknown error";
+}
 
 LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, omero_host* host) {
     std::error_code ec;
@@ -30,9 +44,8 @@ static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, om
     auto* lib = new boost::dll::shared_library(
         abs, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, dll_ec);
     if (dll_ec || !lib->is_loaded()) {
-        std::string why = dll_ec ? dll_ec.message() : "unknown error";
         delete lib;
-        throw LoadError(PluginState::invalid, "cannot load " + abs.string() + ": " + why);
+        throw LoadError(PluginState::invalid, "cannot load " + abs.string() + ": " + load_failure(abs));
     }
     if (!lib->has(OMERO_PLUGIN_ENTRY_NAME))
         throw LoadError(PluginState::invalid, "library does not export " OMERO_PLUGIN_ENTRY_NAME "()");

@@ -182,7 +182,8 @@ int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
     if (!h->plugins) return OMERO_OK;
     auto str = [](const std::string& s) { return omero_str{s.data(), s.size()}; };
     for (const PluginEntry& e : *h->plugins) {
-        if (!e.manifest || e.state == PluginState::shadowed) continue;
+        // A plugin the admin disabled serves nothing; a broken one is listed as unusable.
+        if (!e.manifest || e.state == PluginState::shadowed || e.state == PluginState::disabled) continue;
         const std::string package = package_of(e.name);
         for (const HopInfo& hop : e.manifest->hops) {
             omero_hop_info info{};

@@ -136,7 +136,13 @@ TEST_F(Host, DuplicateNamesAreShadowed) {
     fs::path second = tmp / "second";
     install(second, "probe");
     Result r = omero({"plugin", "list", "--json"}, {.env = {{"OMERO_PLUGIN_PATH", plugins.string() + ":" + second.string()}}});
-    auto j = nlohmann::json::parse(r.out);
+    auto all = nlohmann::json::parse(r.out);
+    // Known first-party plugins that are not there come last, with their package.
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : all)
+        if (e["state"] != "not-installed") j.push_back(e);
+        else EXPECT_EQ(e["package"], "omero-plugin-" + e["name"].get<std::string>());
+    EXPECT_EQ(all.size(), j.size() + 5);  // admin config db upgrade web: none is on this path
     ASSERT_EQ(j.size(), 2u);
     EXPECT_EQ(j[0]["state"], "ok");
     EXPECT_EQ(j[1]["state"], "shadowed");
@@ -316,6 +322,121 @@ TEST_F(Host, UpgradeHopsFromDropInPlugins) {
     // A disabled hop provider contributes nothing.
     r = omero({"probe", "hops"}, {.env = {{"OMERO_PLUGINS_DISABLE", "hopper"}}});
     EXPECT_EQ(r.out.find("hopper"), std::string::npos) << r.out;
+
+    // A broken hop plugin never hides the others: it is listed, unusable, and nothing aborts.
+    // Listing reads manifests only; loading it to run names the plugin and its package.
+    write_file(plugins / "libomero-hopper.so", "not a library at all");
+    r = omero({"probe", "hops"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("probe: TEST1__0 -> TEST2__0"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("hopper: TEST2__0 -> TEST3__0"), std::string::npos) << r.out;
+    r = omero({"probe", "hops", "--run"});
+    EXPECT_EQ(r.code, 126) << r.err;
+    EXPECT_NE(r.err.find("plugin 'hopper'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("not an ELF shared library"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("reinstall package omero-plugin-hopper"), std::string::npos) << r.err;
+}
+
+TEST_F(Host, TypedOptionsAreCheckedBeforeTheCommandRuns) {
+    Result r = omero({"probe", "typed", "--need", "x", "--count", "3", "--wait", "1.5m", "--size", "2k", "--mode", "safe"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "count=3 wait=90000 size=2048 mode=safe need=x\n");
+    r = omero({"probe", "typed", "--need", "x"});  // the default arrives canonical
+    EXPECT_EQ(r.out, "count=- wait=2000 size=- mode=- need=x\n");
+    struct Bad {
+        std::vector<std::string> args;
+        const char* says;
+    } bad[] = {{{"--count", "0"}, "'--count' must be from 1 to 10, not '0'"},
+               {{"--count", "3x"}, "'--count' takes a whole number"},
+               {{"--wait", "soon"}, "'--wait' takes a duration"},
+               {{"--size", "2q"}, "'--size' takes a size"},
+               {{"--mode", "quick"}, "'--mode' takes one of: fast, safe, not 'quick'"}};
+    for (const Bad& b : bad) {
+        std::vector<std::string> args = {"probe", "typed", "--need", "x"};
+        args.insert(args.end(), b.args.begin(), b.args.end());
+        r = omero(args);
+        EXPECT_EQ(r.code, 2) << b.says;
+        EXPECT_NE(r.err.find(b.says), std::string::npos) << r.err;
+    }
+    r = omero({"probe", "typed"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("option '--need' is required"), std::string::npos) << r.err;
+    // Help shows the constraints from the same table.
+    r = omero({"help", "probe", "typed"});
+    EXPECT_NE(r.out.find("--mode {fast,safe}"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("from 1 to 10"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(required)"), std::string::npos) << r.out;
+}
+
+TEST_F(Host, CommandsRunOtherCommandsThroughTheHost) {
+    Result r = omero({"probe", "call", "--capture", "probe", "echo", "a"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("called rc=0 captured=[flag=0 arg=a\n]"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    r = omero({"probe", "call", "probe", "fail"});
+    EXPECT_EQ(r.code, 42);
+    // A missing first-party plugin: 126 and the package to install.
+    r = omero({"probe", "call", "web", "status"});
+    EXPECT_EQ(r.code, 126);
+    EXPECT_NE(r.err.find("why=[command 'web' is provided by plugin 'web', which is not installed; install package "
+                         "omero-plugin-web]"),
+              std::string::npos)
+        << r.err;
+    // Under --json the called command's text joins the one JSON stream.
+    r = omero({"probe", "call", "--json", "probe", "echo", "b"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["event"], "output");
+    EXPECT_EQ(j["text"], "flag=0 arg=b json\n");
+}
+
+TEST_F(Host, JsonFailuresAreJsonToo) {
+    Result r = omero({"probe", "throw", "--json"});
+    EXPECT_EQ(r.code, 2);  // probe throw has no --json: usage error
+    r = omero({"probe", "call", "--json", "probe", "throw"});
+    EXPECT_EQ(r.code, 1);
+    std::string last = r.out.substr(r.out.rfind('{'));
+    auto j = nlohmann::json::parse(last);
+    EXPECT_EQ(j["event"], "error");
+    EXPECT_EQ(j["code"], 1);
+    EXPECT_NE(r.err.find("boom from the plugin"), std::string::npos) << r.err;
+}
+
+TEST_F(Host, AThirdPartyCommandInAFirstPartyGroupIsRefusedAlone) {
+    // An earlier search dir holds a plugin declaring `config evil`; the real
+    // config plugin comes after it and must stay usable.
+    fs::path evil = tmp / "evil";
+    install(evil, "probe");
+    fs::rename(evil / "libomero-probe.so", evil / "libomero-evil.so");
+    fs::remove(evil / "probe.omero-plugin.json");
+    write_manifest(evil, "evil", 1, 1, "config evil");
+    fs::path config_dir = fs::path(OMERO_TEST_BUILD_DIR) / "lib/omero/plugins/abi1/config.omero-plugin.json";
+    if (!fs::exists(config_dir)) GTEST_SKIP() << "the config plugin is not built";
+    Result r = omero({"plugin", "list"}, {.env = {{"OMERO_PLUGIN_PATH", evil.string() + ":" + config_dir.string()}}});
+    EXPECT_NE(r.out.find("belongs to the first-party plugin 'config'"), std::string::npos) << r.out;
+    r = omero({"config", "get", "--source", "/dev/null"},
+              {.env = {{"OMERO_PLUGIN_PATH", evil.string() + ":" + config_dir.string()}}});
+    EXPECT_NE(r.code, 126) << r.err;
+    EXPECT_EQ(r.err.find("evil"), std::string::npos) << r.err;
+}
+
+TEST_F(Host, ManifestStepRefusesBrokenTables) {
+    // The probe's own table is sound; a manifest made from it names no problem.
+    Result r = omero({"--no-plugins", "plugin", "manifest", (kPlugins / "probe/libomero-probe.so").string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    bool group = false;
+    for (const auto& c : j["commands"]) group |= c["path"] == "probe nested" && c.contains("flags");
+    EXPECT_TRUE(group) << "the undeclared group 'probe nested' is added to the manifest";
+}
+
+TEST_F(Host, GroupsNeedNotBeDeclared) {
+    Result r = omero({"probe", "nested", "deeper"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "deep\n");
+    r = omero({"help", "probe", "nested"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("deeper"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -331,14 +331,33 @@ void run_in_transaction(Reporter& r, Pg& db, const std::vector<Statement>& state
     r.progress_done();
 }
 
-std::vector<CheckReport> check_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan) {
+// Checks are quick and their result is what gets reported: no progress.
+class WithoutProgress : public Reporter {
+public:
+    explicit WithoutProgress(Reporter& r) : r_(r) {}
+    bool json() const override { return r_.json(); }
+    void info(std::string_view line) override { r_.info(line); }
+    void event(const nlohmann::json& e) override { r_.event(e); }
+    void progress(uint64_t, uint64_t, std::string_view) override {}
+    void progress_done() override {}
+    bool cancelled() override { return r_.cancelled(); }
+
+private:
+    Reporter& r_;
+};
+
+std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<PlannedHop>& plan) {
+    WithoutProgress r(outer);
     std::vector<CheckReport> out;
     for (const PlannedHop& h : plan) {
         CheckReport c{h.hop.from.name, h.hop.to.name, true, {}};
         if (!h.precheck.empty() || !h.plugins.empty()) {
             try {
-                db.exec("BEGIN TRANSACTION READ ONLY");
+                // The distribution's pre-checks create helper functions (rolled
+                // back with their savepoint); the plugins' checks then run read-only.
+                db.exec("BEGIN");
                 run_precheck(r, db, h);
+                db.exec("SET TRANSACTION READ ONLY");
                 run_plugins(r, db, h, OMERO_HOP_CHECK, /*dry_run=*/true);
             } catch (const Error& e) {
                 c.ok = false;

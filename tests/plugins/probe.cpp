@@ -85,6 +85,39 @@ static omero::sdk::Plugin make() {
                    }
                    return 0;
                }});
+    p.command({.path = "probe typed", .summary = "Typed options: print their canonical values",
+               .options = {{.name = "count", .value_name = "N", .help = "a number", .type = OMERO_VALUE_INTEGER,
+                            .min = 1, .max = 10},
+                           {.name = "wait", .value_name = "DURATION", .help = "a duration", .default_value = "2s",
+                            .type = OMERO_VALUE_DURATION},
+                           {.name = "size", .value_name = "SIZE", .help = "a size", .type = OMERO_VALUE_SIZE},
+                           {.name = "mode", .value_name = "MODE", .help = "a choice", .type = OMERO_VALUE_CHOICE,
+                            .choices = "fast|safe"},
+                           {.name = "need", .value_name = "X", .help = "required", .flags = OMERO_OPT_REQUIRED}},
+               .run = [](Context& c) {
+                   auto n = [](std::optional<long long> v) { return v ? std::to_string(*v) : std::string("-"); };
+                   c.out("count=" + n(c.integer("count")) + " wait=" + n(c.integer("wait")) +
+                         " size=" + n(c.integer("size")) + " mode=" + std::string(c.value("mode").value_or("-")) +
+                         " need=" + std::string(*c.value("need")) + "\n");
+                   return 0;
+               }});
+    // Another command through the host: its output captured, its status returned.
+    p.command({.path = "probe call", .summary = "Run another command through the host and report it",
+               .options = {{.name = "capture", .help = "capture its stdout"}, omero::sdk::json_option()},
+               .args = {{"WORDS", "the command", OMERO_ARG_VARIADIC}},
+               .run = [](Context& c) {
+                   std::vector<std::string> words;
+                   for (auto a : c.args()) words.emplace_back(a);
+                   std::string out, why;
+                   int rc = c.run(words, c.flag("capture") ? &out : nullptr, &why);
+                   c.err("called rc=" + std::to_string(rc) + " captured=[" + out + "] why=[" + why + "]\n");
+                   return rc;
+               }});
+    p.command({.path = "probe nested deeper", .summary = "A command whose groups were not declared",
+               .run = [](Context& c) {
+                   c.out("deep\n");
+                   return 0;
+               }});
     p.hop({.from = "TEST1__0", .to = "TEST2__0", .summary = "a hop for tests",
            .run = [](omero::sdk::HopContext&) { return 0; }});
     return p;

@@ -248,11 +248,13 @@ typedef struct omero_command_spec {
  * the plugin. `db upgrade` (the shared upgrade engine) runs one hop as ONE
  * transaction on ONE connection that it owns, in this order:
  *
- *   1. BEGIN (READ ONLY under --dry-run and for `db status`)
+ *   1. BEGIN
  *   2. the distribution's <FROM>-precheck.sql, inside a savepoint that is
  *      always rolled back
  *   3. every plugin's check()     - report problems; return non-zero to refuse.
- *                                   A refusal rolls the whole hop back.
+ *                                   A refusal rolls the whole hop back. Under
+ *                                   --dry-run and `db status` the transaction
+ *                                   is READ ONLY here and dry_run is set.
  *   -- under --dry-run / db status nothing below runs; the transaction is rolled back
  *   4. every plugin's before()    - data fixes the release's script needs
  *   5. the release's SQL script   - sql/psql/<TO>/<FROM>.sql, when the distribution has it
