@@ -228,6 +228,57 @@ TEST_F(Db, PrecheckFailureChangesNothing) {
     EXPECT_EQ(sql("SELECT outcome FROM omero_cli_history"), "precheck-failed\n");
 }
 
+// The hop contract (sdk/include/omero/plugin_abi.h) with a real hop plugin:
+// checks in the hop's transaction, fixes before the script, NULLs bound,
+// a hop no script serves, the plugin named in the history.
+TEST_F(Db, HopPluginsCheckFixAndAreRecorded) {
+    init_demo();
+    sql("UPDATE image SET acquired = NULL WHERE id IN (1, 2)");
+    RunOptions with_fixer;
+    with_fixer.env.emplace("OMERO_PLUGIN_PATH",
+                           (build_dir() / "lib/omero/plugins/abi1").string() + ":" OMERO_TEST_PLUGIN_DIR "/fixer");
+    auto run_db = [&](std::vector<std::string> args, bool fix) {
+        RunOptions o = with_fixer;
+        if (fix) o.env.emplace("FIXER_FIX", "1");
+        return db(std::move(args), o);
+    };
+    // The plan shows the plugin, its notes and its check's findings, read-only.
+    Result r = run_db({"upgrade", "--dry-run"}, false);
+    EXPECT_EQ(r.code, 24) << r.err;
+    EXPECT_NE(r.out.find("image 1 (owner"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("image 2 (owner"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("plugin:   fixer 0.0.1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("note:     images without an acquisition date"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("OMERO1.2__0 -> OMERO1.3__0"), std::string::npos) << r.out;
+    EXPECT_EQ(version(), "OMERO1.0__0\n");
+    r = run_db({"status"}, false);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.out.find("plugin fixer 0.0.1"), std::string::npos) << r.out;
+
+    // A refusing check: its hop changes nothing, not even what the check wrote.
+    r = run_db({"upgrade", "--no-backup"}, false);
+    EXPECT_EQ(r.code, 24) << r.err;
+    EXPECT_NE(r.err.find("plugin 'fixer' refused the hop OMERO1.1__0 -> OMERO1.2__0"), std::string::npos) << r.err;
+    EXPECT_EQ(version(), "OMERO1.1__0\n");
+    EXPECT_EQ(sql("SELECT to_regclass('fixer_marker') IS NULL"), "t\n");
+    EXPECT_EQ(sql("SELECT outcome, plugins FROM omero_cli_history ORDER BY id DESC LIMIT 1"),
+              "precheck-failed|fixer 0.0.1\n");
+
+    // Asked to fix: the fix runs before the script that needs it; the hop
+    // without a script gets its dbpatch row from the engine.
+    r = run_db({"upgrade", "--no-backup"}, true);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO1.3__0\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM image WHERE acquired = '2001-01-01'"), "2\n");
+    EXPECT_EQ(sql("SELECT v IS NULL, was_null FROM fixer_after"), "t|t\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'image' AND column_name = 'fixed'"),
+              "1\n");
+    EXPECT_EQ(sql("SELECT message FROM dbpatch ORDER BY id DESC LIMIT 1"), "Database updated by fixer 0.0.1\n");
+    EXPECT_EQ(sql("SELECT script, outcome, plugins FROM omero_cli_history ORDER BY id DESC LIMIT 2"),
+              "plugin hop OMERO1.2__0 -> OMERO1.3__0 (fixer)|success|fixer 0.0.1\n" +
+                  (srv / "sql/psql/OMERO1.2__0/OMERO1.1__0.sql").string() + "|success|fixer 0.0.1\n");
+}
+
 TEST_F(Db, MissingHopNamesTheScript) {
     init_demo();
     fs::remove_all(srv / "sql/psql/OMERO1.1__0");
