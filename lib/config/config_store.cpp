@@ -19,25 +19,48 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
+// config.xml is a few hundred KB at most; a larger "config.xml" is not one.
+constexpr off_t kMaxConfigBytes = 64 << 20;
+
+// The whole file in one read of its size. Only a regular file (or a symlink
+// to one) is read: a FIFO would hang us and /dev/zero would never end.
 std::string read_file(const fs::path& p, bool& exists) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) {
+            // A dangling symlink is not "no file": its target would be created behind the user's back.
+            struct stat lst {};
+            if (::lstat(p.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
+                throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " is a symbolic link to a file that does not "
+                                                                    "exist; create the target or remove the link");
             exists = false;
             return {};
         }
         throw Error(OMERO_EXIT_CONFIG_INVALID, "cannot read " + p.string() + ": " + errno_text(errno));
     }
     exists = true;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " is a directory");
+        throw Error(OMERO_EXIT_CONFIG_INVALID,
+                    p.string() + " is not a regular file" + (S_ISDIR(st.st_mode) ? " (a directory)" : "") +
+                        "; config.xml must be a file (or a symbolic link to one)");
     }
-    std::string out;
-    char buf[65536];
+    if (st.st_size > kMaxConfigBytes) {
+        ::close(fd);
+        throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " is larger than 64 MiB: not a config.xml");
+    }
+    std::string out(static_cast<size_t>(st.st_size) + 1, '\0');  // +1: see end of file in the same read
+    size_t got = 0;
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (got == out.size()) {
+            if (out.size() > static_cast<size_t>(kMaxConfigBytes)) {
+                ::close(fd);
+                throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " grows while being read");
+            }
+            out.resize(out.size() * 2);
+        }
+        ssize_t n = ::read(fd, out.data() + got, out.size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             int e = errno;
@@ -45,9 +68,10 @@ std::string read_file(const fs::path& p, bool& exists) {
             throw Error(OMERO_EXIT_CONFIG_INVALID, "cannot read " + p.string() + ": " + errno_text(e));
         }
         if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
+        got += static_cast<size_t>(n);
     }
     ::close(fd);
+    out.resize(got);
     return out;
 }
 

@@ -110,6 +110,9 @@ Document Document::parse(std::string_view text) {
     for (pugi::xml_node p : root.children("properties")) {
         Block b;
         for (pugi::xml_attribute a : p.attributes()) b.attrs.push_back({a.name(), a.value()});
+        size_t n = 0;
+        for (pugi::xml_node c = p.first_child(); c; c = c.next_sibling()) n += c.type() == pugi::node_element;
+        b.children.reserve(n);  // no regrowth copies: a big file is one allocation here
         for (pugi::xml_node c : p.children()) {
             if (c.type() != pugi::node_element) continue;
             Element& e = b.children.emplace_back();
