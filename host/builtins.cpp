@@ -41,6 +41,16 @@ const CommandInfo& info(const char* path) {
 }
 
 int run_help(Cli& cli, const ParsedArgs& p) {
+    if (opt(info("help"), p, "man")) {
+        cli.load_details();
+        if (p.positionals.size() > 1) {
+            std::fputs("omero help: error: --man takes one top-level command (or none)\n", stderr);
+            return OMERO_EXIT_USAGE;
+        }
+        std::string name = p.positionals.empty() ? "omero" : p.positionals[0];
+        std::fputs(man_page(name, cli.commands(), kVersion).c_str(), stdout);
+        return OMERO_EXIT_OK;
+    }
     if (opt(info("help"), p, "json")) {
         cli.load_details();
         std::vector<CommandSource> selected;
@@ -217,7 +227,8 @@ const std::vector<Builtin>& builtin_table() {
     static const std::vector<Builtin> table = {
         {{.path = "help",
           .summary = "Show help for omero or one of its commands",
-          .options = {{.name = "json", .help = "print the command tables as JSON (for tools and wrappers)"}},
+          .options = {{.name = "json", .help = "print the command tables as JSON (for tools and wrappers)"},
+                      {.name = "man", .help = "print a man page (roff) for omero or one top-level command"}},
           .args = {{"COMMAND", "the command to explain, e.g. 'config set'", true, true}}},
          run_help},
         {{.path = "version", .summary = "Print the version of omero"}, run_version},

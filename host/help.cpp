@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cctype>
 #include <set>
 
 namespace omero::host {
@@ -216,6 +217,80 @@ _omero() {
 }
 complete -o filenames -F _omero omero
 )";
+}
+
+namespace {
+
+// Escapes text for roff: backslashes, and a leading dot or quote.
+std::string roff(const std::string& text) {
+    std::string out;
+    bool line_start = true;
+    for (char c : text) {
+        if (line_start && (c == '.' || c == '\'')) out += "\\&";
+        if (c == '\\') out += "\\e";
+        else if (c == '-') out += "\\-";
+        else out += c;
+        line_start = c == '\n';
+    }
+    return out;
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+std::string man_page(const std::string& name, const std::vector<CommandSource>& commands, const std::string& version) {
+    const bool whole = name == "omero";
+    const std::string title = whole ? "omero" : "omero-" + name;
+    std::string m = ".TH " + upper(title) + " 1 \"\" \"omero " + version + "\" \"OMERO server administration\"\n";
+    m += ".SH NAME\n" + roff(title) + " \\- ";
+    const CommandInfo* top = nullptr;
+    for (const CommandSource& c : commands)
+        if (c.info.path == name) top = &c.info;
+    m += whole ? std::string("configure, run, diagnose and upgrade an OMERO server\n")
+               : roff(top ? top->summary : name) + "\n";
+    m += ".SH SYNOPSIS\n.B omero\n[\\fIglobal options\\fR] " + (whole ? std::string("\\fIcommand\\fR") : roff(name) + " \\fIsubcommand\\fR") +
+         " [\\fIoptions\\fR] [\\fIarguments\\fR]\n";
+    if (top && !top->help.empty()) m += ".SH DESCRIPTION\n" + roff(top->help) + "\n";
+    m += ".SH COMMANDS\n";
+    std::vector<const CommandInfo*> list;
+    for (const CommandSource& c : commands)
+        if (!c.info.hidden && !c.info.group &&
+            (whole ? c.plugin.empty() : c.info.path.rfind(name + " ", 0) == 0 || c.info.path == name))
+            list.push_back(&c.info);
+    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->path < b->path; });
+    for (const CommandInfo* c : list) {
+        m += ".SS \"" + roff(usage_line(*c).substr(7)) + "\"\n" + roff(c->summary) + "\n";
+        if (!c->help.empty()) m += ".PP\n" + roff(c->help) + "\n";
+        for (const OptionInfo& o : c->options) {
+            if (o.hidden) continue;
+            std::string label = option_label(o);
+            label.erase(0, label.find_first_not_of(' '));
+            m += ".TP\n.B " + roff(label) + "\n" + roff(o.help + option_constraints(o)) + "\n";
+        }
+        for (const ArgInfo& a : c->args) m += ".TP\n.I " + roff(a.name) + "\n" + roff(a.help) + "\n";
+    }
+    if (whole) {
+        m += ".SH PLUGINS\nEvery other command comes from a plugin, each with its own page: ";
+        std::set<std::string> tops;
+        for (const CommandSource& c : commands)
+            if (!c.plugin.empty()) tops.insert(c.info.top());
+        std::string refs;
+        for (const std::string& t : tops) refs += (refs.empty() ? "" : ", ") + ("\\fBomero\\-" + roff(t) + "\\fR(1)");
+        m += (refs.empty() ? std::string("see \\fBomero plugin list\\fR") : refs) + ".\n";
+    }
+    m += ".SH EXIT STATUS\n0 on success; 1 when a command failed; 2 for a bad command line; 125 when OMERODIR is not set;\n"
+         "126 when the plugin that provides a command cannot be used; 130 when interrupted.\n"
+         "Every code is listed in /usr/include/omero/exit_codes.h and the README.\n";
+    m += ".SH ENVIRONMENT\n.TP\n.B OMERODIR\nthe server directory (the one holding etc/ and var/)\n"
+         ".TP\n.B OMERO_PLUGIN_PATH\ncolon-separated plugin directories (replaces the default search)\n"
+         ".TP\n.B OMERO_PLUGINS_DISABLE\nplugins not to use (names or globs, or all)\n";
+    m += ".SH SEE ALSO\n" + std::string(whole ? "" : "\\fBomero\\fR(1), ") + "\\fBomero help\\fR " +
+         (whole ? std::string("\\fIcommand\\fR") : roff(name)) + "\n";
+    return m;
 }
 
 }  // namespace omero::host

@@ -27,4 +27,9 @@ std::vector<std::string> suggestions(const std::string& word, const std::vector<
 std::vector<std::string> complete(const std::vector<CommandSource>& commands, const std::vector<std::string>& words);
 std::string bash_completion_script();
 
+// A man page (roff) for `name` ("omero" or a top-level command such as
+// "config") from the same tables as help: every command under it, its
+// options with their constraints, and the exit codes.
+std::string man_page(const std::string& name, const std::vector<CommandSource>& commands, const std::string& version);
+
 }  // namespace omero::host

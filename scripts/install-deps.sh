@@ -9,6 +9,7 @@ pkgs=(
   postgresql postgresql-client          # the server the db tests and the demo start
   clang libclang-rt-14-dev              # libFuzzer for the config parser
   python3 util-linux procps bc
+  lintian file                          # checking the Debian packages
 )
 missing=()
 for p in "${pkgs[@]}"; do
