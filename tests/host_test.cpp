@@ -430,6 +430,19 @@ TEST_F(Host, ManifestStepRefusesBrokenTables) {
     EXPECT_TRUE(group) << "the undeclared group 'probe nested' is added to the manifest";
 }
 
+TEST_F(Host, ConfigWithoutServerDirIs125) {
+    Result r = omero({"probe", "getconf", "omero.db.name"});
+    EXPECT_EQ(r.code, 125) << r.err;
+    EXPECT_NE(r.err.find("OMERODIR is not set"), std::string::npos) << r.err;
+}
+
+TEST_F(Host, ManPagesComeFromTheTables) {
+    Result r = omero({"help", "--man", "probe"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(".TH OMERO-PROBE 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\\-\\-mode {fast,safe}"), std::string::npos) << r.out;
+}
+
 TEST_F(Host, GroupsNeedNotBeDeclared) {
     Result r = omero({"probe", "nested", "deeper"});
     EXPECT_EQ(r.code, 0) << r.err;

@@ -113,6 +113,12 @@ static omero::sdk::Plugin make() {
                    c.err("called rc=" + std::to_string(rc) + " captured=[" + out + "] why=[" + why + "]\n");
                    return rc;
                }});
+    p.command({.path = "probe getconf", .summary = "Read a property (the command does not declare it needs OMERODIR)",
+               .args = {{"KEY", "property"}},
+               .run = [](Context& c) {
+                   c.out(c.config_or(c.arg(0), "(unset)") + "\n");
+                   return 0;
+               }});
     p.command({.path = "probe nested deeper", .summary = "A command whose groups were not declared",
                .run = [](Context& c) {
                    c.out("deep\n");
