@@ -282,12 +282,9 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     h->server_dir = server_dir_from_env();
     h->plugins = &plugins();
     if (r.info->needs_server_dir) {
-        if (!h->server_dir) return fail(OMERO_EXIT_NO_SERVER_DIR, no_server_dir_message());
-        std::error_code ec;
-        if (!fs::is_directory(*h->server_dir, ec))
-            return fail(OMERO_EXIT_SERVER_DIR_MISSING,
-                        "OMERODIR=" + h->server_dir->string() + " is not a directory\nhint: point OMERODIR at the "
-                        "server directory (the one holding etc/ and var/)");
+        if (int rc = check_server_dir(*h); rc != OMERO_OK)
+            return fail(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_SERVER_DIR_MISSING,
+                        h->last_error);
     }
 
     LoadedPlugin lp;

@@ -7,11 +7,8 @@
 
 namespace omero::host {
 
-static std::optional<config::Store> store_for(omero_host& h) {
-    if (!h.server_dir) {
-        h.last_error = no_server_dir_message();
-        return std::nullopt;
-    }
+static std::optional<config::Store> store_for(omero_host& h, int& rc) {
+    if ((rc = check_server_dir(h)) != OMERO_OK) return std::nullopt;
     config::StoreOptions o;
     if (const char* p = std::getenv("OMERO_CONFIG")) o.env_profile = p;
     return config::Store(*h.server_dir / "etc/grid/config.xml", o);
@@ -20,8 +17,9 @@ static std::optional<config::Store> store_for(omero_host& h) {
 int config_get(omero_host& h, const std::string& key, omero_sink sink, void* user) {
     try {
         if (!h.config_cache) {
-            auto store = store_for(h);
-            if (!store) return OMERO_E_NO_SERVER_DIR;
+            int rc = OMERO_OK;
+            auto store = store_for(h, rc);
+            if (!store) return rc;
             h.config_cache = std::make_shared<config::Document>(store->read());
         }
         std::optional<std::string> v = h.config_cache->get(key);
@@ -36,8 +34,9 @@ int config_get(omero_host& h, const std::string& key, omero_sink sink, void* use
 
 int config_set(omero_host& h, const std::string& key, const std::optional<std::string>& value) {
     try {
-        auto store = store_for(h);
-        if (!store) return OMERO_E_NO_SERVER_DIR;
+        int rc = OMERO_OK;
+        auto store = store_for(h, rc);
+        if (!store) return rc;
         store->update([&](config::Document& d) {
             if (value) {
                 d.set(key, *value);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <atomic>
 #include <mutex>
 #include <cstdio>
 #include <cstring>
@@ -114,10 +115,7 @@ void h_progress_done(omero_host* h) {
 }
 
 int h_server_dir(omero_host* h, omero_sink sink, void* user) {
-    if (!h->server_dir) {
-        h->last_error = no_server_dir_message();
-        return OMERO_E_NO_SERVER_DIR;
-    }
+    if (int rc = check_server_dir(*h); rc != OMERO_OK) return rc;
     std::string s = h->server_dir->string();
     sink(user, s.data(), s.size());
     return OMERO_OK;
@@ -305,17 +303,43 @@ std::optional<std::filesystem::path> server_dir_from_env() {
 
 bool cancel_requested() { return g_interrupts > 0; }
 
+int check_server_dir(omero_host& h) {
+    if (!h.server_dir) {
+        h.last_error = no_server_dir_message();
+        return OMERO_E_NO_SERVER_DIR;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*h.server_dir, ec)) {
+        h.last_error = server_dir_missing_message(*h.server_dir);
+        return OMERO_E_SERVER_DIR_MISSING;
+    }
+    return OMERO_OK;
+}
+
+std::string server_dir_missing_message(const std::filesystem::path& dir) {
+    std::error_code ec;
+    bool exists = std::filesystem::exists(dir, ec);
+    return "OMERODIR=" + dir.string() + (exists ? " is not a directory" : " does not exist") +
+           "\nhint: point OMERODIR at the server directory (the one holding etc/ and var/)";
+}
+
 const char* no_server_dir_message() {
     return "OMERODIR is not set\nhint: export OMERODIR=/path/to/OMERO.server (the directory holding etc/ and var/), "
            "then run the command again";
 }
+
+static std::atomic<int> g_stdout_errno{0};
+
+int stdout_write_error() { return g_stdout_errno.load(); }
 
 void write_all(int fd, const char* p, size_t n) {
     while (n > 0) {
         ssize_t w = ::write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return;  // EPIPE and friends: the reader went away
+            // A reader that went away (EPIPE) is not a failure; a full disk is.
+            if (fd == 1 && errno != EPIPE) g_stdout_errno = errno;
+            return;
         }
         p += w;
         n -= static_cast<size_t>(w);

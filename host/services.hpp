@@ -57,9 +57,15 @@ std::optional<std::filesystem::path> server_dir_from_env();
 
 // The one wording of "OMERODIR is not set", with what to do.
 const char* no_server_dir_message();
+// ... and of "OMERODIR is set but is no directory".
+std::string server_dir_missing_message(const std::filesystem::path& dir);
+// OMERO_OK, OMERO_E_NO_SERVER_DIR or OMERO_E_SERVER_DIR_MISSING (message in h.last_error).
+int check_server_dir(omero_host& h);
 
 // Writes a whole buffer to fd (EINTR retried, EPIPE ignored).
 void write_all(int fd, const char* p, size_t n);
+// The errno of the first failed write to stdout (0: none).
+int stdout_write_error();
 
 // True once Ctrl-C was pressed after a plugin asked (cancelled() installs the handler).
 bool cancel_requested();

@@ -120,12 +120,33 @@ bool locked_by_other(const fs::path& config) {
 WriteLock::WriteLock(const fs::path& config, std::chrono::milliseconds timeout) {
     const fs::path lock = config.string() + ".lock";
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto timed_out = [&](const std::string& holder) {
+        return Error(OMERO_EXIT_CONFIG_LOCKED, "Could not acquire lock on " + config.string() + " within " +
+                                                   std::to_string(timeout.count() / 1000.0).substr(0, 4) +
+                                                   " s; another omero (or `config edit`/`config lock`) holds " +
+                                                   holder + "; retry, or raise --lock-timeout");
+    };
+    const fs::path dir = config.has_parent_path() ? config.parent_path() : fs::path(".");
+    dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd_ >= 0) {
+        while (::flock(dir_fd_, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK && errno != EINTR) break;  // a filesystem without flock on directories
+            if (std::chrono::steady_clock::now() >= deadline) {
+                ::close(dir_fd_);
+                dir_fd_ = -1;
+                throw timed_out(dir.string());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
     for (;;) {
         fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd_ < 0)
+        if (fd_ < 0) {
+            int e = errno;
+            if (dir_fd_ >= 0) ::close(dir_fd_);
             throw Error(OMERO_EXIT_CONFIG_READ_ONLY,
-                              "Cannot modify " + config.string() + ": cannot create " + lock.string() + ": " +
-                                  errno_text(errno));
+                        "Cannot modify " + config.string() + ": cannot create " + lock.string() + ": " + errno_text(e));
+        }
         if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
             // omero-py deletes the lock file after its writes: make sure the
             // file we locked is still the one at that path.
@@ -136,23 +157,24 @@ WriteLock::WriteLock(const fs::path& config, std::chrono::milliseconds timeout) 
         } else if (errno != EWOULDBLOCK && errno != EINTR) {
             int e = errno;
             ::close(fd_);
+            if (dir_fd_ >= 0) ::close(dir_fd_);
             throw Error(OMERO_EXIT_CONFIG_LOCKED, "Could not acquire lock on " + config.string() + ": " +
                                                             errno_text(e));
         }
         ::close(fd_);
         fd_ = -1;
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw Error(OMERO_EXIT_CONFIG_LOCKED,
-                              "Could not acquire lock on " + config.string() + " within " +
-                                  std::to_string(timeout.count() / 1000.0).substr(0, 4) +
-                                  " s; another omero (or `config edit`/`config lock`) holds " + lock.string() +
-                                  "; retry, or raise --lock-timeout");
+        if (std::chrono::steady_clock::now() >= deadline) {
+            if (dir_fd_ >= 0) ::close(dir_fd_);
+            dir_fd_ = -1;
+            throw timed_out(lock.string());
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
 
 WriteLock::~WriteLock() {
     if (fd_ >= 0) ::close(fd_);  // closing releases the flock; the file stays (see above)
+    if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
 Store::Store(fs::path file, StoreOptions opts) : file_(std::move(file)), opts_(std::move(opts)) {}
@@ -239,7 +261,11 @@ void Store::install(const std::string& text) const {
         ::unlink(temp.c_str());
         throw;
     }
-    ::close(fd);
+    if (::close(fd) != 0) {
+        int e = errno;
+        ::unlink(temp.c_str());
+        throw Error(OMERO_EXIT_FAILURE, "cannot write " + temp.string() + ": " + errno_text(e));
+    }
 
     if (had_old) {
         // The previous file survives as .bak (a hard link: config.xml is only

@@ -3,7 +3,10 @@
 // Readers take no lock and never write: every write is an atomic rename, so
 // a reader always sees a whole file (omero-web#75). Writers take the same
 // exclusive flock() on "<file>.lock" that omero-py takes, so the two tools
-// exclude each other, but wait up to a bound instead of failing at once. A
+// exclude each other, but wait up to a bound instead of failing at once.
+// Our writers also lock the file's directory: deleting the lock file (as
+// omero-py does after each write, or a careless admin) then never lets two
+// of them write at once. A
 // write re-parses what it is about to install, writes "<file>.temp", fsyncs
 // it, keeps the previous file as "<file>.bak", renames, and fsyncs the
 // directory: killed at any moment, the file is the old or the new one.
@@ -33,7 +36,8 @@ public:
     WriteLock& operator=(const WriteLock&) = delete;
 
 private:
-    int fd_ = -1;
+    int fd_ = -1;      // <file>.lock, which omero-py locks too
+    int dir_fd_ = -1;  // the directory: a lock nobody can delete from under us
 };
 
 class Store {

@@ -1,5 +1,7 @@
 #include "config/config_xml.hpp"
 
+#include <cstdio>
+
 #include "config/pyjson.hpp"
 #include "util/clock.hpp"
 
@@ -78,13 +80,37 @@ static size_t invalid_utf8(std::string_view s) {
     return std::string_view::npos;
 }
 
-// Characters XML 1.0 cannot carry at all (even escaped).
+// Characters XML 1.0 cannot carry at all (even escaped): controls other
+// than tab, newline and CR, and U+FFFE / U+FFFF (EF BF BE / EF BF BF).
 static size_t forbidden_char(std::string_view s) {
     for (size_t i = 0; i < s.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
+        if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBF &&
+            (static_cast<unsigned char>(s[i + 2]) == 0xBE || static_cast<unsigned char>(s[i + 2]) == 0xBF))
+            return i;
     }
     return std::string_view::npos;
+}
+
+std::string xml_text_problem(std::string_view text) {
+    if (size_t bad = invalid_utf8(text); bad != std::string_view::npos)
+        return "is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
+    if (size_t bad = forbidden_char(text); bad != std::string_view::npos) {
+        unsigned char c = static_cast<unsigned char>(text[bad]);
+        char cp[16];
+        std::snprintf(cp, sizeof cp, "U+%04X", c == 0xEF ? (static_cast<unsigned char>(text[bad + 2]) == 0xBE ? 0xFFFE : 0xFFFF) : c);
+        return std::string("contains ") + cp + " (byte " + std::to_string(bad + 1) + "), which XML 1.0 cannot hold";
+    }
+    return {};
+}
+
+void check_profile_name(const std::string& name, const char* what) {
+    if (name == kInternal)
+        throw Error(OMERO_EXIT_CONFIG_ILLEGAL_NAME,
+                    std::string(what) + "=" + name + " names the internal block, not a profile; choose another name");
+    if (std::string why = xml_text_problem(name); !why.empty())
+        throw Error(OMERO_EXIT_CONFIG_ILLEGAL_NAME, std::string("the ") + what + " " + why);
 }
 
 Document Document::parse(std::string_view text) {
@@ -242,10 +268,9 @@ std::optional<std::string> Document::get(std::string_view key) const {
 }
 
 void Document::set(std::string_view key, std::string value) {
-    if (size_t bad = forbidden_char(value); bad != std::string::npos)
-        throw Error(OMERO_EXIT_FAILURE, "the value of " + std::string(key) +
-                                                  " contains a control character (byte " + std::to_string(bad) +
-                                                  ") that config.xml cannot store");
+    if (std::string why = xml_text_problem(value); !why.empty())
+        throw Error(OMERO_EXIT_FAILURE, "the value given for " + std::string(key) + " " + why +
+                                            "; config.xml cannot store it (nothing was changed)");
     std::string id = active();
     Block* b = block(id);
     if (!b) {

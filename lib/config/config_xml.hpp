@@ -23,6 +23,9 @@ inline constexpr const char* kProfileKey = "omero.config.profile";
 
 using omero::Error;
 
+// Throws Error(250) when `name` cannot be a profile (see xml_text_problem).
+void check_profile_name(const std::string& name, const char* what);
+
 struct Attr {
     std::string name, value;
 };
@@ -54,8 +57,16 @@ public:
     std::string serialize(std::string_view when) const;
 
     // Active profile: `def NAME` > OMERO_CONFIG > __ACTIVE__'s omero.config.profile > "default".
-    void set_explicit_profile(std::string name) { explicit_ = std::move(name); }
-    void set_env_profile(std::optional<std::string> name) { env_ = std::move(name); }
+    // Profile names must be text XML can hold and not the internal block's
+    // id; throws Error naming where the name came from.
+    void set_explicit_profile(std::string name) {
+        check_profile_name(name, "profile name");
+        explicit_ = std::move(name);
+    }
+    void set_env_profile(std::optional<std::string> name) {
+        if (name) check_profile_name(*name, "OMERO_CONFIG");
+        env_ = std::move(name);
+    }
     std::string active() const;
     std::string stored_active() const;  // what __ACTIVE__ records
 
@@ -85,5 +96,10 @@ std::string escape_attribute(std::string_view s);
 
 // Names `set` accepts: [A-Za-z0-9._-]* (the empty name included, as omero-py).
 bool legal_key(std::string_view key);
+
+// Why `text` cannot go into config.xml (not UTF-8, or a code point XML 1.0
+// forbids: controls other than tab/newline/CR, U+FFFE, U+FFFF), naming the
+// byte; empty when it can.
+std::string xml_text_problem(std::string_view text);
 
 }  // namespace omero::config

@@ -86,11 +86,12 @@ public:
     bool cancelled() const { return api_->cancelled(host_) != 0; }
     bool is_tty(int stream) const { return api_->is_tty(host_, stream) != 0; }
 
-    // $OMERODIR; throws Error(OMERO_EXIT_NO_SERVER_DIR) when it is not set.
+    // $OMERODIR; throws Error(125) when it is not set, Error(8) when it is
+    // not an existing directory.
     std::filesystem::path server_dir() const {
         std::string s;
-        if (api_->server_dir(host_, detail::append_sink, &s) != OMERO_OK)
-            throw Error(OMERO_EXIT_NO_SERVER_DIR, last_error());
+        if (int rc = api_->server_dir(host_, detail::append_sink, &s); rc != OMERO_OK)
+            throw Error(status_exit(rc, OMERO_EXIT_NO_SERVER_DIR), last_error());
         return s;
     }
 
@@ -101,7 +102,7 @@ public:
         int rc = api_->config_get(host_, key.data(), key.size(), detail::append_sink, &v);
         if (rc == OMERO_OK) return v;
         if (rc == OMERO_NOT_FOUND) return std::nullopt;
-        throw Error(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_CONFIG_INVALID, last_error());
+        throw Error(status_exit(rc, OMERO_EXIT_CONFIG_INVALID), last_error());
     }
     std::string config_or(std::string_view key, std::string_view fallback) const {
         auto v = config(key);
@@ -111,8 +112,7 @@ public:
     void set_config(std::string_view key, std::optional<std::string_view> value) const {
         int rc = api_->config_set(host_, key.data(), key.size(), value ? value->data() : nullptr,
                                   value ? value->size() : 0);
-        if (rc != OMERO_OK)
-            throw Error(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_FAILURE, last_error());
+        if (rc != OMERO_OK) throw Error(status_exit(rc, OMERO_EXIT_FAILURE), last_error());
     }
 
     // Options, by long name. The host has already checked every value
@@ -215,6 +215,12 @@ private:
         std::string s;
         api_->last_error(host_, detail::append_sink, &s);
         return s;
+    }
+    // The exit status for a host service's failure status.
+    static int status_exit(int rc, int otherwise) {
+        return rc == OMERO_E_NO_SERVER_DIR        ? OMERO_EXIT_NO_SERVER_DIR
+               : rc == OMERO_E_SERVER_DIR_MISSING ? OMERO_EXIT_SERVER_DIR_MISSING
+                                                  : otherwise;
     }
 
     const omero_host_api* api_;

@@ -83,7 +83,8 @@ enum omero_status {
     OMERO_E_FAILED = -1,          /* details from last_error() */
     OMERO_E_NO_SERVER_DIR = -2,   /* OMERODIR is not set */
     OMERO_E_UNSUPPORTED = -3,
-    OMERO_E_UNAVAILABLE = -4      /* the plugin that would serve it cannot be used */
+    OMERO_E_UNAVAILABLE = -4,     /* the plugin that would serve it cannot be used */
+    OMERO_E_SERVER_DIR_MISSING = -5 /* OMERODIR is set but is not an existing directory */
 };
 
 /* Services the host hands to plugins. Append-only. */
@@ -102,7 +103,8 @@ typedef struct omero_host_api {
     void (*progress)(omero_host *h, uint64_t done, uint64_t total, const char *label, size_t label_len);
     void (*progress_done)(omero_host *h);
 
-    /* The server directory ($OMERODIR): OMERO_OK, or OMERO_E_NO_SERVER_DIR. */
+    /* The server directory ($OMERODIR): OMERO_OK, OMERO_E_NO_SERVER_DIR, or
+     * OMERO_E_SERVER_DIR_MISSING (set, but not an existing directory). */
     int (*server_dir)(omero_host *h, omero_sink sink, void *user);
 
     /* Configuration properties of the active profile (etc/grid/config.xml).
