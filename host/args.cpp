@@ -121,18 +121,47 @@ ParsedArgs parse_args(const CommandInfo& cmd, const std::vector<std::string>& ar
     // No abbreviated long options: a script's flag must mean one thing forever.
     int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
 
+    // Boost.PO removes each token from the front of its list, which is
+    // quadratic in the number of arguments (20,000 keys to `config get`):
+    // hand it the options and their values only, and keep the positionals here.
+    std::vector<std::string> options_argv, positionals;
+    auto takes_value = [&](const std::string& token) {
+        if (token.rfind("--", 0) == 0) {
+            if (token.find('=') != std::string::npos) return false;
+            for (const OptionInfo& o : cmd.options)
+                if (token.compare(2, std::string::npos, o.name) == 0) return o.takes_value();
+            return false;
+        }
+        for (const OptionInfo& o : cmd.options)  // "-j" alone; "-j4" carries its value
+            if (token.size() == 2 && o.short_name == token[1]) return o.takes_value();
+        return false;
+    };
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a == "--") {
+            positionals.insert(positionals.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
+            break;
+        }
+        if (a.size() > 1 && a[0] == '-') {
+            options_argv.push_back(a);
+            if (takes_value(a) && i + 1 < argv.size()) options_argv.push_back(argv[++i]);
+        } else {
+            positionals.push_back(a);
+        }
+    }
     po::parsed_options parsed(nullptr);
     try {
-        parsed = po::command_line_parser(argv).options(desc).positional(pos).style(style).run();
+        parsed = po::command_line_parser(options_argv).options(desc).positional(pos).style(style).run();
     } catch (const po::error& e) {
         throw UsageError(e.what());
     }
 
     ParsedArgs out;
+    out.positionals = std::move(positionals);
     out.counts.assign(cmd.options.size(), 0);
     out.values.assign(cmd.options.size(), {});
     for (const po::option& opt : parsed.options) {
-        if (opt.string_key == kPositional) {
+        if (opt.string_key == kPositional) {  // only a stray value Boost did not attach
             out.positionals.insert(out.positionals.end(), opt.value.begin(), opt.value.end());
             continue;
         }

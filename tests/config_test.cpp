@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -369,6 +370,99 @@ TEST_F(Config, FiftyConcurrentWritersLoseNothing) {
     EXPECT_EQ(bad_reads, 0);
     std::string keys = omero({"keys"}).out;
     for (int i = 0; i < 50; ++i) EXPECT_NE(keys.find("key." + std::to_string(i) + "\n"), std::string::npos) << i;
+}
+
+TEST_F(Config, DeletingTheLockFileDuringWritesLosesNothing) {
+    omero({"set", "seed", "0"});
+    std::atomic<bool> done{false};
+    std::thread vandal([&] {  // what omero-py, or a careless admin, does to the lock file
+        while (!done) {
+            ::unlink((file.string() + ".lock").c_str());
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
+        }
+    });
+    std::vector<std::thread> writers;
+    std::vector<int> codes(40, -1);
+    for (int i = 0; i < 40; ++i)
+        writers.emplace_back([&, i] {
+            codes[i] = omero({"set", "--lock-timeout", "60", "key." + std::to_string(i), "v"}).code;
+        });
+    for (auto& t : writers) t.join();
+    done = true;
+    vandal.join();
+    std::string keys = omero({"keys"}).out;
+    for (int i = 0; i < 40; ++i) {
+        EXPECT_EQ(codes[i], 0) << i;
+        EXPECT_NE(keys.find("key." + std::to_string(i) + "\n"), std::string::npos) << "write " << i << " was lost";
+    }
+}
+
+TEST_F(Config, OnlyRegularFilesAreReadOrReplaced) {
+    fs::create_directories(file.parent_path());
+    // A FIFO: reading must not hang, writing must not replace it.
+    fs::path fifo = tmp / "fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    fs::create_symlink(fifo, file);
+    Result r = omero({"get"});
+    EXPECT_EQ(r.code, 113);
+    EXPECT_NE(r.err.find("is not a regular file"), std::string::npos) << r.err;
+    EXPECT_EQ(omero({"set", "a", "1"}).code, 113);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    fs::remove(file);
+    // /dev/zero would never end.
+    fs::create_symlink("/dev/zero", file);
+    EXPECT_EQ(omero({"get"}).code, 113);
+    fs::remove(file);
+    // A device node of our own (root only): never replaced, never moved to .bak.
+    fs::path dev = tmp / "null";
+    if (::mknod(dev.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        fs::create_symlink(dev, file);
+        EXPECT_EQ(omero({"set", "a", "1"}).code, 113);
+        struct stat st {};
+        ASSERT_EQ(::stat(dev.c_str(), &st), 0);
+        EXPECT_TRUE(S_ISCHR(st.st_mode));
+        EXPECT_FALSE(fs::exists(file.string() + ".bak"));
+        fs::remove(file);
+    }
+    // A dangling link: refused, not replaced by a regular file.
+    fs::create_symlink(tmp / "missing.xml", file);
+    r = omero({"set", "a", "1"});
+    EXPECT_EQ(r.code, 113);
+    EXPECT_NE(r.err.find("symbolic link to a file that does not exist"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::is_symlink(file));
+    EXPECT_FALSE(fs::exists(tmp / "missing.xml"));
+}
+
+TEST_F(Config, BadInputIsNamedAndChangesNothing) {
+    omero({"set", "a", "1"});
+    std::string before = read_file(file);
+    Result r = omero({"set", "k", "a\xff" "b"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("the value given for k is not valid UTF-8"), std::string::npos) << r.err;
+    r = omero({"set", "k", "a\xef\xbf\xbe" "b"});  // U+FFFE
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("U+FFFE"), std::string::npos) << r.err;
+    r = omero({"set", "k", "v"}, {.env = {{"OMERO_CONFIG", "c\x01"}}});
+    EXPECT_EQ(r.code, 250);
+    EXPECT_NE(r.err.find("OMERO_CONFIG"), std::string::npos) << r.err;
+    r = omero({"set", "k", "v"}, {.env = {{"OMERO_CONFIG", "__ACTIVE__"}}});
+    EXPECT_EQ(r.code, 250);
+    EXPECT_EQ(read_file(file), before);
+    // Output that cannot be written is a failure.
+    RunOptions full;
+    EXPECT_EQ(run("/bin/sh", {"-c", "\"$0\" config get a > /dev/full", omero_exe().string()}, env(full)).code, 1);
+}
+
+TEST_F(Config, ServerDirMustBeADirectory) {
+    write_file(tmp / "afile", "x");
+    for (const char* dir : {"afile", "nonexistent"}) {
+        RunOptions o;
+        o.env.emplace("OMERODIR", (tmp / dir).string());
+        Result r = omero({"set", "a", "1"}, o);
+        EXPECT_EQ(r.code, 8) << dir << ": " << r.err;
+        EXPECT_NE(r.err.find("OMERODIR=" + (tmp / dir).string()), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(tmp / "nonexistent"));
 }
 
 TEST_F(Config, KillNineDuringWritesLeavesAValidFile) {

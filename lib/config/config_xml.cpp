@@ -267,25 +267,46 @@ std::optional<std::string> Document::get(std::string_view key) const {
     return v;
 }
 
-void Document::set(std::string_view key, std::string value) {
+Block& Document::active_block() {
+    std::string id = active();
+    if (Block* b = block(id)) return *b;
+    Block nb;
+    nb.attrs = {{"id", id}};
+    nb.children = {{"property", {{"name", kVersionKey}, {"value", kVersion}}}};
+    blocks_.push_back(std::move(nb));
+    return blocks_.back();
+}
+
+static void check_value(std::string_view key, std::string_view value) {
     if (std::string why = xml_text_problem(value); !why.empty())
         throw Error(OMERO_EXIT_FAILURE, "the value given for " + std::string(key) + " " + why +
                                             "; config.xml cannot store it (nothing was changed)");
-    std::string id = active();
-    Block* b = block(id);
-    if (!b) {
-        Block nb;
-        nb.attrs = {{"id", id}};
-        nb.children = {{"property", {{"name", kVersionKey}, {"value", kVersion}}}};
-        blocks_.push_back(std::move(nb));
-        b = &blocks_.back();
-    }
-    for (Element& e : b->children)
+}
+
+void Document::set(std::string_view key, std::string value) {
+    check_value(key, value);
+    Block& b = active_block();
+    for (Element& e : b.children)
         if (e.tag == "property" && e.attr("name") && *e.attr("name") == key) {
             e.set_attr("value", std::move(value));
             return;
         }
-    b->children.push_back({"property", {{"name", std::string(key)}, {"value", std::move(value)}}});
+    b.children.push_back({"property", {{"name", std::string(key)}, {"value", std::move(value)}}});
+}
+
+void Document::set_all(const std::vector<std::pair<std::string, std::string>>& values) {
+    for (const auto& [k, v] : values) check_value(k, v);  // all or nothing
+    Block& b = active_block();
+    // One index of the block, so N properties cost N, not N * size.
+    std::unordered_map<std::string, size_t> first;  // set() changes the first of a repeated name
+    for (size_t i = 0; i < b.children.size(); ++i)
+        if (const std::string* name = b.children[i].tag == "property" ? b.children[i].attr("name") : nullptr)
+            first.emplace(*name, i);
+    for (const auto& [k, v] : values) {
+        auto [it, fresh] = first.emplace(k, b.children.size());
+        if (fresh) b.children.push_back({"property", {{"name", k}, {"value", v}}});
+        else b.children[it->second].set_attr("value", v);
+    }
 }
 
 bool Document::remove(std::string_view key) {

@@ -79,10 +79,13 @@ public:
     std::vector<std::pair<std::string, std::string>> properties() const;
     std::optional<std::string> get(std::string_view key) const;
     void set(std::string_view key, std::string value);  // creates the block if needed
+    // Many at once, in linear time; nothing changes when one value is refused.
+    void set_all(const std::vector<std::pair<std::string, std::string>>& values);
     bool remove(std::string_view key);
     bool drop(std::string_view profile);  // false when there is no such block
 
 private:
+    Block& active_block();  // created when missing
     std::vector<Block> blocks_;  // file order, __ACTIVE__ included
     std::optional<std::string> explicit_, env_;
     void apply_version_fixups();

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <unordered_map>
 
 namespace omero::config {
 
@@ -103,22 +104,19 @@ std::string read_input(const std::string& file) {
 
 // Applies parsed `load` lines to a document: all of them or none.
 void apply_lines(Document& d, const std::vector<std::pair<std::string, std::string>>& lines, bool quiet) {
-    auto before = d.properties();
-    auto had = [&](const std::string& k) -> const std::string* {
-        for (auto& [bk, bv] : before)
-            if (bk == k) return &bv;
-        return nullptr;
-    };
+    std::unordered_map<std::string, std::string> before;
+    for (auto& [k, v] : d.properties()) before.emplace(std::move(k), std::move(v));
     for (auto& [key, value] : lines) {
-        const std::string* old = had(key);
-        if (!old) {
+        auto old = before.find(key);
+        if (old == before.end()) {
             if (key.find('=') != std::string::npos || !legal_key(key))
                 throw Error(OMERO_EXIT_CONFIG_ILLEGAL_NAME, "Illegal property name: " + key);
-        } else if (!quiet && *old != value) {
-            throw Error(OMERO_EXIT_CONFIG_DUPLICATE, "Duplicate property: " + key + " ('" + *old + "' => '" + value + "')");
+        } else if (!quiet && old->second != value) {
+            throw Error(OMERO_EXIT_CONFIG_DUPLICATE,
+                        "Duplicate property: " + key + " ('" + old->second + "' => '" + value + "')");
         }
-        d.set(key, value);
     }
+    d.set_all(lines);
 }
 
 // The list stored under key (a JSON list), for append/remove.
