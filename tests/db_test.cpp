@@ -3,6 +3,8 @@
 #include "run.hpp"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -107,18 +109,35 @@ protected:
                        "    WHERE id IN (SELECT id FROM dbpatch ORDER BY id DESC LIMIT 1);\nCOMMIT;\n");
     }
     // `omero db upgrade --no-backup` in the background, output discarded: for kill tests.
-    pid_t spawn_upgrade() {
+    pid_t spawn_upgrade() { return spawn({"omero", "db", "upgrade", "--no-backup"}); }
+    pid_t spawn(const std::vector<std::string>& args, const char* extra_env = nullptr) {
         pid_t pid = fork();
         if (pid == 0) {
             setenv("OMERODIR", srv.c_str(), 1);
             setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
+            setenv("TMPDIR", tmp.path().c_str(), 1);
+            if (extra_env) putenv(const_cast<char*>(extra_env));
             int devnull = open("/dev/null", O_WRONLY);
             dup2(devnull, 1);
             dup2(devnull, 2);
-            execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", (char*)nullptr);
+            std::vector<char*> argv;
+            for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            execv(args[0] == "omero" ? omero_exe().c_str() : args[0].c_str(), argv.data());
             _exit(127);
         }
         return pid;
+    }
+    // Holds an exclusive lock on the image table for `seconds` (pg_dump waits behind it).
+    pid_t hold_image_lock(int seconds) {
+        return spawn({(source_dir() / "scripts/pg-cluster.sh").string(), "psql", g_cluster->dir.string(), "-d", dbname,
+                      "-c", "BEGIN; LOCK TABLE image IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(" +
+                                std::to_string(seconds) + ")"});
+    }
+    void release_image_lock(pid_t locker) {
+        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%LOCK TABLE image%' "
+            "AND pid <> pg_backend_pid()");
+        waitpid(locker, nullptr, 0);
     }
     std::string version() {
         return sql("SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
@@ -395,6 +414,52 @@ TEST_F(Db, DumpRestoreSwitch) {
     r = db({"dump", "-f", (tmp / "dir").string(), "--format", "directory", "-j", "2"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(fs::status(tmp / "dir").permissions() & fs::perms::mask, fs::perms::owner_all);
+}
+
+// kill -9 of a dump leaves no password on disk and no pg_dump running; the
+// next dump removes the dead run's partial file; SIGTERM stops cleanly (130).
+TEST_F(Db, KilledDumpLeavesNoSecretAndNoOrphan) {
+    init_demo();
+    auto pg_dumps = [&] {
+        return run("/bin/sh", {"-c", "pgrep -f 'pg_dump .*" + dbname + "$' || true"}).out;
+    };
+    auto wait_for = [&](const std::function<bool()>& ok) {
+        for (int i = 0; i < 100 && !ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return ok();
+    };
+    fs::path dir = tmp / "dumps";
+    fs::create_directories(dir);
+    pid_t locker = hold_image_lock(30);
+    ASSERT_TRUE(wait_for([&] { return sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                                          "AND relation = 'image'::regclass") == "1\n"; }));
+    pid_t dump = spawn({"omero", "db", "dump", "-f", (dir / "a.pgdump").string()});
+    ASSERT_TRUE(wait_for([&] { return !pg_dumps().empty(); })) << "pg_dump did not start";
+    kill(dump, SIGKILL);
+    waitpid(dump, nullptr, 0);
+    EXPECT_TRUE(wait_for([&] { return pg_dumps().empty(); })) << "pg_dump outlived omero: " << pg_dumps();
+    for (const fs::path& where : {fs::path("/tmp"), tmp.path()})
+        for (auto& e : fs::directory_iterator(where))
+            EXPECT_EQ(e.path().filename().string().find("pgpass"), std::string::npos) << e.path();
+    EXPECT_TRUE(fs::exists(dir / "a.pgdump.partial"));  // the dead run's, until the next dump
+
+    // SIGTERM: pg_dump stopped, the partial removed, exit 130.
+    dump = spawn({"omero", "db", "dump", "-f", (dir / "b.pgdump").string()});
+    ASSERT_TRUE(wait_for([&] { return !pg_dumps().empty(); }));
+    EXPECT_FALSE(fs::exists(dir / "a.pgdump.partial")) << "the dead run's partial dump was not cleaned up";
+    kill(dump, SIGTERM);
+    int status = 0;
+    waitpid(dump, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << status;
+    EXPECT_TRUE(wait_for([&] { return pg_dumps().empty(); }));
+    EXPECT_FALSE(fs::exists(dir / "b.pgdump.partial"));
+    release_image_lock(locker);
+
+    // A missing directory is an error unless asked for.
+    Result r = db({"dump", "-f", (tmp / "no/such/dir/x.pgdump").string()});
+    EXPECT_EQ(r.code, 22);
+    EXPECT_NE(r.err.find("--parents"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(tmp / "no"));
+    EXPECT_EQ(db({"dump", "--parents", "-f", (tmp / "no/such/dir/x.pgdump").string()}).code, 0);
 }
 
 TEST_F(Db, OptimizeAnalyzesAndVacuums) {

@@ -4,7 +4,10 @@
 
 #include <omero/exit_codes.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -25,7 +28,26 @@ static std::vector<std::string> conn_args(const ConnParams& p) {
     return {"-h", p.host, "-p", p.port, "-U", p.user, "--no-password"};
 }
 
-DumpResult dump_database(const ConnParams& p, const DumpOptions& o) {
+// Removes the .partial results of earlier runs that died (kill -9, power
+// loss): a live run holds the flock on its .partial.lock.
+static void remove_dead_partials(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().string();
+        if (!name.ends_with(".partial.lock")) continue;
+        int fd = ::open(name.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            std::error_code rm;
+            fs::remove_all(name.substr(0, name.size() - 5), rm);  // X.partial
+            fs::remove(name.substr(0, name.size() - 5) + ".toc", rm);
+            ::unlink(name.c_str());
+        }
+        ::close(fd);
+    }
+}
+
+DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::function<bool()>& cancelled) {
     auto start = std::chrono::steady_clock::now();
     const bool dir = o.format == "directory";
     if (!dir && o.format != "custom")
@@ -33,11 +55,29 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o) {
     std::error_code ec;
     if (fs::exists(o.path, ec))
         throw Error(OMERO_EXIT_DB_BACKUP_FAILED, o.path.string() + " already exists; choose another -f PATH");
-    if (!o.path.parent_path().empty()) {
-        fs::create_directories(o.path.parent_path(), ec);
-        if (ec) throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "cannot create " + o.path.parent_path().string() + ": " + ec.message());
+    const fs::path parent = o.path.parent_path().empty() ? fs::path(".") : o.path.parent_path();
+    if (!fs::is_directory(parent, ec)) {
+        if (!o.parents)
+            throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "the directory " + parent.string() +
+                                                         " does not exist; create it, or give --parents");
+        fs::create_directories(parent, ec);
+        if (ec) throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "cannot create " + parent.string() + ": " + ec.message());
     }
+    remove_dead_partials(parent);
     const fs::path partial = o.path.string() + ".partial";
+    const fs::path lock = partial.string() + ".lock";
+    int lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+        throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "cannot lock " + lock.string() + ": another dump to " +
+                                                     o.path.string() + " is running");
+    struct Unlock {
+        int fd;
+        fs::path lock;
+        ~Unlock() {
+            ::unlink(lock.c_str());
+            ::close(fd);
+        }
+    } unlock{lock_fd, lock};
     fs::remove_all(partial, ec);
     PassFile pass(p);
     mode_t old = umask(077);  // the dump holds the whole database: 0600 / 0700
@@ -46,16 +86,22 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o) {
     if (dir && o.jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(o.jobs)});
     for (auto& a : conn_args(p)) argv.push_back(a);
     argv.push_back(p.dbname);
-    ChildResult r = run_child(argv, pass.env());
+    ChildResult r = run_child(argv, pass.env(), cancelled);
     umask(old);
-    auto cleanup = [&](const std::string& why) {
+    auto cleanup = [&](const std::string& why, int code = OMERO_EXIT_DB_BACKUP_FAILED) {
         fs::remove_all(partial, ec);
-        throw Error(OMERO_EXIT_DB_BACKUP_FAILED, why);
+        fs::remove(partial.string() + ".toc", ec);
+        throw Error(code, why);
     };
+    auto stopped = [&](const ChildResult& c) {
+        if (c.cancelled) cleanup("cancelled; the partial dump " + partial.string() + " was removed", OMERO_EXIT_CANCELLED);
+    };
+    stopped(r);
     if (r.status != 0) cleanup("pg_dump of " + p.describe() + " failed (exit " + std::to_string(r.status) + "): " + r.err);
 
     // Verify: the table of contents, then every byte of data read back.
-    ChildResult toc = run_child({"pg_restore", "-l", "-f", partial.string() + ".toc", partial.string()}, {});
+    ChildResult toc = run_child({"pg_restore", "-l", "-f", partial.string() + ".toc", partial.string()}, {}, cancelled);
+    stopped(toc);
     if (toc.status != 0) cleanup("the dump's table of contents cannot be read: " + toc.err);
     size_t entries = 0;
     {
@@ -66,7 +112,8 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o) {
         if (f) std::fclose(f);
         fs::remove(partial.string() + ".toc", ec);
     }
-    ChildResult all = run_child({"pg_restore", "-f", "/dev/null", partial.string()}, {});
+    ChildResult all = run_child({"pg_restore", "-f", "/dev/null", partial.string()}, {}, cancelled);
+    stopped(all);
     if (all.status != 0) cleanup("the dump cannot be read back: " + all.err);
     fs::rename(partial, o.path, ec);
     if (ec) cleanup("cannot rename " + partial.string() + ": " + ec.message());
@@ -75,13 +122,17 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o) {
     return res;
 }
 
-void restore_database(const ConnParams& p, const fs::path& dump, const std::string& dbname, int jobs) {
+void restore_database(const ConnParams& p, const fs::path& dump, const std::string& dbname, int jobs,
+                      const std::function<bool()>& cancelled) {
     PassFile pass(p);
     std::vector<std::string> argv = {"pg_restore", "--no-owner", "--exit-on-error", "-d", dbname};
     if (jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
     for (auto& a : conn_args(p)) argv.push_back(a);
     argv.push_back(dump.string());
-    ChildResult r = run_child(argv, pass.env());
+    ChildResult r = run_child(argv, pass.env(), cancelled);
+    if (r.cancelled)
+        throw Error(OMERO_EXIT_CANCELLED, "cancelled; " + dbname + " holds a partial restore: drop it, or restore again "
+                                          "with --force");
     if (r.status != 0)
         throw Error(OMERO_EXIT_FAILURE, "pg_restore into " + dbname + " failed (exit " + std::to_string(r.status) +
                                               "): " + r.err);

@@ -7,6 +7,7 @@
 #include "pg/pg.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace omero::db {
@@ -16,6 +17,7 @@ struct DumpOptions {
     std::string format = "custom";  // or "directory"
     int jobs = 1;                   // directory format only
     int compress = 1;               // gzip level: 1 is ~4x faster than pg_dump's default, a little larger
+    bool parents = false;           // create missing parent directories
 };
 
 struct DumpResult {
@@ -25,11 +27,14 @@ struct DumpResult {
     double seconds = 0;
 };
 
-// Throws Error(22) with pg_dump's or pg_restore's message; removes partial results.
-DumpResult dump_database(const ConnParams& p, const DumpOptions& o);
+// Throws Error(22) with pg_dump's or pg_restore's message, Error(130) when
+// cancelled; removes partial results, and those of dead earlier runs in the
+// same directory (each run holds a lock on <path>.partial.lock).
+DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::function<bool()>& cancelled = {});
 
-// Creates `dbname` owned by the connecting user and restores into it.
-void restore_database(const ConnParams& p, const std::filesystem::path& dump, const std::string& dbname, int jobs);
+// Restores into the existing database `dbname`; Error(130) when cancelled.
+void restore_database(const ConnParams& p, const std::filesystem::path& dump, const std::string& dbname, int jobs,
+                      const std::function<bool()>& cancelled = {});
 
 uintmax_t path_size(const std::filesystem::path& p);
 

@@ -3,6 +3,8 @@
 #include <omero/exit_codes.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -191,30 +193,30 @@ std::optional<std::string> Pg::scalar(const std::string& sql, const std::vector<
 
 PassFile::PassFile(const ConnParams& p) {
     if (!p.password) return;
-    char tmpl[] = "/tmp/omero-pgpass-XXXXXX";
-    int fd = mkstemp(tmpl);  // created 0600
-    if (fd < 0) throw Error(OMERO_EXIT_FAILURE, "cannot create a password file in /tmp");
-    path_ = tmpl;
+    // An anonymous in-memory file: nothing on disk to outlive us, whatever
+    // kills us. Children inherit the descriptor and open it as /dev/fd/N.
+    fd_ = memfd_create("omero-pgpass", 0);
+    if (fd_ < 0) throw Error(OMERO_EXIT_FAILURE, std::string("cannot create the password file: ") + std::strerror(errno));
     std::string esc;
     for (char c : *p.password) {
         if (c == ':' || c == '\\') esc += '\\';
         esc += c;
     }
     std::string line = "*:*:*:*:" + esc + "\n";
-    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-        ::close(fd);
+    if (::fchmod(fd_, 0600) != 0 || ::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        ::close(fd_);
+        fd_ = -1;
         throw Error(OMERO_EXIT_FAILURE, "cannot write the password file");
     }
-    ::close(fd);
 }
 
 PassFile::~PassFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
+    if (fd_ >= 0) ::close(fd_);
 }
 
 std::vector<std::string> PassFile::env() const {
-    if (path_.empty()) return {};
-    return {"PGPASSFILE=" + path_.string()};
+    if (fd_ < 0) return {};
+    return {"PGPASSFILE=/dev/fd/" + std::to_string(fd_)};
 }
 
 std::string quote_ident(const std::string& s) {

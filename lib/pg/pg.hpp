@@ -66,18 +66,19 @@ private:
 // The server's error as one readable message (primary, detail, hint, where).
 std::string result_error(const PGresult* r);
 
-// A 0600 password file for pg_dump / pg_restore, removed when destroyed, so
-// the password never appears in a child's argv or environment listing.
+// The password for pg_dump / pg_restore, as libpq's password file, held in
+// an anonymous memory file (memfd) the children inherit: never in a
+// child's argv or environment listing, and never on disk.
 class PassFile {
 public:
     explicit PassFile(const ConnParams& p);
     ~PassFile();
     PassFile(const PassFile&) = delete;
-    // Environment entries to give the child (PGPASSFILE, or nothing).
+    // Environment entries to give the child (PGPASSFILE=/dev/fd/N, or nothing).
     std::vector<std::string> env() const;
 
 private:
-    std::filesystem::path path_;
+    int fd_ = -1;
 };
 
 // Quotes an identifier for SQL (literals: Pg::literal).

@@ -1,12 +1,14 @@
 #include "util/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -14,7 +16,8 @@ extern char** environ;
 
 namespace omero {
 
-ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                      const std::function<bool()>& cancelled) {
     ChildResult r;
     if (argv.empty()) return r;
     int errpipe[2];
@@ -56,7 +59,17 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::vector<st
         return r;
     }
     char buf[4096];
+    auto stop_at = std::chrono::steady_clock::time_point::max();
     for (;;) {
+        if (cancelled && !r.cancelled && cancelled()) {
+            r.cancelled = true;
+            kill(pid, SIGTERM);
+            stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        }
+        if (r.cancelled && std::chrono::steady_clock::now() >= stop_at) kill(pid, SIGKILL);
+        pollfd pfd{errpipe[0], POLLIN, 0};
+        int ready = poll(&pfd, 1, 200);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
         ssize_t n = read(errpipe[0], buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;

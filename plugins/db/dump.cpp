@@ -21,7 +21,9 @@ int run(Context& c) {
                  (p.dbname + "-" + file_stamp() + (o.format == "directory" ? ".dumpdir" : ".pgdump"));
     // Fail early, and clearly, if the database cannot be reached.
     { Pg::connect(p, true); }
-    DumpResult r = dump_database(p, o);
+    o.parents = c.flag("parents") || !c.value("file");  // var/backups is ours to create
+    c.cancelled();  // Ctrl-C, SIGTERM and SIGHUP now stop pg_dump and remove the partial dump
+    DumpResult r = dump_database(p, o, [&] { return c.cancelled(); });
     if (c.json())
         c.emit_json(nlohmann::json{{"path", r.path.string()}, {"bytes", r.bytes}, {"toc_entries", r.toc_entries},
                                    {"seconds", r.seconds}, {"verified", true}}.dump());
@@ -41,6 +43,7 @@ Command dump_command() {
                 {.name = "format", .value_name = "FORMAT", .help = "pg_dump's custom or directory format",
                  .default_value = "custom", .type = OMERO_VALUE_CHOICE, .choices = "custom|directory"},
                 jobs_option("parallel jobs (directory format)"),
+                {.name = "parents", .help = "create the directories of --file that do not exist"},
                 {.name = "compress", .value_name = "LEVEL", .help = "gzip level", .default_value = "1",
                  .type = OMERO_VALUE_INTEGER, .min = 0, .max = 9},
                 omero::sdk::json_option(),

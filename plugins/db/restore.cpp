@@ -35,7 +35,8 @@ int run(Context& c) {
         m.exec("CREATE DATABASE " + quote_ident(target) + " OWNER " + quote_ident(p.user) +
                " ENCODING 'UTF8' TEMPLATE template0");
     }
-    restore_database(tp, dump, target, static_cast<int>(c.integer("jobs").value_or(1)));
+    c.cancelled();  // Ctrl-C, SIGTERM and SIGHUP now stop pg_restore
+    restore_database(tp, dump, target, static_cast<int>(c.integer("jobs").value_or(1)), [&] { return c.cancelled(); });
     Pg t = Pg::connect(tp, true);
     auto v = current_version(t);
     if (!v) throw Error(OMERO_EXIT_FAILURE, "restored " + target + ", but it has no dbpatch: is this an OMERO dump?");

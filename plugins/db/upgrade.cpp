@@ -58,7 +58,8 @@ void backup(Context& c, const ConnParams& p, const Version& cur) {
     o.jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
     o.path = dir / (p.dbname + "-" + cur.name + "-" + file_stamp() + ".dumpdir");
     if (!c.json()) c.err("backing up " + p.dbname + " to " + o.path.string() + " ...\n");
-    DumpResult r = dump_database(p, o);
+    o.parents = true;  // var/backups is ours to create
+    DumpResult r = dump_database(p, o, [&] { return c.cancelled(); });
     if (c.json())
         c.emit_json(json{{"event", "backup"}, {"path", r.path.string()}, {"bytes", r.bytes},
                          {"toc_entries", r.toc_entries}, {"seconds", r.seconds}}.dump());
@@ -98,6 +99,7 @@ int run(Context& c) {
         plan = plan_from(*cur);
         if (!plan) return up_to_date(*cur);
     }
+    c.cancelled();  // from here on, Ctrl-C, SIGTERM and SIGHUP stop cleanly (exit 130)
     if (!c.flag("no-backup")) backup(c, p, *cur);
     ensure_history_table(db);
     HostReporter r(c);
