@@ -329,6 +329,9 @@ TEST_F(Db, KillNineAlwaysLeavesACompleteVersion) {
     Result r = db({"upgrade", "--no-backup"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(version(), "OMERO1.3__0\n");
+    // Each killed attempt that had begun a hop is in the history as interrupted; none is left running.
+    EXPECT_EQ(sql("SELECT count(*) FROM omero_cli_history WHERE outcome = 'running'"), "0\n");
+    EXPECT_NE(sql("SELECT count(*) FROM omero_cli_history WHERE outcome = 'interrupted'"), "0\n");
 }
 
 TEST_F(Db, CtrlCCancelsTheStatementAndRollsBack) {
@@ -375,8 +378,20 @@ TEST_F(Db, LockTimeoutNamesTheHolder) {
     Result r = db({"upgrade", "--no-backup", "--lock-timeout", "1"});
     holder.join();
     EXPECT_EQ(r.code, 21) << r.err;
-    EXPECT_NE(r.err.find("another upgrade of " + dbname + " is running: pid "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("another upgrade of " + dbname + " is running: PostgreSQL backend "), std::string::npos)
+        << r.err;
     EXPECT_EQ(version(), "OMERO1.0__0\n");
+
+    // Held by another omero: the process is named, not its backend.
+    pid_t locker = hold_image_lock(30);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    pid_t first = spawn_upgrade();  // takes the upgrade lock, then waits behind the image lock
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    r = db({"upgrade", "--no-backup", "--lock-timeout", "1"});
+    EXPECT_EQ(r.code, 21) << r.err;
+    EXPECT_NE(r.err.find("is running: pid " + std::to_string(first) + " on "), std::string::npos) << r.err;
+    release_image_lock(locker);
+    waitpid(first, nullptr, 0);
 }
 
 TEST_F(Db, BackupFailureStopsTheUpgrade) {
@@ -460,6 +475,29 @@ TEST_F(Db, KilledDumpLeavesNoSecretAndNoOrphan) {
     EXPECT_NE(r.err.find("--parents"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(tmp / "no"));
     EXPECT_EQ(db({"dump", "--parents", "-f", (tmp / "no/such/dir/x.pgdump").string()}).code, 0);
+}
+
+TEST_F(Db, ForeignDatabasesAreNamedNotInitialised) {
+    init_demo();
+    std::string other = dbname + "_other";
+    sql("CREATE DATABASE " + other + " OWNER omero", "postgres");
+    sql("CREATE TABLE unrelated (x int)", other);
+    RunOptions o;
+    o.env.emplace("OMERO_CONFIG", std::nullopt);
+    Result r = db({"status", "--name", other});
+    EXPECT_EQ(r.code, 26) << r.out << r.err;
+    EXPECT_NE(r.out.find("holds 1 tables but no dbpatch table"), std::string::npos) << r.out;
+    r = db({"init", "--name", other});
+    EXPECT_EQ(r.code, 26) << r.err;
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", other), "1\n");
+    sql("CREATE TABLE dbpatch (x int)", other);
+    r = db({"status", "--name", other});
+    EXPECT_EQ(r.code, 26) << r.err;
+    EXPECT_NE(r.err.find("has a table dbpatch that is not OMERO's"), std::string::npos) << r.err;
+    // db script writes the root password's hash: 0600.
+    r = db({"script", "-f", (tmp / "s.sql").string(), "--version", "OMERO1.0", "--patch", "0", "--password", "x"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(fs::status(tmp / "s.sql").permissions() & fs::perms::mask, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(Db, OptimizeAnalyzesAndVacuums) {

@@ -51,9 +51,19 @@ static std::string prompt_password(const ConnParams& p) {
     return pw;
 }
 
+// "omero pid 123 on host": who holds a lock is then named by the process, not
+// by its PostgreSQL backend (at most 63 bytes, as PostgreSQL keeps).
+static std::string application_name() {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    std::string s = "omero pid " + std::to_string(getpid()) + " on " + host;
+    return s.substr(0, 63);
+}
+
 static PGconn* try_connect(const ConnParams& p) {
+    static const std::string app = application_name();
     std::vector<const char*> keys = {"host", "port", "dbname", "user", "application_name", "connect_timeout"};
-    std::vector<const char*> vals = {p.host.c_str(), p.port.c_str(), p.dbname.c_str(), p.user.c_str(), "omero-cli",
+    std::vector<const char*> vals = {p.host.c_str(), p.port.c_str(), p.dbname.c_str(), p.user.c_str(), app.c_str(),
                                      "10"};
     if (p.password) {
         keys.push_back("password");

@@ -27,7 +27,18 @@ std::string upper_words(std::string_view s, size_t n) {
 
 void classify(Statement& st) {
     std::string w1 = upper_words(st.sql, 1), w2 = upper_words(st.sql, 2), w3 = upper_words(st.sql, 3);
-    st.transaction_control = w1 == "BEGIN" || w1 == "COMMIT" || w1 == "END" || w1 == "ROLLBACK" || w1 == "ABORT" ||
+    // psql would roll the script's work back here; we run a hop as one
+    // transaction of our own and would commit it: refuse rather than differ.
+    if ((w1 == "ROLLBACK" && w2 != "ROLLBACK TO") || w1 == "ABORT")
+        throw ScriptError(st.line, w1 + " ends the script's own transaction, which this tool does not reproduce "
+                                        "(each hop is one transaction); the script cannot run here");
+    // psql would feed the lines after it as data; we cannot.
+    std::string all = w1 == "COPY" ? st.sql : std::string();
+    for (char& c : all) c = std::isspace(static_cast<unsigned char>(c)) ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (w1 == "COPY" && all.find(" FROM STDIN") != std::string::npos)
+        throw ScriptError(st.line, "COPY ... FROM stdin with inline data is not supported; load the data with "
+                                   "INSERT, or COPY from a server-side file");
+    st.transaction_control = w1 == "BEGIN" || w1 == "COMMIT" || w1 == "END" || (w1 == "ROLLBACK" && w2 != "ROLLBACK TO") ||
                              w2 == "START TRANSACTION";
     std::string up = upper_words(st.sql, 6);
     st.non_transactional = w1 == "VACUUM" || w2 == "CREATE DATABASE" || w2 == "DROP DATABASE" ||

@@ -55,3 +55,22 @@ TEST(SqlSplit, EveryRealScriptSplits) {
     for (auto& s : split_sql(ss.str())) found |= s.sql.find("cast('ABORT' as text)") != std::string::npos;
     EXPECT_TRUE(found);
 }
+
+TEST(SqlSplit, RefusesWhatPsqlWouldDoDifferently) {
+    try {
+        split_sql("BEGIN;\nSELECT 1;\nROLLBACK;\n");
+        FAIL() << "ROLLBACK accepted";
+    } catch (const ScriptError& e) {
+        EXPECT_EQ(e.line, 3u);
+        EXPECT_NE(std::string(e.what()).find("ROLLBACK"), std::string::npos);
+    }
+    EXPECT_NO_THROW(split_sql("SAVEPOINT a;\nROLLBACK TO SAVEPOINT a;\n"));
+    EXPECT_FALSE(split_sql("ROLLBACK TO SAVEPOINT a;")[0].transaction_control);
+    try {
+        split_sql("BEGIN;\nCOPY public.t (a, b) FROM stdin;\n1\t2\n\\.\nCOMMIT;\n");
+        FAIL() << "COPY FROM stdin accepted";
+    } catch (const ScriptError& e) {
+        EXPECT_EQ(e.line, 2u);
+        EXPECT_NE(std::string(e.what()).find("COPY"), std::string::npos);
+    }
+}

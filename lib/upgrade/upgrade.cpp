@@ -42,15 +42,23 @@ const char* const kHistoryColumns =
     "script, sha256, from_version, to_version, started, finished, duration_ms, outcome, error, tool_version, host, "
     "plugins";
 
+// Opens the hop's history row before its transaction, in autocommit: a
+// run killed in the middle leaves it 'running', and the next run (holding
+// the upgrade lock, so nobody else can be running) marks it 'interrupted'.
+std::string record_start(Pg& db, const PlannedHop& h, const std::string& started, const std::string& tool) {
+    auto id = db.scalar(std::string("INSERT INTO omero_cli_history (") + kHistoryColumns +
+                            ") VALUES ($1, $2, $3, $4, $5::timestamptz, NULL, NULL, 'running', NULL, $6, $7, "
+                            "nullif($8, '')) RETURNING id::text",
+                        {h.name(), h.sha256, h.hop.from.name, h.hop.to.name, started, tool, hostname(), plugin_list(h)});
+    return id.value_or("0");
+}
+
 // Records a failed or cancelled hop (after its rollback).
-void record_failure(Pg& db, const PlannedHop& h, const std::string& started, const std::string& outcome,
-                    const std::string& error, const std::string& tool) {
-    db.query(std::string("INSERT INTO omero_cli_history (") + kHistoryColumns +
-                 ") SELECT $1, $2, $3, $4, $5::timestamptz, clock_timestamp(), "
-                 "(extract(epoch from clock_timestamp() - $5::timestamptz) * 1000)::bigint, $6, nullif($7, ''), $8, "
-                 "$9, nullif($10, '')",
-             {h.name(), h.sha256, h.hop.from.name, h.hop.to.name, started, outcome, error, tool, hostname(),
-              plugin_list(h)});
+void record_failure(Pg& db, const std::string& id, const std::string& outcome, const std::string& error) {
+    db.query("UPDATE omero_cli_history SET finished = clock_timestamp(), "
+             "duration_ms = (extract(epoch from clock_timestamp() - started) * 1000)::bigint, outcome = $2, "
+             "error = nullif($3, '') WHERE id = $1::bigint",
+             {id, outcome, error});
 }
 
 // Writes the dbpatch row of a hop that no script serves, as the scripts do.
@@ -68,21 +76,17 @@ void write_dbpatch(Pg& db, const PlannedHop& h, const std::function<bool()>& can
 // Records the success and commits, in one message. The check that dbpatch
 // says the hop's target raises first (so COMMIT never runs) if it does not;
 // it is a session-temporary function, compiled once per run.
-void commit_hop(Pg& db, const PlannedHop& h, const std::string& started, const std::string& tool) {
+void commit_hop(Pg& db, const PlannedHop& h, const std::string& history_id) {
     if (db.session_objects().insert("omero_cli_expect").second) {
         db.exec("CREATE OR REPLACE FUNCTION pg_temp.omero_cli_expect(expected text, script text) RETURNS void AS $f$ "
                 "BEGIN IF (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1) "
                 "IS DISTINCT FROM expected THEN RAISE EXCEPTION '% did not record version % in dbpatch', script, "
                 "expected; END IF; END $f$ LANGUAGE plpgsql");
     }
-    const std::string to = db.literal(h.hop.to.name), at = db.literal(started) + "::timestamptz";
-    const std::string plugins = plugin_list(h);
-    db.exec("SELECT pg_temp.omero_cli_expect(" + to + ", " + db.literal(h.name()) + ");\n" +
-            "INSERT INTO omero_cli_history (" + kHistoryColumns + ") VALUES (" + db.literal(h.name()) + ", " +
-            db.literal(h.sha256) + ", " + db.literal(h.hop.from.name) + ", " + to + ", " + at +
-            ", clock_timestamp(), (extract(epoch from clock_timestamp() - " + at +
-            ") * 1000)::bigint, 'success', NULL, " + db.literal(tool) + ", " + db.literal(hostname()) + ", " +
-            (plugins.empty() ? std::string("NULL") : db.literal(plugins)) + ");\nCOMMIT");
+    db.exec("SELECT pg_temp.omero_cli_expect(" + db.literal(h.hop.to.name) + ", " + db.literal(h.name()) + ");\n" +
+            "UPDATE omero_cli_history SET finished = clock_timestamp(), duration_ms = (extract(epoch from "
+            "clock_timestamp() - started) * 1000)::bigint, outcome = 'success' WHERE id = " +
+            std::to_string(std::stoll(history_id)) + ";\nCOMMIT");
 }
 
 // The context a plugin's hop callback gets: our connection, in our transaction.
@@ -247,9 +251,23 @@ void analyze_user_tables(Pg& db) {
     if (!rows.empty() && !rows[0].empty() && rows[0][0]) db.exec("ANALYZE " + *rows[0][0]);
 }
 
+size_t user_table_count(Pg& db) {
+    auto n = db.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+                       "WHERE c.relkind IN ('r', 'p') AND s.nspname NOT IN ('pg_catalog', 'information_schema') "
+                       "AND s.nspname NOT LIKE 'pg_toast%' AND s.nspname NOT LIKE 'pg_temp%'");
+    return n ? std::stoul(*n) : 0;
+}
+
 std::optional<Version> current_version(Pg& db) {
     if (!db.scalar("SELECT to_regclass('dbpatch')::text")) return std::nullopt;
-    auto rows = db.query("SELECT currentversion, currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
+    std::vector<Row> rows;
+    try {
+        rows = db.query("SELECT currentversion, currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
+    } catch (const Error& e) {
+        throw Error(OMERO_EXIT_DB_NOT_EMPTY, "database " + db.params().dbname +
+                                                 " has a table dbpatch that is not OMERO's (" + e.what() +
+                                                 "); point omero.db.name at the OMERO database");
+    }
     if (rows.empty()) return std::nullopt;
     std::string name = rows[0][0].value_or("") + "__" + rows[0][1].value_or("");
     auto v = parse_version(name);
@@ -273,10 +291,15 @@ void take_upgrade_lock(Pg& db, std::chrono::milliseconds timeout) {
         "AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid AND l.objsubid = 1",
         {key});
     std::string who = "another session";
-    if (!rows.empty())
-        who = "pid " + rows[0][0].value_or("?") + " (" + rows[0][3].value_or("") + ", user " +
-              rows[0][4].value_or("?") + ") from " + rows[0][1].value_or("?") + ", connected since " +
-              rows[0][2].value_or("?");
+    if (!rows.empty()) {
+        // Our connections name the omero process: "omero pid 123 on host".
+        const std::string app = rows[0][3].value_or("");
+        who = app.rfind("omero pid ", 0) == 0 ? app.substr(6) + " (omero)"
+                                               : "PostgreSQL backend " + rows[0][0].value_or("?") +
+                                                     (app.empty() ? "" : " (" + app + ")");
+        who += " as user " + rows[0][4].value_or("?") + " from " + rows[0][1].value_or("?") + ", started " +
+               rows[0][2].value_or("?");
+    }
     throw Error(OMERO_EXIT_DB_LOCKED, "another upgrade of " + db.params().dbname + " is running: " + who +
                                           "; waited " + std::to_string(timeout.count() / 1000) +
                                           " s (--lock-timeout)");
@@ -289,7 +312,11 @@ void ensure_history_table(Pg& db) {
         "to_version text, started timestamptz NOT NULL, finished timestamptz, duration_ms bigint, "
         "outcome text NOT NULL, error text, tool_version text NOT NULL, host text, "
         "db_user text NOT NULL DEFAULT current_user);\n"
-        "ALTER TABLE omero_cli_history ADD COLUMN IF NOT EXISTS plugins text");
+        "ALTER TABLE omero_cli_history ADD COLUMN IF NOT EXISTS plugins text;\n"
+        // The caller holds the upgrade lock: a hop still 'running' belongs to a run that died.
+        "UPDATE omero_cli_history SET outcome = 'interrupted', "
+        "error = 'the run stopped (killed, or the machine went down) before this hop finished; it was rolled back' "
+        "WHERE outcome = 'running'");
 }
 
 std::vector<PlannedHop> plan_hops(const std::vector<Hop>& path,
@@ -386,6 +413,7 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
                     r.info("note (" + p.plugin + "): " + p.notes);
             }
         const std::string started = utc_timestamp();
+        const std::string history_id = record_start(db, h, started, tool);
         try {
             db.exec("BEGIN");
             run_precheck(r, db, h);
@@ -394,7 +422,7 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
             run_statements(r, db, h.statements, name, done, total);
             run_plugins(r, db, h, OMERO_HOP_AFTER, false);
             if (h.engine_writes_dbpatch()) write_dbpatch(db, h, cancelled);
-            commit_hop(db, h, started, tool);
+            commit_hop(db, h, history_id);
         } catch (const Error& e) {
             rollback(db);
             r.progress_done();
@@ -406,7 +434,7 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
                                   : code == OMERO_EXIT_DB_PRECHECK_FAILED ? "precheck-failed"
                                                                           : "failed";
             try {
-                record_failure(db, h, started, outcome, e.what(), tool);
+                record_failure(db, history_id, outcome, e.what());
             } catch (const Error&) {
                 // The history is a record, not a reason to hide the real error.
             }

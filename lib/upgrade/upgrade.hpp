@@ -27,13 +27,18 @@ namespace omero::db {
 
 inline constexpr long long kUpgradeLockKey = 0x6f6d65726f5f7570LL;  // "omero_up"
 
-// The newest dbpatch row, e.g. "OMERO5.4__0"; nullopt when there is no dbpatch.
+// The newest dbpatch row, e.g. "OMERO5.4__0"; nullopt when there is no
+// dbpatch. Throws Error(26) naming the database when its dbpatch is not OMERO's.
 std::optional<Version> current_version(Pg& db);
+// Tables in the database's own schemas (an empty database has none).
+size_t user_table_count(Pg& db);
 
 // Takes the upgrade lock, waiting up to `timeout`; throws Error(21)
 // naming the holder (pid, host, since) when it cannot.
 void take_upgrade_lock(Pg& db, std::chrono::milliseconds timeout);
 
+// Creates omero_cli_history when missing and marks the hops of runs that
+// died as 'interrupted'. Call it holding the upgrade lock.
 void ensure_history_table(Pg& db);
 
 // A hop step a plugin contributes. `call` runs one phase (omero_hop_phase)

@@ -35,6 +35,10 @@ int run(Context& c) {
     if (auto cur = current_version(*db))
         throw Error(OMERO_EXIT_DB_NOT_EMPTY, "database " + p.dbname + " is already initialised (at " + cur->name +
                                                  "); use 'omero db upgrade', or init another --name");
+    if (size_t tables = user_table_count(*db); tables > 0)
+        throw Error(OMERO_EXIT_DB_NOT_EMPTY, "database " + p.dbname + " holds " + std::to_string(tables) +
+                                                 " tables of something else; OMERO's schema will not be built beside "
+                                                 "them: init another --name");
     HostReporter r(c);
     run_in_transaction(r, *db, statements, dir.string());
     analyze_user_tables(*db);

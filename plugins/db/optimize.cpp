@@ -56,7 +56,7 @@ int run(Context& c) {
         "round(100.0 * x.done / nullif(x.total, 0)) || '%', '') FROM ("
         "SELECT pid, relid, phase, heap_blks_scanned AS done, heap_blks_total AS total FROM pg_stat_progress_cluster "
         "UNION ALL SELECT pid, relid, phase, sample_blks_scanned, sample_blks_total FROM pg_stat_progress_analyze) x "
-        "JOIN pg_stat_activity a ON a.pid = x.pid WHERE a.application_name = 'omero-cli' "
+        "JOIN pg_stat_activity a ON a.pid = x.pid WHERE a.application_name = current_setting('application_name') "
         "AND a.datname = current_database() ORDER BY x.total DESC NULLS LAST LIMIT 1";
     while (running > 0) {
         std::string what = verb + "(" + std::to_string(jobs) + " jobs)";

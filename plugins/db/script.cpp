@@ -2,7 +2,12 @@
 #include "db.hpp"
 #include "db_script.hpp"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace fs = std::filesystem;
 
@@ -46,10 +51,22 @@ int run(Context& c) {
     }
     fs::path out = fs::absolute(file);
     c.err("Saving to " + out.string() + "\n");
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f) throw Error(OMERO_EXIT_FAILURE, "cannot write " + out.string());
+    // 0600: the script holds the root password's hash.
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error(OMERO_EXIT_FAILURE, "cannot write " + out.string() + ": " + std::strerror(errno));
+    ::fchmod(fd, 0600);  // an existing file keeps its mode otherwise
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = errno;
+            ::close(fd);
+            throw Error(OMERO_EXIT_FAILURE, "cannot write " + out.string() + ": " + std::strerror(e));
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) throw Error(OMERO_EXIT_FAILURE, "cannot write " + out.string() + ": " + std::strerror(errno));
     return 0;
 }
 

@@ -25,6 +25,18 @@ int run(Context& c) {
     auto cur = current_version(db);
     json j = {{"database", p.dbname}, {"host", p.host}, {"port", p.port}, {"user", p.user}};
     if (!cur) {
+        if (size_t tables = user_table_count(db); tables > 0) {
+            // Not empty, not OMERO: another application's database, or a restore
+            // still running (or killed) before its dbpatch table arrived.
+            j["state"] = "not-omero";
+            j["tables"] = tables;
+            std::string msg = "database " + p.dbname + " (" + p.describe() + ") holds " + std::to_string(tables) +
+                              " tables but no dbpatch table: it is not an OMERO database, or a restore into it is "
+                              "still running or was interrupted";
+            if (c.json()) c.emit_json(j.dump());
+            else c.out(msg + "\n");
+            return OMERO_EXIT_DB_NOT_EMPTY;
+        }
         j["state"] = "not-initialised";
         if (c.json()) c.emit_json(j.dump());
         else c.out("database " + p.dbname + " (" + p.describe() + ") is not initialised: run 'omero db init'\n");
@@ -107,7 +119,8 @@ Command status_command() {
     return {.path = "db status",
             .summary = "Show the database version, the target and the pending hops with their checks",
             .help = "Each pending hop's pre-checks (its precheck.sql and the hop plugins' checks) run read-only.\n"
-                    "Exit 0: up to date; 2: upgrade needed; 3: not initialised; 25: no upgrade path;\n"
+                    "Exit 0: up to date; 2: upgrade needed; 3: not initialised (empty); 26: tables but no\n"
+                    "dbpatch (not OMERO's, or a restore still running); 25: no upgrade path;\n"
                     "126: a hop plugin the path needs is not usable (its package named).",
             .options = with_conn({omero::sdk::json_option(),
                                   {.name = "to", .value_name = "VERSION",
