@@ -3,6 +3,7 @@
 #include "args.hpp"
 #include "cli_log.hpp"
 #include "first_party.hpp"
+#include "plugin_guard.hpp"
 #include "loader.hpp"
 #include "services.hpp"
 #include "version.hpp"
@@ -335,7 +336,17 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
 
     auto start = std::chrono::steady_clock::now();
     h->reported_error.clear();
-    int rc = spec->run(host_api(), h, spec, &inv);
+    int rc;
+    {
+        CrashGuard crash(e.name, "'omero " + path + "'");
+        try {
+            rc = spec->run(host_api(), h, spec, &inv);
+        } catch (...) {
+            // Nothing may cross the ABI; a plugin not built with the SDK's thunks might.
+            return fail(OMERO_EXIT_FAILURE, "plugin '" + e.name + "' let an exception escape from 'omero " + path +
+                                                "' (a bug in the plugin; report it to its vendor)");
+        }
+    }
     std::fflush(stdout);
     if (rc != 0 && h->json && !h->reported_error.empty()) {
         // Under --json a reported failure is also one JSON object on stdout (a
@@ -387,7 +398,7 @@ std::vector<std::string> split_words(const std::string& line) {
 }
 
 static void setup_logging(const Globals& g) {
-    auto logger = spdlog::stderr_logger_st("omero");
+    auto logger = spdlog::stderr_logger_mt("omero");  // plugins may log from their threads
     logger->set_pattern("omero: %l: %v");
     logger->set_level(g.debug >= 2 ? spdlog::level::trace
                       : g.debug == 1 ? spdlog::level::debug

@@ -121,6 +121,27 @@ static std::string unsafe_reason(const fs::path& p) {
     return {};
 }
 
+// A safe directory inside an unsafe one is not safe: whoever may write the
+// parent can replace the child. Sticky directories (/tmp) are fine: there
+// only a file's owner may rename or remove it.
+static std::string unsafe_ancestor(const fs::path& dir) {
+    std::error_code ec;
+    fs::path p = fs::absolute(dir, ec);
+    if (ec) return {};
+    for (fs::path parent = p.parent_path(); !parent.empty(); parent = parent.parent_path()) {
+        struct stat st;
+        if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+            char mode[8];
+            std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+            return "its parent directory " + parent.string() + " is writable by " +
+                   ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " + mode +
+                   "); fix with: chmod go-w " + parent.string();
+        }
+        if (parent == parent.root_path()) break;
+    }
+    return {};
+}
+
 static std::vector<fs::path> manifests_in(const fs::path& dir) {
     std::vector<fs::path> out;
     std::error_code ec;
@@ -143,6 +164,7 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
 
     for (const SearchDir& sd : search_dirs(opts)) {
         std::string dir_problem = unsafe_reason(sd.dir);
+        if (dir_problem.empty()) dir_problem = unsafe_ancestor(sd.dir);
         for (const fs::path& mf : manifests_in(sd.dir)) {
             PluginEntry e;
             e.manifest_path = mf;

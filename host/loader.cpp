@@ -4,6 +4,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include "elf_symbols.hpp"
+#include "plugin_guard.hpp"
 
 #include <dlfcn.h>
 
@@ -32,7 +33,19 @@ LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, om
     // A library is loaded and negotiated once per process.
     static auto* loaded = new std::map<fs::path, LoadedPlugin>();
     if (auto it = loaded->find(abs); it != loaded->end()) return it->second;
-    LoadedPlugin p = load_once(abs, api, host);
+    // A library's constructors and its negotiation are plugin code: bounded, and a crash is named.
+    const std::string name = abs.stem().string().substr(abs.stem().string().rfind("libomero-", 0) == 0 ? 9 : 0);
+    LoadedPlugin p;
+    {
+        CrashGuard crash(name, "loading (" + abs.string() + ")");
+        auto limit = plugin_load_timeout();
+        Watchdog watchdog("omero: plugin '" + name + "' (" + abs.string() + ") did not finish loading within " +
+                              std::to_string(limit.count() / 1000.0).substr(0, 4) +
+                              " s; it is broken: disable it with OMERO_PLUGINS_DISABLE=" + name +
+                              " (OMERO_PLUGIN_LOAD_TIMEOUT sets the bound)",
+                          limit);
+        p = load_once(abs, api, host);
+    }
     loaded->emplace(abs, p);
     return p;
 }

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <atomic>
+#include <type_traits>
 #include <mutex>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +28,20 @@ extern "C" void on_sigint(int) {
     // The first Ctrl-C asks the command to stop cleanly; a second one is final.
     if (g_interrupts > 0) _exit(130);
     g_interrupts = 1;
+}
+
+// Every service is called from plugin code through a C function pointer:
+// nothing may unwind out of it. A failure becomes the service's error value.
+template <class F>
+auto no_throw(omero_host* h, F&& f, decltype(f()) on_error) noexcept -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        if (h) h->last_error = e.what();
+    } catch (...) {
+        if (h) h->last_error = "unexpected error in the host";
+    }
+    return on_error;
 }
 
 // Stdout of the running command: the real one, or a caller's capture.
@@ -282,11 +297,42 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
 
 }  // namespace
 
+// Wraps a service so that nothing unwinds into plugin code: a void service
+// swallows the error, others return `on_error` (details in last_error()).
+template <auto F, auto OnError = 0>
+struct Safe {
+    template <class... A>
+    static auto call(omero_host* h, A... a) noexcept {
+        using R = decltype(F(h, a...));
+        if constexpr (std::is_void_v<R>) {
+            no_throw(h, [&] { F(h, a...); return 0; }, 0);
+        } else {
+            return no_throw(h, [&] { return F(h, a...); }, static_cast<R>(OnError));
+        }
+    }
+};
+
 const omero_host_api* host_api() {
     static const omero_host_api api = {
-        sizeof(omero_host_api), {kVersion, std::strlen(kVersion)}, h_write, h_log, h_json_mode, h_emit_json,
-        h_progress, h_progress_done, h_server_dir, h_config_get, h_config_set, h_cancelled, h_is_tty,
-        h_last_error, h_report_error, h_for_each_hop, h_run_command, h_list_hops, h_load_hop};
+        sizeof(omero_host_api),
+        {kVersion, std::strlen(kVersion)},
+        Safe<h_write>::call<int, const char*, size_t>,
+        Safe<h_log>::call<int, const char*, size_t>,
+        Safe<h_json_mode>::call<>,
+        Safe<h_emit_json>::call<const char*, size_t>,
+        Safe<h_progress>::call<uint64_t, uint64_t, const char*, size_t>,
+        Safe<h_progress_done>::call<>,
+        Safe<h_server_dir, OMERO_E_FAILED>::call<omero_sink, void*>,
+        Safe<h_config_get, OMERO_E_FAILED>::call<const char*, size_t, omero_sink, void*>,
+        Safe<h_config_set, OMERO_E_FAILED>::call<const char*, size_t, const char*, size_t>,
+        Safe<h_cancelled>::call<>,
+        Safe<h_is_tty>::call<int>,
+        Safe<h_last_error>::call<omero_sink, void*>,
+        Safe<h_report_error>::call<const char*, size_t>,
+        Safe<h_for_each_hop, OMERO_E_FAILED>::call<omero_hop_sink, void*>,
+        Safe<h_run_command, OMERO_EXIT_FAILURE>::call<const omero_str*, size_t, omero_sink, void*>,
+        Safe<h_list_hops, OMERO_E_FAILED>::call<omero_hop_info_sink, void*>,
+        Safe<h_load_hop, OMERO_E_FAILED>::call<const char*, const char*, const char*, const omero_upgrade_hop**>};
     return &api;
 }
 

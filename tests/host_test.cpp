@@ -3,6 +3,9 @@
 #include "run.hpp"
 
 #include <gtest/gtest.h>
+
+#include <csignal>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
@@ -441,6 +444,35 @@ TEST_F(Host, ManPagesComeFromTheTables) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find(".TH OMERO-PROBE 1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\\-\\-mode {fast,safe}"), std::string::npos) << r.out;
+}
+
+TEST_F(Host, AMisbehavingPluginIsNamed) {
+    install(plugins, "hang");
+    Result r = omero({"hang", "crash"});
+    EXPECT_EQ(r.code, 128 + SIGSEGV) << r.err;
+    EXPECT_NE(r.err.find("plugin 'hang' crashed in 'omero hang crash'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("SIGSEGV"), std::string::npos) << r.err;
+    auto start = std::chrono::steady_clock::now();
+    r = omero({"hang", "crash"}, {.env = {{"OMERO_TEST_HANG", "1"}, {"OMERO_PLUGIN_LOAD_TIMEOUT", "1"}}});
+    EXPECT_EQ(r.code, 126) << r.err;
+    EXPECT_NE(r.err.find("plugin 'hang'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("did not finish loading within 1"), std::string::npos) << r.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    // Another plugin is not affected.
+    EXPECT_EQ(omero({"probe", "echo"}, {.env = {{"OMERO_TEST_HANG", "1"}}}).code, 0);
+}
+
+TEST_F(Host, APluginBelowAWritableDirectoryIsRefused) {
+    fs::path open_dir = tmp / "open";
+    fs::path inner = open_dir / "plugins";
+    install(inner, "probe");
+    fs::permissions(open_dir, fs::perms::all);  // 0777, not sticky
+    Result r = run(omero_exe(), {"plugin", "list"},
+                   {.env = {{"OMERO_PLUGIN_PATH", inner.string()}, {"HOME", (tmp / "home").string()}}});
+    EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("its parent directory " + open_dir.string() + " is writable by others"), std::string::npos)
+        << r.out;
+    fs::permissions(open_dir, fs::perms::owner_all);
 }
 
 TEST_F(Host, GroupsNeedNotBeDeclared) {
