@@ -187,7 +187,16 @@ bool Store::exists() const {
 bool Store::writable() const { return !exists() || ::access(file_.c_str(), W_OK) == 0; }
 
 Document Store::prepare(std::string text) const {
-    Document d = Document::parse(text);
+    std::optional<Document> fast;
+    const std::string pristine_if_small = text.size() < 4096 ? text : std::string();
+    if (!text.empty()) fast = Document::parse_inplace(text);
+    if (!fast) {
+        // Malformed (or empty): parse a pristine copy, which names line and column.
+        bool exists = true;
+        fast = Document::parse(text.empty() || !pristine_if_small.empty() ? pristine_if_small
+                                                                          : read_file(file_, exists));
+    }
+    Document d = std::move(*fast);
     d.set_env_profile(opts_.env_profile);
     return d;
 }

@@ -113,7 +113,15 @@ void check_profile_name(const std::string& name, const char* what) {
         throw Error(OMERO_EXIT_CONFIG_ILLEGAL_NAME, std::string("the ") + what + " " + why);
 }
 
-Document Document::parse(std::string_view text) {
+Document Document::parse(std::string_view text) { return *parse_impl(text, nullptr); }
+
+std::optional<Document> Document::parse_inplace(std::string& text) { return parse_impl(text, text.data()); }
+
+// The parse of both entry points. With `inplace`, pugixml works in that
+// buffer itself (no copy of the file); its error offsets would then point
+// into the changed buffer, so malformed XML gives nullopt and the caller
+// re-parses a pristine copy for the line and column.
+std::optional<Document> Document::parse_impl(std::string_view text, char* inplace) {
     if (text.empty()) return fresh();
     auto fail = [&](const std::string& what, size_t offset) -> Error {
         auto [line, col] = line_column(text, offset);
@@ -126,7 +134,9 @@ Document Document::parse(std::string_view text) {
 
     pugi::xml_document xml;
     unsigned flags = pugi::parse_default | pugi::parse_comments;
-    pugi::xml_parse_result r = xml.load_buffer(text.data(), text.size(), flags, pugi::encoding_utf8);
+    pugi::xml_parse_result r = inplace ? xml.load_buffer_inplace(inplace, text.size(), flags, pugi::encoding_utf8)
+                                       : xml.load_buffer(text.data(), text.size(), flags, pugi::encoding_utf8);
+    if (!r && inplace) return std::nullopt;
     if (!r) {
         std::string what = r.status == pugi::status_no_document_element ? "no element found" : r.description();
         throw fail(what, r.status == pugi::status_no_document_element ? text.size() : static_cast<size_t>(r.offset));

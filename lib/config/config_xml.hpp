@@ -51,6 +51,10 @@ public:
     // An empty text gives the default tree. Throws Error(113) with line
     // and column on malformed XML or invalid UTF-8.
     static Document parse(std::string_view text);
+    // The same, parsing in `text` itself (which it changes): no copy of the
+    // file. nullopt when the XML is malformed: parse() a pristine copy then,
+    // for the error's line and column. Other errors throw as parse() does.
+    static std::optional<Document> parse_inplace(std::string& text);
     static Document fresh(const std::string& profile = "default");
 
     // The file as omero-py writes it; `when` is the ctime() text of the comment.
@@ -85,6 +89,7 @@ public:
     bool drop(std::string_view profile);  // false when there is no such block
 
 private:
+    static std::optional<Document> parse_impl(std::string_view text, char* inplace);
     Block& active_block();  // created when missing
     std::vector<Block> blocks_;  // file order, __ACTIVE__ included
     std::optional<std::string> explicit_, env_;
