@@ -453,6 +453,23 @@ TEST_F(Config, BadInputIsNamedAndChangesNothing) {
     EXPECT_EQ(run("/bin/sh", {"-c", "\"$0\" config get a > /dev/full", omero_exe().string()}, env(full)).code, 1);
 }
 
+TEST_F(Config, AFullFilesystemFailsAndKeepsTheFile) {
+    fs::path mnt = tmp / "small";
+    fs::create_directories(mnt);
+    if (geteuid() != 0 || run("/bin/mount", {"-t", "tmpfs", "-o", "size=16k", "tmpfs", mnt.string()}).code != 0)
+        GTEST_SKIP() << "needs root to mount a small tmpfs";
+    RunOptions o;
+    o.env.emplace("OMERODIR", mnt.string());
+    EXPECT_EQ(omero({"set", "a", "1"}, o).code, 0);
+    write_file(tmp / "big", std::string(12000, 'x'));
+    Result r = omero({"set", "-f", (tmp / "big").string(), "b"}, o);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+    EXPECT_EQ(omero({"get", "a"}, o).out, "1\n");
+    EXPECT_FALSE(fs::exists(mnt / "etc/grid/config.xml.temp"));
+    run("/bin/umount", {mnt.string()});
+}
+
 TEST_F(Config, ServerDirMustBeADirectory) {
     write_file(tmp / "afile", "x");
     for (const char* dir : {"afile", "nonexistent"}) {
