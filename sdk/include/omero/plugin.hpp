@@ -390,7 +390,8 @@ int guarded(const omero_host_api* api, omero_host* h, F&& f) noexcept {
 // The C tables built once from a Plugin; lives for the whole process.
 struct Registry {
     explicit Registry(Plugin p) : plugin(std::move(p)) {
-        add_missing_groups();
+        // Groups the plugin left out ("a" for "a b") are added by the host when
+        // it writes the manifest, for C and C++ plugins alike.
         for (Command& c : plugin.commands) {
             auto& opts = option_specs.emplace_back();
             auto& opt_ptrs = option_ptrs.emplace_back();
@@ -446,21 +447,6 @@ struct Registry {
             HopContext ctx(api, h, c);
             return static_cast<Hop*>(hop->user)->before(ctx);
         });
-    }
-
-    // "a b c" needs groups "a" and "a b": declare the ones the plugin left out.
-    void add_missing_groups() {
-        std::vector<Command> groups;
-        auto declared = [&](const std::string& path) {
-            auto same = [&](const Command& c) { return c.path == path; };
-            return std::any_of(plugin.commands.begin(), plugin.commands.end(), same) ||
-                   std::any_of(groups.begin(), groups.end(), same);
-        };
-        for (const Command& c : plugin.commands)
-            for (size_t sp = c.path.find(' '); sp != std::string::npos; sp = c.path.find(' ', sp + 1))
-                if (!declared(c.path.substr(0, sp)))
-                    groups.push_back({.path = c.path.substr(0, sp), .summary = plugin.summary});
-        plugin.commands.insert(plugin.commands.begin(), groups.begin(), groups.end());
     }
 
     Plugin plugin;
