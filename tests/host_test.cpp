@@ -475,6 +475,17 @@ TEST_F(Host, APluginBelowAWritableDirectoryIsRefused) {
     fs::permissions(open_dir, fs::perms::owner_all);
 }
 
+TEST_F(Host, APluginOfTheFirstHeaderStillRuns) {
+    // Structs declared with their first-release sizes: the appended fields are never read.
+    install(plugins, "oldabi");
+    Result r = omero({"oldabi", "say", "--word", "hello"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "hello\n");
+    r = omero({"probe", "hops", "--run"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("oldabi: OLD1__0 -> OLD2__0 (an old hop)\noldabi check\nrc=0"), std::string::npos) << r.out;
+}
+
 TEST_F(Host, GroupsNeedNotBeDeclared) {
     Result r = omero({"probe", "nested", "deeper"});
     EXPECT_EQ(r.code, 0) << r.err;
