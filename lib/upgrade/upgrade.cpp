@@ -1,7 +1,6 @@
 #include "upgrade/upgrade.hpp"
 
 #include "upgrade/sha256.hpp"
-#include "util/clock.hpp"
 #include "util/file.hpp"
 
 #include <omero/exit_codes.h>
@@ -42,23 +41,27 @@ const char* const kHistoryColumns =
     "script, sha256, from_version, to_version, started, finished, duration_ms, outcome, error, tool_version, host, "
     "plugins";
 
-// Opens the hop's history row before its transaction, in autocommit: a
-// run killed in the middle leaves it 'running', and the next run (holding
-// the upgrade lock, so nobody else can be running) marks it 'interrupted'.
-std::string record_start(Pg& db, const PlannedHop& h, const std::string& started, const std::string& tool) {
-    auto id = db.scalar(std::string("INSERT INTO omero_cli_history (") + kHistoryColumns +
-                            ") VALUES ($1, $2, $3, $4, $5::timestamptz, NULL, NULL, 'running', NULL, $6, $7, "
-                            "nullif($8, '')) RETURNING id::text",
-                        {h.name(), h.sha256, h.hop.from.name, h.hop.to.name, started, tool, hostname(), plugin_list(h)});
-    return id.value_or("0");
+// A hop's history row exists before its transaction begins, as 'running':
+// a run killed in the middle leaves it so, and the next run (holding the
+// upgrade lock, so nobody else can be running) marks it 'interrupted'. The
+// row of hop k+1 is inserted by hop k's commit message, so this costs no
+// round trip. While we hold the lock, ours is the only 'running' row.
+std::string running_row(Pg& db, const PlannedHop& h, const std::string& tool) {
+    const std::string plugins = plugin_list(h);
+    return std::string("INSERT INTO omero_cli_history (") + kHistoryColumns + ") VALUES (" + db.literal(h.name()) +
+           ", " + db.literal(h.sha256) + ", " + db.literal(h.hop.from.name) + ", " + db.literal(h.hop.to.name) +
+           ", clock_timestamp(), NULL, NULL, 'running', NULL, " + db.literal(tool) + ", " + db.literal(hostname()) +
+           ", " + (plugins.empty() ? std::string("NULL") : db.literal(plugins)) + ")";
 }
 
+const char* const kFinishRunning =
+    "UPDATE omero_cli_history SET finished = clock_timestamp(), "
+    "duration_ms = (extract(epoch from clock_timestamp() - started) * 1000)::bigint, ";
+
 // Records a failed or cancelled hop (after its rollback).
-void record_failure(Pg& db, const std::string& id, const std::string& outcome, const std::string& error) {
-    db.query("UPDATE omero_cli_history SET finished = clock_timestamp(), "
-             "duration_ms = (extract(epoch from clock_timestamp() - started) * 1000)::bigint, outcome = $2, "
-             "error = nullif($3, '') WHERE id = $1::bigint",
-             {id, outcome, error});
+void record_failure(Pg& db, const std::string& outcome, const std::string& error) {
+    db.query(std::string(kFinishRunning) + "outcome = $1, error = nullif($2, '') WHERE outcome = 'running'",
+             {outcome, error});
 }
 
 // Writes the dbpatch row of a hop that no script serves, as the scripts do.
@@ -76,7 +79,7 @@ void write_dbpatch(Pg& db, const PlannedHop& h, const std::function<bool()>& can
 // Records the success and commits, in one message. The check that dbpatch
 // says the hop's target raises first (so COMMIT never runs) if it does not;
 // it is a session-temporary function, compiled once per run.
-void commit_hop(Pg& db, const PlannedHop& h, const std::string& history_id) {
+void commit_hop(Pg& db, const PlannedHop& h, const PlannedHop* next, const std::string& tool) {
     if (db.session_objects().insert("omero_cli_expect").second) {
         db.exec("CREATE OR REPLACE FUNCTION pg_temp.omero_cli_expect(expected text, script text) RETURNS void AS $f$ "
                 "BEGIN IF (SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1) "
@@ -84,9 +87,8 @@ void commit_hop(Pg& db, const PlannedHop& h, const std::string& history_id) {
                 "expected; END IF; END $f$ LANGUAGE plpgsql");
     }
     db.exec("SELECT pg_temp.omero_cli_expect(" + db.literal(h.hop.to.name) + ", " + db.literal(h.name()) + ");\n" +
-            "UPDATE omero_cli_history SET finished = clock_timestamp(), duration_ms = (extract(epoch from "
-            "clock_timestamp() - started) * 1000)::bigint, outcome = 'success' WHERE id = " +
-            std::to_string(std::stoll(history_id)) + ";\nCOMMIT");
+            kFinishRunning + "outcome = 'success' WHERE outcome = 'running';\n" +
+            (next ? running_row(db, *next, tool) + ";\n" : std::string()) + "COMMIT");
 }
 
 // The context a plugin's hop callback gets: our connection, in our transaction.
@@ -402,7 +404,10 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
     size_t total = 0, done = 0;
     for (const PlannedHop& h : plan) total += count_work(h.statements);
     auto cancelled = [&] { return r.cancelled(); };
-    for (const PlannedHop& h : plan) {
+    if (!plan.empty()) db.exec(running_row(db, plan.front(), tool));
+    for (size_t i = 0; i < plan.size(); ++i) {
+        const PlannedHop& h = plan[i];
+        const PlannedHop* next = i + 1 < plan.size() ? &plan[i + 1] : nullptr;
         const std::string name = h.name();
         for (const PluginHop& p : h.plugins)
             if (!p.notes.empty()) {
@@ -412,17 +417,18 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
                 else
                     r.info("note (" + p.plugin + "): " + p.notes);
             }
-        const std::string started = utc_timestamp();
-        const std::string history_id = record_start(db, h, started, tool);
         try {
-            db.exec("BEGIN");
+            // A plain hop opens its transaction in the message of its first
+            // statement: one round trip less per hop.
+            const bool plain = h.precheck.empty() && h.plugins.empty();
+            if (!plain) db.exec("BEGIN");
             run_precheck(r, db, h);
             run_plugins(r, db, h, OMERO_HOP_CHECK, false);
             run_plugins(r, db, h, OMERO_HOP_BEFORE, false);
-            run_statements(r, db, h.statements, name, done, total);
+            run_statements(r, db, h.statements, name, done, total, plain ? "BEGIN;" : "");
             run_plugins(r, db, h, OMERO_HOP_AFTER, false);
             if (h.engine_writes_dbpatch()) write_dbpatch(db, h, cancelled);
-            commit_hop(db, h, history_id);
+            commit_hop(db, h, next, tool);
         } catch (const Error& e) {
             rollback(db);
             r.progress_done();
@@ -434,7 +440,7 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
                                   : code == OMERO_EXIT_DB_PRECHECK_FAILED ? "precheck-failed"
                                                                           : "failed";
             try {
-                record_failure(db, history_id, outcome, e.what());
+                record_failure(db, outcome, e.what());
             } catch (const Error&) {
                 // The history is a record, not a reason to hide the real error.
             }
