@@ -23,5 +23,4 @@ inline std::string ctime_text() { return local_time_text("%a %b %e %H:%M:%S %Y")
 // For backup and journal names: 20261125-182752.
 inline std::string file_stamp() { return local_time_text("%Y%m%d-%H%M%S"); }
 
-
 }  // namespace omero
