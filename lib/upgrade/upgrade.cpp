@@ -211,9 +211,26 @@ void run_statements(Reporter& r, Pg& db, const std::vector<Statement>& statement
     if (!prefix.empty()) db.exec(prefix);  // nothing was sent: still open the transaction
 }
 
+// Checks are quick and their result is what gets reported: no progress
+// (which would count their statements against the hop's own).
+class WithoutProgress : public Reporter {
+public:
+    explicit WithoutProgress(Reporter& r) : r_(r) {}
+    bool json() const override { return r_.json(); }
+    void info(std::string_view line) override { r_.info(line); }
+    void event(const nlohmann::json& e) override { r_.event(e); }
+    void progress(uint64_t, uint64_t, std::string_view) override {}
+    void progress_done() override {}
+    bool cancelled() override { return r_.cancelled(); }
+
+private:
+    Reporter& r_;
+};
+
 // The distribution's pre-check, inside a savepoint that is always rolled back.
-void run_precheck(Reporter& r, Pg& db, const PlannedHop& h) {
+void run_precheck(Reporter& outer, Pg& db, const PlannedHop& h) {
     if (h.precheck.empty()) return;
+    WithoutProgress r(outer);
     db.exec("SAVEPOINT omero_precheck");
     try {
         size_t pd = 0;
@@ -359,21 +376,6 @@ void run_in_transaction(Reporter& r, Pg& db, const std::vector<Statement>& state
     }
     r.progress_done();
 }
-
-// Checks are quick and their result is what gets reported: no progress.
-class WithoutProgress : public Reporter {
-public:
-    explicit WithoutProgress(Reporter& r) : r_(r) {}
-    bool json() const override { return r_.json(); }
-    void info(std::string_view line) override { r_.info(line); }
-    void event(const nlohmann::json& e) override { r_.event(e); }
-    void progress(uint64_t, uint64_t, std::string_view) override {}
-    void progress_done() override {}
-    bool cancelled() override { return r_.cancelled(); }
-
-private:
-    Reporter& r_;
-};
 
 std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<PlannedHop>& plan) {
     WithoutProgress r(outer);

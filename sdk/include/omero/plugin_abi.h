@@ -130,9 +130,11 @@ typedef struct omero_host_api {
     /* ---- appended after the first release (check OMERO_HAS_FIELD) ---- */
 
     /* Runs another command by its words ({"db", "status", "--json"}) in this
-     * process, as if typed after `omero`, and returns its exit status. Its
-     * stdout (text and JSON) goes to `out` when out is not NULL, else to our
-     * stdout; its stderr, log and progress are ours. A command whose plugin
+     * process, as if typed after `omero`, and returns its exit status. What
+     * it writes through this API on stdout (text and JSON) goes to `out` when
+     * out is not NULL, else to our stdout; its stderr, log and progress are
+     * ours. Under --json the command runs in JSON mode too. (Built-in
+     * commands such as `plugin list` print directly and are not captured.) A command whose plugin
      * is not installed or not usable returns 126 (OMERO_EXIT_PLUGIN_UNAVAILABLE)
      * with the package to install in last_error(). Main thread only; the
      * command may not be the one that is running (no recursion). */
