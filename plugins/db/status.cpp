@@ -8,12 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-// The plan, or nullopt with `why` when a plugin it needs cannot be used.
+// The plan, or nullopt with `why` when a hop plugin it needs cannot be used.
 std::optional<std::vector<PlannedHop>> try_plan(Context& c, const HopSources& s, const std::vector<Hop>& path,
                                                 std::string& why) {
     try {
         return plan_hops(path, [&](const Hop& h) { return plugin_steps(c, s, h); });
     } catch (const Error& e) {
+        if (e.code() != OMERO_EXIT_PLUGIN_UNAVAILABLE) throw;  // e.g. a script that cannot be read: its own error
         why = e.what();
         return std::nullopt;
     }
