@@ -126,18 +126,22 @@ static std::string unsafe_reason(const fs::path& p) {
 // only a file's owner may rename or remove it.
 static std::string unsafe_ancestor(const fs::path& dir) {
     std::error_code ec;
-    fs::path p = fs::absolute(dir, ec);
+    fs::path given = fs::absolute(dir, ec);
     if (ec) return {};
-    for (fs::path parent = p.parent_path(); !parent.empty(); parent = parent.parent_path()) {
-        struct stat st;
-        if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-            char mode[8];
-            std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-            return "its parent directory " + parent.string() + " is writable by " +
-                   ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " + mode +
-                   "); fix with: chmod go-w " + parent.string();
+    // The path as given and, when a symlink is on the way, where it really leads.
+    fs::path real = fs::canonical(given, ec);
+    for (const fs::path& p : {given, ec ? given : real}) {
+        for (fs::path parent = p.parent_path(); !parent.empty(); parent = parent.parent_path()) {
+            struct stat st;
+            if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+                char mode[8];
+                std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+                return "its parent directory " + parent.string() + " is writable by " +
+                       ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " + mode +
+                       "); fix with: chmod go-w " + parent.string();
+            }
+            if (parent == parent.root_path()) break;
         }
-        if (parent == parent.root_path()) break;
     }
     return {};
 }

@@ -472,6 +472,11 @@ TEST_F(Host, APluginBelowAWritableDirectoryIsRefused) {
     EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("its parent directory " + open_dir.string() + " is writable by others"), std::string::npos)
         << r.out;
+    // The same through a symlink from a safe place.
+    fs::create_symlink(inner, tmp / "link");
+    r = run(omero_exe(), {"plugin", "list"},
+            {.env = {{"OMERO_PLUGIN_PATH", (tmp / "link").string()}, {"HOME", (tmp / "home").string()}}});
+    EXPECT_NE(r.out.find("is writable by others"), std::string::npos) << r.out;
     fs::permissions(open_dir, fs::perms::owner_all);
 }
 
