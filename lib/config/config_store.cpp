@@ -1,5 +1,7 @@
 #include "config/config_store.hpp"
 
+#include "util/file.hpp"
+
 #include <omero/exit_codes.h>
 
 #include <fcntl.h>
@@ -20,59 +22,13 @@ namespace {
 std::string errno_text(int e) { return std::strerror(e); }
 
 // config.xml is a few hundred KB at most; a larger "config.xml" is not one.
-constexpr off_t kMaxConfigBytes = 64 << 20;
+constexpr size_t kMaxConfigBytes = 64 << 20;
 
-// The whole file in one read of its size. Only a regular file (or a symlink
-// to one) is read: a FIFO would hang us and /dev/zero would never end.
-std::string read_file(const fs::path& p, bool& exists) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT) {
-            // A dangling symlink is not "no file": its target would be created behind the user's back.
-            struct stat lst {};
-            if (::lstat(p.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
-                throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " is a symbolic link to a file that does not "
-                                                                    "exist; create the target or remove the link");
-            exists = false;
-            return {};
-        }
-        throw Error(OMERO_EXIT_CONFIG_INVALID, "cannot read " + p.string() + ": " + errno_text(errno));
-    }
-    exists = true;
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw Error(OMERO_EXIT_CONFIG_INVALID,
-                    p.string() + " is not a regular file" + (S_ISDIR(st.st_mode) ? " (a directory)" : "") +
-                        "; config.xml must be a file (or a symbolic link to one)");
-    }
-    if (st.st_size > kMaxConfigBytes) {
-        ::close(fd);
-        throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " is larger than 64 MiB: not a config.xml");
-    }
-    std::string out(static_cast<size_t>(st.st_size) + 1, '\0');  // +1: see end of file in the same read
-    size_t got = 0;
-    for (;;) {
-        if (got == out.size()) {
-            if (out.size() > static_cast<size_t>(kMaxConfigBytes)) {
-                ::close(fd);
-                throw Error(OMERO_EXIT_CONFIG_INVALID, p.string() + " grows while being read");
-            }
-            out.resize(out.size() * 2);
-        }
-        ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int e = errno;
-            ::close(fd);
-            throw Error(OMERO_EXIT_CONFIG_INVALID, "cannot read " + p.string() + ": " + errno_text(e));
-        }
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    out.resize(got);
-    return out;
+// The file's text; `exists` false (and "") when there is none.
+std::string read_config(const fs::path& p, bool& exists) {
+    auto text = read_file_if_exists(p, kMaxConfigBytes, OMERO_EXIT_CONFIG_INVALID);
+    exists = text.has_value();
+    return text ? std::move(*text) : std::string();
 }
 
 void write_all(int fd, const std::string& s, const fs::path& p) {
@@ -194,7 +150,7 @@ Document Store::prepare(std::string text) const {
         // Malformed (or empty): parse a pristine copy, which names line and column.
         bool exists = true;
         fast = Document::parse(text.empty() || !pristine_if_small.empty() ? pristine_if_small
-                                                                          : read_file(file_, exists));
+                                                                          : read_config(file_, exists));
     }
     Document d = std::move(*fast);
     d.set_env_profile(opts_.env_profile);
@@ -203,7 +159,7 @@ Document Store::prepare(std::string text) const {
 
 Document Store::read() const {
     bool exists = true;
-    std::string text = read_file(file_, exists);
+    std::string text = read_config(file_, exists);
     if (exists && text.empty() && locked_by_other(file_))
         // omero-py creates config.xml empty and fills it under the lock.
         throw Error(OMERO_EXIT_CONFIG_INVALID, file_.string() +
@@ -236,7 +192,7 @@ void Store::check_writable() const {
 void Store::update(const std::function<bool(Document&)>& mutate) {
     WriteLock held = lock();
     bool exists = true;
-    Document d = prepare(read_file(file_, exists));
+    Document d = prepare(read_config(file_, exists));
     if (!mutate(d)) return;
     install(d.serialize(ctime_now()));
 }

@@ -9,44 +9,56 @@
 
 namespace omero {
 
-std::string read_file(const std::filesystem::path& p, size_t max_bytes) {
-    auto fail = [&](const std::string& why) {
-        return Error(OMERO_EXIT_FAILURE, "cannot read " + p.string() + ": " + why);
-    };
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes, int code) {
+    auto fail = [&](const std::string& why) { return Error(code, p.string() + why); };
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) throw fail(std::strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        struct stat lst {};
+        if (e == ENOENT && ::lstat(p.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
+            throw fail(" is a symbolic link to a file that does not exist; create the target or remove the link");
+        if (e == ENOENT) return std::nullopt;
+        throw Error(code, "cannot read " + p.string() + ": " + std::strerror(e));
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw fail("not a regular file");
+        throw fail(std::string(" is not a regular file") + (S_ISDIR(st.st_mode) ? " (a directory)" : "") +
+                   "; it must be a file (or a symbolic link to one)");
     }
     if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
         ::close(fd);
-        throw fail("larger than " + std::to_string(max_bytes) + " bytes");
+        throw fail(" is larger than " + std::to_string(max_bytes) + " bytes");
     }
-    std::string out;
-    out.resize(static_cast<size_t>(st.st_size));
+    std::string out(static_cast<size_t>(st.st_size) + 1, '\0');  // +1: see the end of file in the same read
     size_t got = 0;
     for (;;) {
-        if (got == out.size()) out.resize(out.size() + 4096);  // the file may have grown
+        if (got == out.size()) {
+            if (out.size() > max_bytes) {
+                ::close(fd);
+                throw fail(" grows while being read");
+            }
+            out.resize(out.size() * 2);
+        }
         ssize_t n = ::read(fd, out.data() + got, out.size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             int e = errno;
             ::close(fd);
-            throw fail(std::strerror(e));
+            throw Error(code, "cannot read " + p.string() + ": " + std::strerror(e));
         }
         if (n == 0) break;
         got += static_cast<size_t>(n);
-        if (got > max_bytes) {
-            ::close(fd);
-            throw fail("larger than " + std::to_string(max_bytes) + " bytes");
-        }
     }
     ::close(fd);
     out.resize(got);
     return out;
+}
+
+std::string read_file(const std::filesystem::path& p, size_t max_bytes, int code) {
+    if (auto text = read_file_if_exists(p, max_bytes, code)) return std::move(*text);
+    throw Error(code, "cannot read " + p.string() + ": " + std::strerror(ENOENT));
 }
 
 }  // namespace omero

@@ -5,13 +5,22 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace omero {
 
-// The whole file. Throws Error(OMERO_EXIT_FAILURE) naming the file and the
-// reason when it cannot be read, is not a regular file, or is larger than
-// max_bytes (so a FIFO or /dev/zero can never hang or exhaust us).
-std::string read_file(const std::filesystem::path& p, size_t max_bytes = size_t(1) << 30);
+// The whole file, in one read of its size. Only a regular file (or a
+// symlink to one) is read: a FIFO would hang us and /dev/zero would never
+// end. Throws Error(`code`) naming the file and the reason when it cannot
+// be read, is not a regular file, is a dangling symlink (that is not "no
+// file": writing would create its target behind the user's back), or is
+// larger than max_bytes. nullopt when there is no such file.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes,
+                                               int code = OMERO_EXIT_FAILURE);
+
+// The same, a missing file being an error too.
+std::string read_file(const std::filesystem::path& p, size_t max_bytes = size_t(1) << 30,
+                      int code = OMERO_EXIT_FAILURE);
 
 }  // namespace omero
