@@ -2,6 +2,7 @@
 // builtin_table(); help, completion and --json usage come from these rows.
 #include "args.hpp"
 #include "cli.hpp"
+#include "first_party.hpp"
 #include "loader.hpp"
 #include "services.hpp"
 #include "version.hpp"
@@ -127,7 +128,7 @@ int run_plugin_list(Cli& cli, const ParsedArgs& p) {
         nlohmann::json arr = nlohmann::json::array();
         for (const PluginEntry& e : plugins) arr.push_back(plugin_json(e));
         for (const std::string& n : missing)
-            arr.push_back({{"name", n}, {"state", "not-installed"}, {"package", "omero-plugin-" + n}});
+            arr.push_back({{"name", n}, {"state", "not-installed"}, {"package", package_of(n)}});
         std::printf("%s\n", arr.dump(2).c_str());
         return OMERO_EXIT_OK;
     }
@@ -139,7 +140,7 @@ int run_plugin_list(Cli& cli, const ParsedArgs& p) {
     }
     // First-party plugins this release ships that are not here: what to install.
     for (const std::string& n : missing)
-        std::printf("%-14s %-10s %-12s install package omero-plugin-%s\n", n.c_str(), "-", "not-installed", n.c_str());
+        std::printf("%-14s %-10s %-12s install package %s\n", n.c_str(), "-", "not-installed", package_of(n).c_str());
     if (plugins.empty() && missing.empty()) std::fprintf(stderr, "no plugins found; see 'omero help' for the search path\n");
     return OMERO_EXIT_OK;
 }

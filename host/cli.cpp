@@ -165,7 +165,7 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     for (const std::string& fp : first_party_plugins())
         if (name == fp)
             return unavailable("command '" + name + "' is provided by plugin '" + name +
-                               "', which is not installed; install package omero-plugin-" + name);
+                               "', which is not installed; install package " + package_of(name));
     std::vector<std::string> names;
     for (const CommandSource& c : commands())
         if (c.info.path.find(' ') == std::string::npos && !c.info.hidden) names.push_back(c.info.path);
@@ -290,13 +290,10 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
 
     LoadedPlugin lp;
     try {
-        lp = load_library(e.library_path, host_api(), h);
+        lp = load_plugin(e, host_api(), h);
     } catch (const LoadError& ex) {
-        return fail(OMERO_EXIT_PLUGIN_UNAVAILABLE, "plugin '" + e.name + "' (" + e.library_path.string() + ") is " +
-                                                       state_name(ex.state) + ": " + ex.what());
+        return fail(OMERO_EXIT_PLUGIN_UNAVAILABLE, ex.what());
     }
-    if (std::string why = mismatch_with_manifest(lp, *e.manifest); !why.empty())
-        return fail(OMERO_EXIT_PLUGIN_UNAVAILABLE, "plugin '" + e.name + "' is invalid: " + why);
     const omero_command_spec* spec = nullptr;
     for (size_t i = 0; i < lp.api->n_commands; ++i)
         if (lp.api->commands[i]->path && path == lp.api->commands[i]->path) spec = lp.api->commands[i];

@@ -1,6 +1,7 @@
 #include "help.hpp"
 
 #include "args.hpp"
+#include "first_party.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -95,7 +96,7 @@ std::string overview(const std::vector<CommandSource>& commands, const std::vect
         h += "  " + pad(name, 12) + c->info.summary + (c->plugin.empty() ? "" : "  [" + c->plugin + "]") + "\n";
     if (!not_installed.empty()) {
         h += "\nNot installed:";
-        for (const std::string& n : not_installed) h += " " + n + " (omero-plugin-" + n + ")";
+        for (const std::string& n : not_installed) h += " " + n + " (" + package_of(n) + ")";
         h += "\n";
     }
     h += "\nGlobal options:\n"

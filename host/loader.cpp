@@ -86,6 +86,21 @@ static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, om
     return {n.plugin, n.abi_chosen, n.plugin_abi_min, n.plugin_abi_max};
 }
 
+LoadedPlugin load_plugin(const PluginEntry& e, const omero_host_api* api, omero_host* host) {
+    auto named = [&](PluginState state, const std::string& why) {
+        return LoadError(state, "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(state) +
+                                    ": " + why);
+    };
+    LoadedPlugin lp;
+    try {
+        lp = load_library(e.library_path, api, host);
+    } catch (const LoadError& ex) {
+        throw named(ex.state, ex.what());
+    }
+    if (std::string why = mismatch_with_manifest(lp, *e.manifest); !why.empty()) throw named(PluginState::invalid, why);
+    return lp;
+}
+
 std::string mismatch_with_manifest(const LoadedPlugin& p, const Manifest& m) {
     const omero_plugin_api& api = *p.api;
     if (m.name != (api.name ? api.name : ""))

@@ -29,4 +29,8 @@ LoadedPlugin load_library(const std::filesystem::path& library, const omero_host
 // Empty when the loaded plugin declares what its manifest says; else why not.
 std::string mismatch_with_manifest(const LoadedPlugin& p, const Manifest& m);
 
+// A discovered plugin, loaded and checked against its manifest. Throws
+// LoadError whose message names the plugin, its library, state and reason.
+LoadedPlugin load_plugin(const PluginEntry& e, const omero_host_api* api, omero_host* host);
+
 }  // namespace omero::host

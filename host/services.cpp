@@ -1,6 +1,7 @@
 #include "services.hpp"
 
 #include "config_service.hpp"
+#include "first_party.hpp"
 #include "loader.hpp"
 #include "version.hpp"
 
@@ -172,8 +173,6 @@ void h_report_error(omero_host* h, const char* p, size_t n) {
     write_all(2, msg.data(), msg.size());
 }
 
-std::string package_of(const std::string& plugin) { return "omero-plugin-" + plugin; }
-
 int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
     if (!h->plugins) return OMERO_OK;
     for (const PluginEntry& e : *h->plugins) {
@@ -227,9 +226,7 @@ int h_load_hop(omero_host* h, const char* plugin, const char* from, const char* 
             return OMERO_E_UNAVAILABLE;
         }
         try {
-            LoadedPlugin lp = load_library(e.library_path, host_api(), h);
-            if (std::string why = mismatch_with_manifest(lp, *e.manifest); !why.empty())
-                throw LoadError(PluginState::invalid, why);
+            LoadedPlugin lp = load_plugin(e, host_api(), h);
             if (lp.api->struct_size >= offsetof(omero_plugin_api, n_hops) + sizeof lp.api->n_hops)
                 for (size_t i = 0; i < lp.api->n_hops; ++i) {
                     const omero_upgrade_hop* hop = lp.api->hops[i];
@@ -242,8 +239,7 @@ int h_load_hop(omero_host* h, const char* plugin, const char* from, const char* 
             h->last_error = "plugin '" + e.name + "' does not serve the hop " + from + " -> " + to;
             return OMERO_NOT_FOUND;
         } catch (const LoadError& ex) {
-            h->last_error = "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(ex.state) +
-                            ": " + ex.what() + "; reinstall package " + package_of(e.name);
+            h->last_error = ex.what() + std::string("; reinstall package ") + package_of(e.name);
             return OMERO_E_UNAVAILABLE;
         }
     }
