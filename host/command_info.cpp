@@ -1,6 +1,5 @@
 #include "command_info.hpp"
 
-#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -33,9 +32,6 @@ std::string table_problem(const CommandInfo& c) {
         if (o.type != OMERO_VALUE_STRING && !o.takes_value()) return bad("a flag cannot have a value type");
         if (o.type == OMERO_VALUE_CHOICE && o.choices.empty()) return bad("a choice needs its choices");
         if (o.json && o.takes_value()) return bad("the JSON switch must be a flag");
-        if (o.type == OMERO_VALUE_CHOICE && !o.default_value.empty() &&
-            std::find(o.choices.begin(), o.choices.end(), o.default_value) == o.choices.end())
-            return bad("the default '" + o.default_value + "' is not one of its choices");
     }
     bool optional_seen = false;
     for (size_t i = 0; i < c.args.size(); ++i) {

@@ -63,8 +63,9 @@ CommandInfo to_info(const omero_command_spec& spec);
 const char* value_type_name(uint32_t type);
 uint32_t value_type_from_name(const std::string& name);  // throws std::runtime_error
 
-// Checks one command table as a whole: names, duplicates, types, choices.
-// Empty when fine, else what is wrong.
+// Checks one command table as a whole: names, duplicates, types, choices
+// (defaults are checked against their type by manifest_problem). Empty when
+// fine, else what is wrong.
 std::string table_problem(const CommandInfo& c);
 
 }  // namespace omero::host

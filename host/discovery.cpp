@@ -128,9 +128,12 @@ static std::string unsafe_ancestor(const fs::path& dir) {
     std::error_code ec;
     fs::path given = fs::absolute(dir, ec);
     if (ec) return {};
-    // The path as given and, when a symlink is on the way, where it really leads.
+    // The path as given and, when a symlink is on the way, where it really leads
+    // (walked only when it differs: this runs on every start).
     fs::path real = fs::canonical(given, ec);
-    for (const fs::path& p : {given, ec ? given : real}) {
+    std::vector<fs::path> paths = {given};
+    if (!ec && real != given) paths.push_back(real);
+    for (const fs::path& p : paths) {
         for (fs::path parent = p.parent_path(); !parent.empty(); parent = parent.parent_path()) {
             struct stat st;
             if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
