@@ -77,6 +77,15 @@ std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& 
     return out;
 }
 
+nlohmann::json plugins_json(const PlannedHop& h) {
+    nlohmann::json pl = nlohmann::json::array();
+    for (const PluginHop& ph : h.plugins)
+        pl.push_back({{"plugin", ph.plugin}, {"version", ph.version}, {"summary", ph.summary}, {"notes", ph.notes}});
+    return pl;
+}
+
+nlohmann::json check_json(const CheckReport& c) { return {{"ok", c.ok}, {"message", c.message}}; }
+
 std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops) {
     std::string v;
     std::string patch = c.config_or("omero.db.patch", "0");

@@ -50,6 +50,11 @@ HopSources hop_sources(Context& c);
 // Error(126) naming the package when a plugin that serves it cannot be used.
 std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h);
 
+// A hop's plugins and its check result, as `db status --json` and
+// `db upgrade --dry-run --json` both report them.
+nlohmann::json plugins_json(const PlannedHop& h);
+nlohmann::json check_json(const CheckReport& c);
+
 // --to, else omero.db.version + omero.db.patch, else the highest reachable.
 std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops);
 std::string missing_path_message(Context& c, const Version& from, const std::optional<Version>& to);

@@ -77,13 +77,8 @@ int run(Context& c) {
             const Hop& h = (*path)[i];
             json hj = {{"from", h.from.name}, {"to", h.to.name}, {"script", h.script.string()},
                        {"precheck", h.precheck.string()}};
-            if (plan) {
-                json pl = json::array();
-                for (const PluginHop& ph : (*plan)[i].plugins)
-                    pl.push_back({{"plugin", ph.plugin}, {"version", ph.version}, {"notes", ph.notes}});
-                hj["plugins"] = pl;
-            }
-            if (i < checks.size()) hj["check"] = {{"ok", checks[i].ok}, {"message", checks[i].message}};
+            if (plan) hj["plugins"] = plugins_json((*plan)[i]);
+            if (i < checks.size()) hj["check"] = check_json(checks[i]);
             pending.push_back(hj);
         }
     j["pending"] = pending;

@@ -28,12 +28,9 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
         const PlannedHop& h = plan[i];
         size_t n = 0;
         for (const Statement& s : h.statements) n += s.transaction_control || !s.echo.empty() ? 0 : 1;
-        json pl = json::array();
-        for (const PluginHop& ph : h.plugins)
-            pl.push_back({{"plugin", ph.plugin}, {"version", ph.version}, {"summary", ph.summary}, {"notes", ph.notes}});
         hops.push_back({{"from", h.hop.from.name}, {"to", h.hop.to.name}, {"script", h.hop.script.string()},
                         {"sha256", h.sha256}, {"statements", n}, {"precheck", h.hop.precheck.string()},
-                        {"plugins", pl}, {"check", {{"ok", checks[i].ok}, {"message", checks[i].message}}}});
+                        {"plugins", plugins_json(h)}, {"check", check_json(checks[i])}});
         out += "  " + h.hop.from.name + " -> " + h.hop.to.name + "\n    script:   " +
                (h.hop.script.empty() ? std::string("(none: plugins only)") : h.hop.script.string()) +
                "\n    sha256:   " + h.sha256 + "\n    statements: " + std::to_string(n) + "\n";
