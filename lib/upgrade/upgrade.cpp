@@ -39,7 +39,20 @@ std::string plugin_list(const PlannedHop& h) {
 
 const char* const kHistoryColumns =
     "script, sha256, from_version, to_version, started, finished, duration_ms, outcome, error, tool_version, host, "
-    "plugins";
+    "plugins, shims, fixes";
+
+std::string shim_list(const PlannedHop& h) {
+    std::string s;
+    for (const AppliedShim& x : h.shims)
+        if (x.count) s += (s.empty() ? "" : "; ") + x.plugin + ": " + x.why + " (x" + std::to_string(x.count) + ")";
+    return s;
+}
+
+std::string fix_list(const PlannedHop& h) {
+    std::string s;
+    for (const PlannedFix& f : h.fixes) s += (s.empty() ? "" : "; ") + f.plugin + ": " + f.text;
+    return s;
+}
 
 // A hop's history row exists before its transaction begins, as 'running':
 // a run killed in the middle leaves it so, and the next run (holding the
@@ -47,11 +60,11 @@ const char* const kHistoryColumns =
 // row of hop k+1 is inserted by hop k's commit message, so this costs no
 // round trip. While we hold the lock, ours is the only 'running' row.
 std::string running_row(Pg& db, const PlannedHop& h, const std::string& tool) {
-    const std::string plugins = plugin_list(h);
+    auto opt = [&](const std::string& v) { return v.empty() ? std::string("NULL") : db.literal(v); };
     return std::string("INSERT INTO omero_cli_history (") + kHistoryColumns + ") VALUES (" + db.literal(h.name()) +
            ", " + db.literal(h.sha256) + ", " + db.literal(h.hop.from.name) + ", " + db.literal(h.hop.to.name) +
            ", clock_timestamp(), NULL, NULL, 'running', NULL, " + db.literal(tool) + ", " + db.literal(hostname()) +
-           ", " + (plugins.empty() ? std::string("NULL") : db.literal(plugins)) + ")";
+           ", " + opt(plugin_list(h)) + ", " + opt(shim_list(h)) + ", " + opt(fix_list(h)) + ")";
 }
 
 const char* const kFinishRunning =
@@ -244,7 +257,141 @@ void run_precheck(Reporter& outer, Pg& db, const PlannedHop& h) {
 
 void rollback(Pg& db) { PQclear(PQexec(db.raw(), "ROLLBACK")); }
 
+bool asked_for(const std::vector<FixRequest>& fixes, const std::string& name) {
+    return std::any_of(fixes.begin(), fixes.end(), [&](const FixRequest& f) { return f.name == name; });
+}
+
+// Runs the hop's declared checks, each in a savepoint that is rolled back.
+// `tolerant`: a check that fails (its tables do not exist yet) is deferred
+// instead of failing the caller.
+std::vector<Finding> run_declared_checks(Reporter& r, Pg& db, const PlannedHop& h, bool tolerant,
+                                         const std::vector<FixRequest>& fixes) {
+    std::vector<Finding> out;
+    auto cancelled = [&] { return r.cancelled(); };
+    for (const PluginHop& p : h.plugins)
+        for (const DeclaredCheck& c : p.checks) {
+            Finding f{p.plugin, c.name, c.summary, c.fixed_by, {}, false, false, {}};
+            db.exec("SAVEPOINT omero_check");
+            try {
+                for (const Row& row : db.exec_params(c.sql, {}, cancelled)) {
+                    std::vector<std::string> cells;
+                    for (size_t i = 0; i < 5; ++i) cells.push_back(i < row.size() && row[i] ? *row[i] : "");
+                    f.rows.push_back(std::move(cells));
+                }
+                db.exec("ROLLBACK TO SAVEPOINT omero_check");
+            } catch (const Error& e) {
+                if (e.code() == OMERO_EXIT_CANCELLED || !tolerant)
+                    throw Error(e.code() == OMERO_EXIT_CANCELLED ? e.code() : OMERO_EXIT_DB_PRECHECK_FAILED,
+                                "check '" + c.name + "' of plugin '" + p.plugin + "' failed: " + e.what());
+                db.exec("ROLLBACK TO SAVEPOINT omero_check");
+                f.deferred = true;
+                f.error = e.what();
+            }
+            f.will_fix = !f.rows.empty() && !c.fixed_by.empty() && asked_for(fixes, c.fixed_by);
+            out.push_back(std::move(f));
+        }
+    return out;
+}
+
+bool refuses(const Finding& f) { return !f.rows.empty() && !f.will_fix; }
+
+std::string refusal(const PlannedHop& h, const std::vector<Finding>& found) {
+    std::string msg;
+    size_t n = 0;
+    for (const Finding& f : found)
+        if (refuses(f)) {
+            n += f.rows.size();
+            msg += describe(f);
+        }
+    return "the checks of " + h.hop.from.name + " -> " + h.hop.to.name + " found " + std::to_string(n) +
+           " offending row" + (n == 1 ? "" : "s") + ":\n" + msg;
+}
+
+void report_findings(Reporter& r, const PlannedHop& h, const std::vector<Finding>& found) {
+    for (const Finding& f : found) {
+        if (!r.json()) continue;
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& row : f.rows)
+            rows.push_back({{"what", row[0]}, {"id", row[1]}, {"group_id", row[2]}, {"owner_id", row[3]},
+                            {"detail", row[4]}});
+        r.event({{"event", "check"}, {"from", h.hop.from.name}, {"to", h.hop.to.name}, {"plugin", f.plugin},
+                 {"check", f.check}, {"summary", f.summary}, {"fixed_by", f.fixed_by}, {"rows", rows},
+                 {"deferred", f.deferred}, {"will_fix", f.will_fix}});
+    }
+}
+
 }  // namespace
+
+std::string describe(const Finding& f) {
+    std::string s;
+    if (f.deferred) return "  " + f.check + " (" + f.plugin + "): runs when the database reaches its hop\n";
+    if (f.rows.empty()) return "  " + f.check + " (" + f.plugin + "): passed\n";
+    s = "  " + f.check + " (" + f.plugin + "): " + f.summary + ": " + std::to_string(f.rows.size()) + " row" +
+        (f.rows.size() == 1 ? "" : "s") +
+        (f.will_fix ? " (fixed by --fix " + f.fixed_by + ")"
+                    : f.fixed_by.empty() ? std::string() : " (fix: --fix " + f.fixed_by + ")") +
+        "\n";
+    for (const auto& row : f.rows)
+        s += "    " + row[0] + "(id=" + row[1] + ", group=" + row[2] + ", owner=" + row[3] + ")" +
+             (row[4].empty() ? "" : " " + row[4]) + "\n";
+    return s;
+}
+
+void read_declarations(const omero_upgrade_hop* hop, PluginHop& p) {
+    if (!hop) return;
+    auto str = [](const char* c) { return c ? std::string(c) : std::string(); };
+    if (OMERO_HAS_FIELD(hop, omero_upgrade_hop, n_checks) && hop->checks)
+        for (size_t i = 0; i < hop->n_checks; ++i) {
+            const omero_hop_check* c = hop->checks[i];
+            if (!c || !OMERO_HAS_FIELD(c, omero_hop_check, fixed_by) || !c->name || !c->sql) continue;
+            p.checks.push_back({c->name, str(c->summary), c->sql, str(c->fixed_by)});
+        }
+    if (OMERO_HAS_FIELD(hop, omero_upgrade_hop, n_fixes) && hop->fixes)
+        for (size_t i = 0; i < hop->n_fixes; ++i) {
+            const omero_hop_fix* f = hop->fixes[i];
+            if (!f || !OMERO_HAS_FIELD(f, omero_hop_fix, sql) || !f->name || (!f->script && !f->sql)) continue;
+            DeclaredFix d{f->name, str(f->summary), {}, str(f->script), str(f->sql)};
+            std::string params = str(f->params);
+            for (size_t a = params.find_first_not_of(' '); a != std::string::npos;) {
+                size_t b = params.find(' ', a);
+                d.params.push_back(params.substr(a, b == std::string::npos ? b : b - a));
+                a = b == std::string::npos ? b : params.find_first_not_of(' ', b);
+            }
+            p.fixes.push_back(std::move(d));
+        }
+    if (OMERO_HAS_FIELD(hop, omero_upgrade_hop, n_shims) && hop->shims)
+        for (size_t i = 0; i < hop->n_shims; ++i) {
+            const omero_hop_shim* x = hop->shims[i];
+            if (!x || !OMERO_HAS_FIELD(x, omero_hop_shim, max_count) || !x->find || !*x->find || !x->replace) continue;
+            p.shims.push_back({str(x->why), x->find, x->replace, x->min_count, x->max_count});
+        }
+    if (OMERO_HAS_FIELD(hop, omero_upgrade_hop, shipped_in) && hop->shipped_in) p.shipped_in = hop->shipped_in;
+}
+
+FixRequest parse_fix(const std::string& text) {
+    auto bad = [&](const std::string& why) {
+        return Error(OMERO_EXIT_USAGE, "--fix '" + text + "': " + why + " (expected NAME or NAME:KEY=ID,KEY=ID)");
+    };
+    FixRequest f{text, text.substr(0, text.find(':')), {}};
+    if (f.name.empty() || f.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
+        throw bad("not a fix name");
+    if (f.name.size() == text.size()) return f;
+    std::string rest = text.substr(f.name.size() + 1);
+    for (size_t a = 0; a <= rest.size();) {
+        size_t b = rest.find(',', a);
+        std::string kv = rest.substr(a, b == std::string::npos ? std::string::npos : b - a);
+        size_t eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) throw bad("'" + kv + "' is not KEY=ID");
+        std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        size_t digits = v.size() > 1 && v[0] == '-' ? 1 : 0;
+        if (v.size() == digits || v.find_first_not_of("0123456789", digits) != std::string::npos || v.size() > 19)
+            throw bad("the value of " + k + " must be an integer id, not '" + v + "'");
+        if (!f.values.emplace(k, v).second) throw bad(k + " is given twice");
+        if (b == std::string::npos) break;
+        a = b + 1;
+    }
+    return f;
+}
 
 std::string PlannedHop::name() const {
     if (!hop.script.empty()) return hop.script.string();
@@ -332,34 +479,146 @@ void ensure_history_table(Pg& db) {
         "outcome text NOT NULL, error text, tool_version text NOT NULL, host text, "
         "db_user text NOT NULL DEFAULT current_user);\n"
         "ALTER TABLE omero_cli_history ADD COLUMN IF NOT EXISTS plugins text;\n"
+        "ALTER TABLE omero_cli_history ADD COLUMN IF NOT EXISTS shims text;\n"
+        "ALTER TABLE omero_cli_history ADD COLUMN IF NOT EXISTS fixes text;\n"
         // The caller holds the upgrade lock: a hop still 'running' belongs to a run that died.
         "UPDATE omero_cli_history SET outcome = 'interrupted', "
         "error = 'the run stopped (killed, or the machine went down) before this hop finished; it was rolled back' "
         "WHERE outcome = 'running'");
 }
 
+namespace {
+
+size_t count_occurrences(const std::string& text, const std::string& find) {
+    size_t n = 0;
+    for (size_t at = text.find(find); at != std::string::npos; at = text.find(find, at + find.size())) ++n;
+    return n;
+}
+
+void replace_all(std::string& text, const std::string& find, const std::string& replace) {
+    std::string out;
+    out.reserve(text.size());
+    size_t from = 0;
+    for (size_t at = text.find(find); at != std::string::npos; at = text.find(find, from)) {
+        out.append(text, from, at - from).append(replace);
+        from = at + find.size();
+    }
+    out.append(text, from, std::string::npos);
+    text = std::move(out);
+}
+
+// The plugins' shims, applied in plugin order to the script's text in memory.
+void apply_shims(PlannedHop& p, std::string& text) {
+    for (const PluginHop& ph : p.plugins)
+        for (const DeclaredShim& x : ph.shims) {
+            size_t n = count_occurrences(text, x.find);
+            if (n < x.min_count || n > x.max_count)
+                throw Error(OMERO_EXIT_FAILURE,
+                            p.hop.script.string() + ": plugin '" + ph.plugin + "' expects its shim \"" + x.why +
+                                "\" to apply " + std::to_string(x.min_count) +
+                                (x.min_count == x.max_count ? "" : "-" + std::to_string(x.max_count)) +
+                                " time(s), but its text occurs " + std::to_string(n) +
+                                " time(s): this is not the script the plugin knows. Check that the distribution "
+                                "and the plugin (" + ph.plugin + " " + ph.version + ") belong to the same release");
+            if (n) replace_all(text, x.find, x.replace);
+            // Shims that share their reason are one line of the plan ("applied 24x").
+            auto same = std::find_if(p.shims.begin(), p.shims.end(), [&](const AppliedShim& a) {
+                return a.plugin == ph.plugin && a.why == x.why;
+            });
+            if (same != p.shims.end()) same->count += n;
+            else p.shims.push_back({ph.plugin, x.why, n});
+        }
+}
+
+// Finds the hop and plugin declaring each requested fix and splits its SQL.
+void plan_fixes(std::vector<PlannedHop>& plan, const std::vector<FixRequest>& fixes) {
+    for (const FixRequest& req : fixes) {
+        bool found = false;
+        for (PlannedHop& h : plan)
+            for (const PluginHop& ph : h.plugins)
+                for (const DeclaredFix& f : ph.fixes) {
+                    if (f.name != req.name) continue;
+                    if (found)
+                        throw Error(OMERO_EXIT_USAGE, "--fix " + req.name + " is declared by more than one hop on the "
+                                                      "path; name it once per hop plugin");
+                    found = true;
+                    std::map<std::string, std::string> vars;
+                    for (const std::string& k : f.params) {
+                        auto v = req.values.find(k);
+                        if (v == req.values.end())
+                            throw Error(OMERO_EXIT_USAGE, "--fix " + req.name + " needs " + k + "=ID (its parameters: " +
+                                                              [&] {
+                                                                  std::string all;
+                                                                  for (const auto& x : f.params) all += (all.empty() ? "" : ", ") + x;
+                                                                  return all;
+                                                              }() + ")");
+                        vars[k] = v->second;
+                    }
+                    for (const auto& [k, v] : req.values)
+                        if (std::find(f.params.begin(), f.params.end(), k) == f.params.end())
+                            throw Error(OMERO_EXIT_USAGE, "--fix " + req.name + " has no parameter " + k);
+                    fs::path file = f.script.empty() ? fs::path() : h.hop.to_dir / f.script;
+                    if (!f.script.empty() && !fs::exists(file))
+                        throw Error(OMERO_EXIT_DB_NO_PATH, "--fix " + req.name + " runs " + file.string() +
+                                                               ", which this distribution lacks");
+                    std::string text = f.script.empty() ? f.sql : read_file(file);
+                    std::string source = f.script.empty() ? "plugin " + ph.plugin + " fix " + f.name : file.string();
+                    std::vector<Statement> st;
+                    try {
+                        st = split_sql(text, vars);
+                    } catch (const ScriptError& e) {
+                        throw Error(OMERO_EXIT_FAILURE, source + ":" + std::to_string(e.line) + ": " + e.what());
+                    }
+                    h.fixes.push_back({ph.plugin, f.name, req.text, source, std::move(st)});
+                }
+        if (!found) {
+            std::string avail;
+            for (const PlannedHop& h : plan)
+                for (const PluginHop& ph : h.plugins)
+                    for (const DeclaredFix& f : ph.fixes) avail += (avail.empty() ? "" : ", ") + f.name;
+            throw Error(OMERO_EXIT_USAGE, "--fix " + req.name + ": no hop on this upgrade path declares that fix" +
+                                              (avail.empty() ? std::string(" (none declares any)")
+                                                             : " (available: " + avail + ")"));
+        }
+    }
+}
+
+}  // namespace
+
 std::vector<PlannedHop> plan_hops(const std::vector<Hop>& path,
-                                  const std::function<std::vector<PluginHop>(const Hop&)>& plugins_for) {
+                                  const std::function<std::vector<PluginHop>(const Hop&)>& plugins_for,
+                                  const std::vector<FixRequest>& fixes) {
     std::vector<PlannedHop> plan;
     for (const Hop& h : path) {
-        PlannedHop p{h, {}, {}, "", plugins_for ? plugins_for(h) : std::vector<PluginHop>{}};
+        PlannedHop p{h, {}, {}, "", plugins_for ? plugins_for(h) : std::vector<PluginHop>{}, {}, {}};
+        std::sort(p.plugins.begin(), p.plugins.end(),
+                  [](const PluginHop& a, const PluginHop& b) { return a.plugin < b.plugin; });
         if (!h.script.empty()) {
-            // Read once: the digest is of the bytes that are split and run.
+            // Read once: the digest is of the distribution's bytes; the shims
+            // then change the text in memory, and that text is what runs.
             std::string text = read_file(h.script);
             p.sha256 = sha256_hex(text);
+            apply_shims(p, text);
             p.statements = split_text(h.script, text);
             for (const Statement& s : p.statements)
                 if (s.non_transactional)
                     throw Error(OMERO_EXIT_FAILURE, h.script.string() + ":" + std::to_string(s.line) +
                                                         ": cannot run inside a transaction: " + s.first_line());
         } else {
+            for (const PluginHop& ph : p.plugins)
+                if (!ph.shipped_in.empty())
+                    throw Error(OMERO_EXIT_DB_NO_PATH,
+                                "the hop " + h.from.name + " -> " + h.to.name + " needs the release's script " +
+                                    (h.to_dir / (h.from.name + ".sql")).string() +
+                                    ", which this distribution lacks; it ships with " + ph.shipped_in +
+                                    " (plugin '" + ph.plugin + "' only adapts it). Upgrade through that release, "
+                                    "or copy the script from it");
             p.sha256 = "(no script)";
         }
         if (!h.precheck.empty()) p.precheck = split_text(h.precheck, read_file(h.precheck));
-        std::sort(p.plugins.begin(), p.plugins.end(),
-                  [](const PluginHop& a, const PluginHop& b) { return a.plugin < b.plugin; });
         plan.push_back(std::move(p));
     }
+    plan_fixes(plan, fixes);
     return plan;
 }
 
@@ -377,11 +636,13 @@ void run_in_transaction(Reporter& r, Pg& db, const std::vector<Statement>& state
     r.progress_done();
 }
 
-std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<PlannedHop>& plan) {
+std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<PlannedHop>& plan,
+                                    const std::vector<FixRequest>& fixes) {
     WithoutProgress r(outer);
     std::vector<CheckReport> out;
-    for (const PlannedHop& h : plan) {
-        CheckReport c{h.hop.from.name, h.hop.to.name, true, {}};
+    for (size_t i = 0; i < plan.size(); ++i) {
+        const PlannedHop& h = plan[i];
+        CheckReport c{h.hop.from.name, h.hop.to.name, true, {}, {}};
         if (!h.precheck.empty() || !h.plugins.empty()) {
             try {
                 // The distribution's pre-checks create helper functions (rolled
@@ -389,10 +650,18 @@ std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<P
                 db.exec("BEGIN");
                 run_precheck(r, db, h);
                 db.exec("SET TRANSACTION READ ONLY");
+                // Only the first hop sees its own schema: a later hop's check
+                // that cannot run on today's is deferred to that hop.
+                c.findings = run_declared_checks(r, db, h, /*tolerant=*/i > 0, fixes);
+                report_findings(r, h, c.findings);
+                if (std::any_of(c.findings.begin(), c.findings.end(), refuses)) {
+                    c.ok = false;
+                    c.message = refusal(h, c.findings);
+                }
                 run_plugins(r, db, h, OMERO_HOP_CHECK, /*dry_run=*/true);
             } catch (const Error& e) {
                 c.ok = false;
-                c.message = e.what();
+                c.message = c.message.empty() ? e.what() : c.message + e.what();
             }
             rollback(db);
             r.progress_done();
@@ -402,9 +671,39 @@ std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<P
     return out;
 }
 
+std::vector<CheckReport> preflight(Reporter& outer, Pg& db, const std::vector<PlannedHop>& plan,
+                                   const std::vector<FixRequest>& fixes) {
+    WithoutProgress r(outer);
+    std::vector<CheckReport> out;
+    for (const PlannedHop& h : plan) {
+        CheckReport c{h.hop.from.name, h.hop.to.name, true, {}, {}};
+        bool any = std::any_of(h.plugins.begin(), h.plugins.end(), [](const PluginHop& p) { return !p.checks.empty(); });
+        if (any) {
+            try {
+                db.exec("BEGIN READ ONLY");
+                c.findings = run_declared_checks(r, db, h, /*tolerant=*/true, fixes);
+            } catch (...) {
+                rollback(db);
+                throw;
+            }
+            rollback(db);
+            report_findings(r, h, c.findings);
+            if (std::any_of(c.findings.begin(), c.findings.end(), refuses)) {
+                c.ok = false;
+                c.message = refusal(h, c.findings);
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const std::string& tool) {
     size_t total = 0, done = 0;
-    for (const PlannedHop& h : plan) total += count_work(h.statements);
+    for (const PlannedHop& h : plan) {
+        total += count_work(h.statements);
+        for (const PlannedFix& f : h.fixes) total += count_work(f.statements);
+    }
     auto cancelled = [&] { return r.cancelled(); };
     if (!plan.empty()) db.exec(running_row(db, plan.front(), tool));
     for (size_t i = 0; i < plan.size(); ++i) {
@@ -425,6 +724,18 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
             const bool plain = h.precheck.empty() && h.plugins.empty();
             if (!plain) db.exec("BEGIN");
             run_precheck(r, db, h);
+            for (const PlannedFix& f : h.fixes) {
+                r.info("fix " + f.text + " (" + f.plugin + "): " + f.source);
+                run_statements(r, db, f.statements, f.source, done, total);
+            }
+            if (std::any_of(h.plugins.begin(), h.plugins.end(), [](const PluginHop& p) { return !p.checks.empty(); })) {
+                // The fixes asked for have run: whatever a check still finds refuses the hop.
+                std::vector<Finding> found = run_declared_checks(r, db, h, /*tolerant=*/false, {});
+                if (std::any_of(found.begin(), found.end(), refuses)) {
+                    report_findings(r, h, found);
+                    throw Error(OMERO_EXIT_DB_PRECHECK_FAILED, refusal(h, found));
+                }
+            }
             run_plugins(r, db, h, OMERO_HOP_CHECK, false);
             run_plugins(r, db, h, OMERO_HOP_BEFORE, false);
             run_statements(r, db, h.statements, name, done, total, plain ? "BEGIN;" : "");
@@ -457,7 +768,8 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
         r.progress_done();
         if (r.json())
             r.event({{"event", "hop-done"}, {"from", h.hop.from.name}, {"to", h.hop.to.name}, {"script", name},
-                     {"sha256", h.sha256}, {"plugins", plugin_list(h)}});
+                     {"sha256", h.sha256}, {"plugins", plugin_list(h)}, {"shims", shim_list(h)},
+                     {"fixes", fix_list(h)}});
         else
             r.info("upgraded " + h.hop.from.name + " -> " + h.hop.to.name);
     }

@@ -50,7 +50,7 @@ std::vector<Hop> scan_hops(const fs::path& sql_root) {
             if (f.extension() != ".sql") continue;
             auto from = parse_version(f.stem().string());  // "-precheck" and helpers do not parse
             if (!from) continue;
-            Hop h{*from, *to, f, {}};
+            Hop h{*from, *to, f, {}, dir};
             fs::path pre = dir / (f.stem().string() + "-precheck.sql");
             if (fs::exists(pre)) h.precheck = pre;
             hops.push_back(std::move(h));

@@ -30,6 +30,7 @@ struct Hop {
     Version from, to;
     std::filesystem::path script;    // empty when only a plugin provides the hop
     std::filesystem::path precheck;  // empty when there is none
+    std::filesystem::path to_dir;    // sql/psql/<TO>: where the script and the release's helpers are (or would be)
 };
 
 // Every hop found under sql_root (sql/psql).

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -48,7 +50,7 @@ HopSources hop_sources(Context& c) {
         if (!from || !to) continue;
         bool have = false;
         for (const Hop& h : s.hops) have |= h.from == *from && h.to == *to;
-        if (!have) s.hops.push_back({*from, *to, {}, {}});
+        if (!have) s.hops.push_back({*from, *to, {}, {}, sql_root(c) / to->name});
     }
     return s;
 }
@@ -61,11 +63,13 @@ std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& 
             throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, "the hop " + info.from + " -> " + info.to + " needs plugin '" +
                                                            info.plugin + "', which is " + info.reason +
                                                            "; reinstall package " + info.package);
-        PluginHop p{info.plugin, info.plugin_version, info.summary, info.notes, info.flags, {}};
-        // Loaded on first use: listing and planning never run plugin code.
-        p.call = [&c, info, hop = static_cast<const omero_upgrade_hop*>(nullptr)](
-                     int phase, const omero_hop_context& ctx) mutable {
-            if (!hop) hop = c.load_hop(info);
+        PluginHop p{info.plugin, info.plugin_version, info.summary, info.notes, info.flags, {}, {}, {}, {}, {}};
+        // Planning a path loads the plugins that serve it (their shims change
+        // the script, their checks and fixes are part of the plan); listing
+        // hops (db status without a path) never does.
+        const omero_upgrade_hop* hop = c.load_hop(info);
+        read_declarations(hop, p);
+        p.call = [&c, hop](int phase, const omero_hop_context& ctx) {
             omero_hop_fn fn = phase == OMERO_HOP_CHECK ? hop->check
                               : phase == OMERO_HOP_AFTER
                                   ? hop->run
@@ -84,7 +88,60 @@ nlohmann::json plugins_json(const PlannedHop& h) {
     return pl;
 }
 
-nlohmann::json check_json(const CheckReport& c) { return {{"ok", c.ok}, {"message", c.message}}; }
+nlohmann::json shims_json(const PlannedHop& h) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const AppliedShim& x : h.shims) out.push_back({{"plugin", x.plugin}, {"why", x.why}, {"applied", x.count}});
+    return out;
+}
+
+nlohmann::json fixes_json(const PlannedHop& h) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const PluginHop& ph : h.plugins)
+        for (const DeclaredFix& f : ph.fixes) {
+            bool asked = std::any_of(h.fixes.begin(), h.fixes.end(),
+                                     [&](const PlannedFix& p) { return p.name == f.name; });
+            out.push_back({{"plugin", ph.plugin}, {"name", f.name}, {"summary", f.summary}, {"params", f.params},
+                           {"script", f.script}, {"requested", asked}});
+        }
+    return out;
+}
+
+std::string hop_details(const PlannedHop& h, const CheckReport& c) {
+    std::string out;
+    for (const AppliedShim& x : h.shims)
+        out += "    shim:     " + x.why + " (" + x.plugin + "; " +
+               (x.count ? "applied " + std::to_string(x.count) + "x" : std::string("not needed: the script has it")) +
+               ")\n";
+    for (const PluginHop& ph : h.plugins)
+        for (const DeclaredFix& f : ph.fixes) {
+            std::string usage = f.name;
+            for (size_t i = 0; i < f.params.size(); ++i) usage += (i ? "," : ":") + f.params[i] + "=ID";
+            bool asked = std::any_of(h.fixes.begin(), h.fixes.end(),
+                                     [&](const PlannedFix& p) { return p.name == f.name; });
+            out += "    fix:      --fix " + usage + "  " + f.summary + (asked ? "  [requested]" : "") + "\n";
+        }
+    for (const Finding& f : c.findings) out += "    check:" + describe(f).substr(1);
+    return out;
+}
+
+std::vector<FixRequest> fix_requests(Context& c) {
+    std::vector<FixRequest> out;
+    for (std::string_view v : c.values("fix")) out.push_back(parse_fix(std::string(v)));
+    return out;
+}
+
+nlohmann::json check_json(const CheckReport& c) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const Finding& f : c.findings) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& r : f.rows)
+            rows.push_back({{"what", r[0]}, {"id", r[1]}, {"group_id", r[2]}, {"owner_id", r[3]}, {"detail", r[4]}});
+        findings.push_back({{"plugin", f.plugin}, {"check", f.check}, {"summary", f.summary}, {"fixed_by", f.fixed_by},
+                            {"status", f.deferred ? "deferred" : f.rows.empty() ? "passed" : f.will_fix ? "will-fix" : "failed"},
+                            {"rows", rows}});
+    }
+    return {{"ok", c.ok}, {"message", c.message}, {"findings", findings}};
+}
 
 std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops) {
     std::string v;

@@ -54,6 +54,12 @@ std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& 
 // `db upgrade --dry-run --json` both report them.
 nlohmann::json plugins_json(const PlannedHop& h);
 nlohmann::json check_json(const CheckReport& c);
+nlohmann::json shims_json(const PlannedHop& h);
+nlohmann::json fixes_json(const PlannedHop& h);
+// The shims, fixes and check findings of one hop, as plan lines.
+std::string hop_details(const PlannedHop& h, const CheckReport& c);
+// Every --fix of the command line, parsed.
+std::vector<FixRequest> fix_requests(Context& c);
 
 // --to, else omero.db.version + omero.db.patch, else the highest reachable.
 std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops);

@@ -10,12 +10,16 @@ using nlohmann::json;
 
 // The plan, or nullopt with `why` when a hop plugin it needs cannot be used.
 std::optional<std::vector<PlannedHop>> try_plan(Context& c, const HopSources& s, const std::vector<Hop>& path,
-                                                std::string& why) {
+                                                std::string& why, int& code) {
     try {
         return plan_hops(path, [&](const Hop& h) { return plugin_steps(c, s, h); });
     } catch (const Error& e) {
-        if (e.code() != OMERO_EXIT_PLUGIN_UNAVAILABLE) throw;  // e.g. a script that cannot be read: its own error
+        // A plugin that cannot be used, or a release script the distribution
+        // lacks: reported as the state. Anything else (a script that cannot
+        // be read) is its own error.
+        if (e.code() != OMERO_EXIT_PLUGIN_UNAVAILABLE && e.code() != OMERO_EXIT_DB_NO_PATH) throw;
         why = e.what();
+        code = e.code();
         return std::nullopt;
     }
 }
@@ -60,10 +64,11 @@ int run(Context& c) {
     } else if (!path->empty()) {
         state = "upgrade-needed";
         rc = OMERO_EXIT_DB_UPGRADE_NEEDED;
-        plan = try_plan(c, sources, *path, problem);
+        int code = 0;
+        plan = try_plan(c, sources, *path, problem, code);
         if (!plan) {
-            state = "plugin-missing";
-            rc = OMERO_EXIT_PLUGIN_UNAVAILABLE;
+            state = code == OMERO_EXIT_DB_NO_PATH ? "no-path" : "plugin-missing";
+            rc = code;
         } else {
             HostReporter r(c);
             checks = check_plan(r, db, *plan);
@@ -77,7 +82,11 @@ int run(Context& c) {
             const Hop& h = (*path)[i];
             json hj = {{"from", h.from.name}, {"to", h.to.name}, {"script", h.script.string()},
                        {"precheck", h.precheck.string()}};
-            if (plan) hj["plugins"] = plugins_json((*plan)[i]);
+            if (plan) {
+                hj["plugins"] = plugins_json((*plan)[i]);
+                hj["shims"] = shims_json((*plan)[i]);
+                hj["fixes"] = fixes_json((*plan)[i]);
+            }
             if (i < checks.size()) hj["check"] = check_json(checks[i]);
             pending.push_back(hj);
         }
@@ -101,7 +110,9 @@ int run(Context& c) {
                     out += "    plugin " + ph.plugin + " " + ph.version + (ph.summary.empty() ? "" : ": " + ph.summary) + "\n";
                     if (!ph.notes.empty()) out += "    note: " + ph.notes + "\n";
                 }
-            if (i < checks.size() && !checks[i].ok) out += "    check: " + checks[i].message + "\n";
+            if (plan && i < checks.size()) out += hop_details((*plan)[i], checks[i]);
+            if (i < checks.size() && !checks[i].ok && checks[i].findings.empty())
+                out += "    check: " + checks[i].message + "\n";
         }
         if (state == "upgrade-needed") out += "run 'omero db upgrade' (it backs the database up first)\n";
     }

@@ -17,9 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, const std::vector<PlannedHop>& plan) {
+int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, const std::vector<PlannedHop>& plan,
+               const std::vector<FixRequest>& fixes) {
     HostReporter r(c);
-    std::vector<CheckReport> checks = check_plan(r, db, plan);
+    std::vector<CheckReport> checks = check_plan(r, db, plan, fixes);
     bool all_ok = std::all_of(checks.begin(), checks.end(), [](const CheckReport& x) { return x.ok; });
     json hops = json::array();
     std::string out = "plan for " + p.dbname + " (" + p.describe() + "): " + cur.name + " -> " +
@@ -30,7 +31,8 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
         for (const Statement& s : h.statements) n += s.transaction_control || !s.echo.empty() ? 0 : 1;
         hops.push_back({{"from", h.hop.from.name}, {"to", h.hop.to.name}, {"script", h.hop.script.string()},
                         {"sha256", h.sha256}, {"statements", n}, {"precheck", h.hop.precheck.string()},
-                        {"plugins", plugins_json(h)}, {"check", check_json(checks[i])}});
+                        {"plugins", plugins_json(h)}, {"shims", shims_json(h)}, {"fixes", fixes_json(h)},
+                        {"check", check_json(checks[i])}});
         out += "  " + h.hop.from.name + " -> " + h.hop.to.name + "\n    script:   " +
                (h.hop.script.empty() ? std::string("(none: plugins only)") : h.hop.script.string()) +
                "\n    sha256:   " + h.sha256 + "\n    statements: " + std::to_string(n) + "\n";
@@ -39,7 +41,9 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
             out += "    plugin:   " + ph.plugin + " " + ph.version + " (" + ph.summary + ")\n";
             if (!ph.notes.empty()) out += "    note:     " + ph.notes + "\n";
         }
-        out += "    check:    " + (checks[i].ok ? std::string("passed") : checks[i].message) + "\n";
+        out += hop_details(h, checks[i]);
+        if (checks[i].findings.empty() || (!checks[i].ok && checks[i].message.find("the checks of") != 0))
+            out += "    check:    " + (checks[i].ok ? std::string("passed") : checks[i].message) + "\n";
     }
     if (c.json()) c.emit_json(json{{"event", "plan"}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
     else c.out(out + "nothing was changed (--dry-run)\n");
@@ -72,13 +76,14 @@ int run(Context& c) {
     if (!cur)
         throw Error(OMERO_EXIT_DB_NOT_INITIALISED,
                     "database " + p.dbname + " is not initialised; create it with 'omero db init'");
+    const std::vector<FixRequest> fixes = fix_requests(c);
     HopSources sources = hop_sources(c);
     auto tgt = target_version(c, sources.hops);
     auto plan_from = [&](const Version& from) -> std::optional<std::vector<PlannedHop>> {
         auto path = find_path(sources.hops, from, tgt);
         if (!path) throw Error(OMERO_EXIT_DB_NO_PATH, missing_path_message(c, from, tgt));
         if (path->empty()) return std::nullopt;
-        return plan_hops(*path, [&](const Hop& h) { return plugin_steps(c, sources, h); });
+        return plan_hops(*path, [&](const Hop& h) { return plugin_steps(c, sources, h); }, fixes);
     };
     auto up_to_date = [&](const Version& v) {
         if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "up-to-date"}, {"current", v.name}}.dump());
@@ -87,7 +92,7 @@ int run(Context& c) {
     };
     auto plan = plan_from(*cur);
     if (!plan) return up_to_date(*cur);
-    if (c.flag("dry-run")) return print_plan(c, db, p, *cur, *plan);
+    if (c.flag("dry-run")) return print_plan(c, db, p, *cur, *plan, fixes);
 
     take_upgrade_lock(db, std::chrono::milliseconds(*c.integer("lock-timeout")));
     // Someone may have upgraded while we waited: plan again from what is there now.
@@ -97,9 +102,17 @@ int run(Context& c) {
         if (!plan) return up_to_date(*cur);
     }
     c.cancelled();  // from here on, Ctrl-C, SIGTERM and SIGHUP stop cleanly (exit 130)
+    // Every hop's declared checks against today's data, before the backup:
+    // a problem three hops ahead stops the run before anything changes.
+    HostReporter r(c);
+    std::string refused;
+    for (const CheckReport& cr : preflight(r, db, *plan, fixes))
+        if (!cr.ok) refused += cr.message;
+    if (!refused.empty())
+        throw Error(OMERO_EXIT_DB_PRECHECK_FAILED,
+                    refused + "nothing was changed; fix the data, or run again with the --fix named above");
     if (!c.flag("no-backup")) backup(c, p, *cur);
     ensure_history_table(db);
-    HostReporter r(c);
     int rc = apply_plan(r, db, *plan, kToolVersion);
     analyze_user_tables(db);
     auto final_version = current_version(db);
@@ -124,6 +137,9 @@ Command upgrade_command() {
                 {.name = "dry-run", .help = "print the plan with SHA-256s, plugins, notes and check results; change nothing"},
                 {.name = "to", .value_name = "VERSION", .help = "stop at VERSION (e.g. OMERO5.3__0)"},
                 {.name = "no-backup", .help = "skip the verified backup taken before anything changes"},
+                {.name = "fix", .value_name = "NAME[:K=ID,...]",
+                 .help = "run a hop plugin's data fix in its hop (see the plan); may be repeated",
+                 .flags = OMERO_OPT_REPEATABLE},
                 {.name = "backup-dir", .value_name = "DIR", .help = "where the backup goes (default $OMERODIR/var/backups)",
                  .type = OMERO_VALUE_PATH},
                 {.name = "lock-timeout", .value_name = "DURATION", .help = "wait this long for another upgrade",

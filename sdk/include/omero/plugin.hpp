@@ -335,14 +335,40 @@ private:
     const omero_hop_context* ctx_;
 };
 
+// A declared pre-flight check: one read-only query, each row an offending
+// item (what, id, group_id, owner_id, detail). See omero_hop_check.
+struct HopCheck {
+    std::string name, summary, sql;
+    std::string fixed_by;  // the fix that resolves it, or empty
+};
+// A fix run only when asked (--fix NAME[:K=V,...]): a distribution file in
+// the hop's folder (script) or the plugin's own SQL; :K stands for a value.
+struct HopFix {
+    std::string name, summary;
+    std::string params;  // "GRP USR", or empty
+    std::string script;  // e.g. "omero-4.1-move-to-group.sql", or empty
+    std::string sql;     // used when script is empty
+};
+// An exact text replacement in the release's script, made in memory.
+struct HopShim {
+    std::string why, find, replace;
+    unsigned min_count = 1, max_count = 1;  // occurrences expected
+};
+
 // An upgrade hop a plugin contributes. Each callback returns 0 to go on,
-// non-zero (or throws Error) to refuse (check) or fail (before, run).
+// non-zero (or throws Error) to refuse (check) or fail (before, run). The
+// declared checks, fixes and shims are run by the engine (see the order in
+// <omero/plugin_abi.h>): a hop plugin can be only data.
 struct Hop {
     std::string from, to, summary, notes;
-    std::function<int(HopContext&)> check;   // step 3: in the hop's transaction, read-only under --dry-run
-    std::function<int(HopContext&)> run;     // step 6: after the release's script
-    std::function<int(HopContext&)> before;  // step 4: before the release's script
+    std::function<int(HopContext&)> check;   // step 4: in the hop's transaction, read-only under --dry-run
+    std::function<int(HopContext&)> run;     // step 7: after the release's script
+    std::function<int(HopContext&)> before;  // step 5: before the release's script
     unsigned flags = 0;                      // omero_hop_flags
+    std::vector<HopCheck> checks;
+    std::vector<HopFix> fixes;
+    std::vector<HopShim> shims;
+    std::string shipped_in;  // which release ships the script, for when a distribution lacks it
 };
 
 class Plugin {
@@ -411,10 +437,32 @@ struct Registry {
                                      c.run ? &run_command : nullptr, &c});
         }
         for (auto& s : command_specs) command_ptrs.push_back(&s);
-        for (Hop& h : plugin.hops)
+        auto cstr = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+        for (Hop& h : plugin.hops) {
+            auto& checks = check_specs.emplace_back();
+            auto& check_ptrs_ = check_ptrs.emplace_back();
+            for (const HopCheck& c : h.checks)
+                checks.push_back({sizeof(omero_hop_check), c.name.c_str(), c.summary.c_str(), c.sql.c_str(),
+                                  cstr(c.fixed_by)});
+            for (auto& c : checks) check_ptrs_.push_back(&c);
+            auto& fixes = fix_specs.emplace_back();
+            auto& fix_ptrs_ = fix_ptrs.emplace_back();
+            for (const HopFix& f : h.fixes)
+                fixes.push_back({sizeof(omero_hop_fix), f.name.c_str(), f.summary.c_str(), cstr(f.params),
+                                 cstr(f.script), cstr(f.sql)});
+            for (auto& f : fixes) fix_ptrs_.push_back(&f);
+            auto& shims = shim_specs.emplace_back();
+            auto& shim_ptrs_ = shim_ptrs.emplace_back();
+            for (const HopShim& x : h.shims)
+                shims.push_back({sizeof(omero_hop_shim), x.why.c_str(), x.find.c_str(), x.replace.c_str(),
+                                 x.min_count, x.max_count});
+            for (auto& x : shims) shim_ptrs_.push_back(&x);
             hop_specs.push_back({sizeof(omero_upgrade_hop), h.from.c_str(), h.to.c_str(), h.summary.c_str(),
-                                 h.notes.empty() ? nullptr : h.notes.c_str(), h.check ? &run_check : nullptr,
-                                 h.run ? &run_hop : nullptr, &h, h.before ? &run_before : nullptr, h.flags});
+                                 cstr(h.notes), h.check ? &run_check : nullptr, h.run ? &run_hop : nullptr, &h,
+                                 h.before ? &run_before : nullptr, h.flags, check_ptrs_.data(), check_ptrs_.size(),
+                                 fix_ptrs_.data(), fix_ptrs_.size(), shim_ptrs_.data(), shim_ptrs_.size(),
+                                 cstr(h.shipped_in)});
+        }
         for (auto& s : hop_specs) hop_ptrs.push_back(&s);
         api = {sizeof(omero_plugin_api), plugin.name.c_str(), plugin.version.c_str(), plugin.vendor.c_str(),
                plugin.summary.c_str(), command_ptrs.data(), command_ptrs.size(), hop_ptrs.data(), hop_ptrs.size()};
@@ -458,6 +506,12 @@ struct Registry {
     std::vector<std::vector<const omero_arg_spec*>> arg_ptrs;
     std::vector<omero_command_spec> command_specs;
     std::vector<const omero_command_spec*> command_ptrs;
+    std::vector<std::vector<omero_hop_check>> check_specs;
+    std::vector<std::vector<const omero_hop_check*>> check_ptrs;
+    std::vector<std::vector<omero_hop_fix>> fix_specs;
+    std::vector<std::vector<const omero_hop_fix*>> fix_ptrs;
+    std::vector<std::vector<omero_hop_shim>> shim_specs;
+    std::vector<std::vector<const omero_hop_shim*>> shim_ptrs;
     std::vector<omero_upgrade_hop> hop_specs;
     std::vector<const omero_upgrade_hop*> hop_ptrs;
     omero_plugin_api api{};

@@ -57,6 +57,9 @@ typedef void (*omero_sink)(void *user, const char *ptr, size_t len);
 
 typedef struct omero_host omero_host; /* opaque host context */
 struct omero_upgrade_hop;
+struct omero_hop_check;
+struct omero_hop_fix;
+struct omero_hop_shim;
 
 /* Receives one upgrade hop contributed by `plugin` (valid for the process lifetime). */
 typedef void (*omero_hop_sink)(void *user, const char *plugin, const struct omero_upgrade_hop *hop);
@@ -255,19 +258,32 @@ typedef struct omero_command_spec {
  *   1. BEGIN
  *   2. the distribution's <FROM>-precheck.sql, inside a savepoint that is
  *      always rolled back
- *   3. every plugin's check()     - report problems; return non-zero to refuse.
- *                                   A refusal rolls the whole hop back. Under
- *                                   --dry-run and `db status` the transaction
- *                                   is READ ONLY here and dry_run is set.
+ *   3. the fixes the sysadmin asked for (`--fix NAME[:K=V,...]`), each one a
+ *      declared omero_hop_fix, in the order given
+ *   4. every declared omero_hop_check, inside a savepoint that is always
+ *      rolled back: any row it returns refuses the hop, and every row is
+ *      reported; then every plugin's check() - report problems; return
+ *      non-zero to refuse. A refusal rolls the whole hop back. Under
+ *      --dry-run and `db status` the transaction is READ ONLY here and
+ *      dry_run is set.
  *   -- under --dry-run / db status nothing below runs; the transaction is rolled back
- *   4. every plugin's before()    - data fixes the release's script needs
- *   5. the release's SQL script   - sql/psql/<TO>/<FROM>.sql, when the distribution has it
- *   6. every plugin's run()       - steps after the script
- *   7. the dbpatch row: the script writes it; for a hop that has no script,
- *      the engine inserts it after step 6 unless a plugin's hop sets
+ *   5. every plugin's before()    - data fixes the release's script always needs
+ *   6. the release's SQL script   - sql/psql/<TO>/<FROM>.sql, when the distribution
+ *                                   has it, with every declared omero_hop_shim
+ *                                   applied to its text (the file is never edited)
+ *   7. every plugin's run()       - steps after the script
+ *   8. the dbpatch row: the script writes it; for a hop that has no script,
+ *      the engine inserts it after step 7 unless a plugin's hop sets
  *      OMERO_HOP_WRITES_DBPATCH (then that plugin's steps must insert it)
- *   8. the engine checks that dbpatch says <TO>, records the attempt in
- *      omero_cli_history (plugin name and version included) and COMMITs
+ *   9. the engine checks that dbpatch says <TO>, records the attempt in
+ *      omero_cli_history (plugin name and version, shims and fixes included)
+ *      and COMMITs
+ *
+ * Before anything changes (before the backup), `db upgrade` also runs every
+ * declared check of every hop on the path read-only against today's
+ * database: a check whose tables do not exist yet is deferred to its hop; a
+ * check that finds rows refuses the whole run unless the fix it names in
+ * fixed_by was asked for.
  *
  * Plugins of one hop run in plugin-name order. A callback must not COMMIT,
  * ROLLBACK or open a transaction (use SAVEPOINTs if it needs them); it
@@ -275,6 +291,10 @@ typedef struct omero_command_spec {
  * database's message available through db_error). Ctrl-C cancels the
  * statement on the server; the callback then sees a failure. Callbacks run
  * on the host's main thread.
+ *
+ * Declared checks, fixes and shims are data the engine runs itself, so a
+ * hop plugin can be nothing but tables: see omero_hop_check, omero_hop_fix,
+ * omero_hop_shim below and the complete example in the SDK README.
  */
 
 enum omero_hop_phase {
@@ -316,13 +336,66 @@ typedef struct omero_upgrade_hop {
     const char *to;        /* "OMERO5.4__0" */
     const char *summary;
     const char *notes;     /* shown to the sysadmin in the plan and before the hop; may be NULL */
-    omero_hop_fn check;    /* step 3; may be NULL */
-    omero_hop_fn run;      /* step 6; may be NULL */
+    omero_hop_fn check;    /* step 4; may be NULL */
+    omero_hop_fn run;      /* step 7; may be NULL */
     void *user;
     /* appended: */
-    omero_hop_fn before;   /* step 4; may be NULL */
+    omero_hop_fn before;   /* step 5; may be NULL */
     uint32_t flags;        /* omero_hop_flags */
+    /* appended: declarations the engine runs itself (arrays may be NULL with n 0) */
+    const struct omero_hop_check *const *checks;
+    size_t n_checks;
+    const struct omero_hop_fix *const *fixes;
+    size_t n_fixes;
+    const struct omero_hop_shim *const *shims;
+    size_t n_shims;
+    /* Which release ships this hop's script, named when a distribution lacks
+     * it: "OMERO.server 5.1.2 to 5.5.1 (sql/psql/OMERO5.1__1/OMERO5.0__0.sql)". May be NULL. */
+    const char *shipped_in;
 } omero_upgrade_hop;
+
+/* A pre-flight check: ONE read-only query whose every row is an offending
+ * item, as five columns (any type; read as text, NULL allowed):
+ *     what (e.g. "DatasetImageLink"), id, group_id, owner_id, detail
+ * No rows: the check passes. It must work on the hop's FROM schema and
+ * should be cheap on a large database (it also runs under `db status`). */
+typedef struct omero_hop_check {
+    uint32_t struct_size;
+    const char *name;      /* ^[a-z0-9][a-z0-9.-]*$, unique in the hop: "cross-group-links" */
+    const char *summary;   /* what a row means: "data linked across groups, which 4.2 forbids" */
+    const char *sql;
+    const char *fixed_by;  /* the name of the fix that resolves it, or NULL (then say how in summary) */
+} omero_hop_check;
+
+/* A data fix, run only when the sysadmin asks: `--fix NAME[:K=V,...]`. Its
+ * SQL is either a file the distribution ships in the hop's folder
+ * (sql/psql/<TO>/<script>) or the plugin's own text; both are split like a
+ * release script (their own BEGIN/COMMIT are ignored: the fix runs inside
+ * the hop's transaction), and :K in them is replaced by the value given for
+ * K. Values must be integers (database ids): nothing else is substituted. */
+typedef struct omero_hop_fix {
+    uint32_t struct_size;
+    const char *name;      /* ^[a-z0-9][a-z0-9.-]*$, unique on an upgrade path: "move-to-group" */
+    const char *summary;
+    const char *params;    /* space-separated parameter names ("GRP USR"), all required; NULL for none */
+    const char *script;    /* a distribution file in the hop's folder, or NULL */
+    const char *sql;       /* else the fix's own SQL */
+} omero_hop_fix;
+
+/* A compatibility shim: an exact text replacement made in memory on the
+ * release's script before it is split (the file is never edited). The
+ * engine counts the occurrences of `find` and refuses the hop, naming the
+ * shim, when the count is outside [min_count, max_count]: then the script is
+ * not the one the shim was written for. min_count 0 makes it optional (a
+ * later release already fixed the script). */
+typedef struct omero_hop_shim {
+    uint32_t struct_size;
+    const char *why;       /* "PostgreSQL >= 9.5 rejects RAISE '%%' with a parameter" */
+    const char *find;
+    const char *replace;
+    uint32_t min_count;
+    uint32_t max_count;
+} omero_hop_shim;
 
 /* A hop as a manifest declares it (list_hops). */
 typedef struct omero_hop_info {
