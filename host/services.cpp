@@ -214,6 +214,27 @@ int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
             sink(user, &info);
         }
     }
+    // A first-party hop plugin this release ships but this machine lacks (a
+    // packager's subset): named by the release its hop starts from
+    // ("hop-4-2" serves OMERO4.2__x), so `db` can refuse that hop and name
+    // the package instead of running the release's script without it.
+    for (const std::string& name : first_party_plugins()) {
+        unsigned major = 0, minor = 0;
+        char tail = 0;
+        if (std::sscanf(name.c_str(), "hop-%u-%u%c", &major, &minor, &tail) != 2) continue;
+        bool present = false;
+        for (const PluginEntry& e : *h->plugins) present |= e.name == name;
+        if (present) continue;
+        const std::string from = "OMERO" + std::to_string(major) + "." + std::to_string(minor);
+        const std::string package = package_of(name), reason = "not installed";
+        omero_hop_info info{};
+        info.struct_size = sizeof info;
+        info.plugin = str(name);
+        info.from = str(from);
+        info.reason = str(reason);
+        info.package = str(package);
+        sink(user, &info);
+    }
     return OMERO_OK;
 }
 

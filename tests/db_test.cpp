@@ -1,5 +1,6 @@
 // `omero db` against a real PostgreSQL cluster (scripts/pg-cluster.sh),
 // started once for this suite on a free loopback port and stopped after.
+#include "cluster.hpp"
 #include "run.hpp"
 
 #include <gtest/gtest.h>
@@ -23,38 +24,7 @@ using namespace omero::test;
 
 namespace {
 
-struct Cluster {
-    fs::path dir;
-    std::string port, password;
-};
-Cluster* g_cluster = nullptr;
-
-class ClusterEnv : public ::testing::Environment {
-public:
-    void SetUp() override {
-        tmp_ = std::make_unique<TempDir>();
-        Result r = run(source_dir() / "scripts/pg-cluster.sh", {"start", (tmp_->path() / "pg").string()});
-        ASSERT_EQ(r.code, 0) << r.err;
-        g_cluster = new Cluster{tmp_->path() / "pg", r.out.substr(0, r.out.find('\n')),
-                                read_file(tmp_->path() / "pg/password")};
-        while (!g_cluster->password.empty() && g_cluster->password.back() == '\n') g_cluster->password.pop_back();
-    }
-    void TearDown() override {
-        if (g_cluster) run(source_dir() / "scripts/pg-cluster.sh", {"stop", g_cluster->dir.string()});
-        tmp_.reset();
-    }
-
-private:
-    std::unique_ptr<TempDir> tmp_;
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new ClusterEnv);
-
-// psql as the superuser over the cluster's socket.
-Result superuser(const std::string& db, const std::string& sql) {
-    return run(source_dir() / "scripts/pg-cluster.sh",
-               {"psql", g_cluster->dir.string(), "-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql});
-}
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(cluster_environment());
 
 class Db : public ::testing::Test {
 protected:
@@ -68,9 +38,9 @@ protected:
         fs::create_directories(srv / "sql");
         fs::copy(source_dir() / "sql/psql", srv / "sql/psql", fs::copy_options::recursive);
         config({"set", "omero.db.host", "127.0.0.1"});
-        config({"set", "omero.db.port", g_cluster->port});
+        config({"set", "omero.db.port", cluster().port});
         config({"set", "omero.db.name", dbname});
-        config({"set", "omero.db.pass", g_cluster->password});
+        config({"set", "omero.db.pass", cluster().password});
     }
 
     RunOptions env(RunOptions o = {}) {
@@ -130,7 +100,7 @@ protected:
     }
     // Holds an exclusive lock on the image table for `seconds` (pg_dump waits behind it).
     pid_t hold_image_lock(int seconds) {
-        return spawn({(source_dir() / "scripts/pg-cluster.sh").string(), "psql", g_cluster->dir.string(), "-d", dbname,
+        return spawn({(source_dir() / "scripts/pg-cluster.sh").string(), "psql", cluster().dir.string(), "-d", dbname,
                       "-c", "BEGIN; LOCK TABLE image IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(" +
                                 std::to_string(seconds) + ")"});
     }
@@ -519,7 +489,7 @@ TEST_F(Db, ConnectionErrorsAreClearAndSecretFree) {
     config({"set", "omero.db.pass", "wrong-secret-123"});
     Result r = db({"status"});
     EXPECT_EQ(r.code, 20);
-    EXPECT_NE(r.err.find("user omero on 127.0.0.1:" + g_cluster->port + ", database " + dbname), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("user omero on 127.0.0.1:" + cluster().port + ", database " + dbname), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("omero.db.pass"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("wrong-secret-123"), std::string::npos);
     r = db({"status", "--port", "1"});
@@ -527,10 +497,26 @@ TEST_F(Db, ConnectionErrorsAreClearAndSecretFree) {
     EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
     // The password may come from PGPASSWORD instead.
     config({"set", "omero.db.pass"});
-    r = db({"init", "--version", "OMERO1.0", "--patch", "0"}, {.env = {{"PGPASSWORD", g_cluster->password}}});
+    r = db({"init", "--version", "OMERO1.0", "--patch", "0"}, {.env = {{"PGPASSWORD", cluster().password}}});
     EXPECT_EQ(r.code, 0) << r.err;
-    r = db({"status"}, {.env = {{"PGPASSWORD", g_cluster->password}}});
+    r = db({"status"}, {.env = {{"PGPASSWORD", cluster().password}}});
     EXPECT_EQ(r.code, 2) << r.err;
+}
+
+// A hop plugin built before omero_upgrade_hop grew (its struct_size ends at
+// `flags`) still loads, is listed and runs: the struct only grows at the end.
+TEST_F(Db, HopPluginWithTheFirstHopStructStillRuns) {
+    init_demo();
+    RunOptions o;
+    o.env.emplace("OMERO_PLUGIN_PATH",
+                  (build_dir() / "lib/omero/plugins/abi1").string() + ":" OMERO_TEST_PLUGIN_DIR "/oldhop");
+    Result r = db({"upgrade", "--dry-run"}, o);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.out.find("plugin:   oldhop 0.0.1"), std::string::npos) << r.out;
+    r = db({"upgrade", "--no-backup"}, o);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO1.3__0\n");
+    EXPECT_EQ(sql("SELECT to_regclass('oldhop_ran') IS NOT NULL"), "t\n");
 }
 
 TEST_F(Db, RealChainMatchesAFreshDatabase) {
@@ -540,10 +526,7 @@ TEST_F(Db, RealChainMatchesAFreshDatabase) {
         fs::copy(shared / "omero-sql" / v, srv / "sql/psql" / v, fs::copy_options::recursive);
     // The starting point: a real 5.1__1 database as `omero db script` made it.
     sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-    Result load = run("/usr/bin/psql",
-                      {"-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U", "omero", "-d",
-                       dbname, "-f", (shared / "omero-sql/generated-by-omero-db-script/V5_1_1__OMERO5.1_1.sql").string()},
-                      {.env = {{"PGPASSWORD", g_cluster->password}}});
+    Result load = psql_file(dbname, shared / "omero-sql/generated-by-omero-db-script/V5_1_1__OMERO5.1_1.sql");
     ASSERT_EQ(load.code, 0) << load.err;
     EXPECT_EQ(db({"status"}).code, 2);
     Result r = db({"upgrade", "--no-backup"});

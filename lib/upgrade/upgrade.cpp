@@ -653,7 +653,6 @@ std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<P
                 // Only the first hop sees its own schema: a later hop's check
                 // that cannot run on today's is deferred to that hop.
                 c.findings = run_declared_checks(r, db, h, /*tolerant=*/i > 0, fixes);
-                report_findings(r, h, c.findings);
                 if (std::any_of(c.findings.begin(), c.findings.end(), refuses)) {
                     c.ok = false;
                     c.message = refusal(h, c.findings);

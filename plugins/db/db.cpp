@@ -58,6 +58,13 @@ HopSources hop_sources(Context& c) {
 std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h) {
     std::vector<PluginHop> out;
     for (const auto& info : s.plugin_hops) {
+        // The host names a first-party hop plugin this machine lacks by the
+        // release it starts from (see list_hops in <omero/plugin_abi.h>).
+        if (info.to.empty() && info.from == h.from.version() && !info.usable)
+            throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE,
+                        "the hop " + h.from.name + " -> " + h.to.name + " needs plugin '" + info.plugin +
+                            "' (its checks, and the shims its script needs on this PostgreSQL), which is " +
+                            info.reason + "; install package " + info.package);
         if (info.from != h.from.name || info.to != h.to.name) continue;
         if (!info.usable)
             throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, "the hop " + info.from + " -> " + info.to + " needs plugin '" +
@@ -120,7 +127,11 @@ std::string hop_details(const PlannedHop& h, const CheckReport& c) {
                                      [&](const PlannedFix& p) { return p.name == f.name; });
             out += "    fix:      --fix " + usage + "  " + f.summary + (asked ? "  [requested]" : "") + "\n";
         }
-    for (const Finding& f : c.findings) out += "    check:" + describe(f).substr(1);
+    for (const Finding& f : c.findings) {
+        std::string d = describe(f).substr(1);  // "  name ...\n    row\n": rows under their check
+        for (size_t at = d.find("\n    "); at != std::string::npos; at = d.find("\n    ", at + 7)) d.insert(at + 1, "  ");
+        out += "    check:" + d;
+    }
     return out;
 }
 

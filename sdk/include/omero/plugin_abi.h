@@ -144,7 +144,11 @@ typedef struct omero_host_api {
     int (*run_command)(omero_host *h, const omero_str *argv, size_t argc, omero_sink out, void *user);
 
     /* Every hop the usable plugins' manifests declare; no plugin is loaded.
-     * Also lists hops of plugins that cannot be used, with their reason. */
+     * Also lists hops of plugins that cannot be used, with their reason, and
+     * each first-party hop plugin this release ships that is not installed:
+     * first-party hop plugins are named hop-<major>-<minor> after the release
+     * their hop starts from, so such an entry has from = "OMERO<major>.<minor>"
+     * (no patch), an empty `to`, usable 0 and reason "not installed". */
     int (*list_hops)(omero_host *h, omero_hop_info_sink sink, void *user);
 
     /* Loads `plugin` and finds its hop from -> to. OMERO_OK and *out set,

@@ -1,0 +1,52 @@
+#include "cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace omero::test {
+
+namespace {
+
+Cluster* g_cluster = nullptr;
+
+class Env : public ::testing::Environment {
+public:
+    void SetUp() override {
+        tmp_ = std::make_unique<TempDir>();
+        Result r = run(source_dir() / "scripts/pg-cluster.sh", {"start", (tmp_->path() / "pg").string()});
+        ASSERT_EQ(r.code, 0) << r.err;
+        g_cluster = new Cluster{tmp_->path() / "pg", r.out.substr(0, r.out.find('\n')),
+                                read_file(tmp_->path() / "pg/password")};
+        while (!g_cluster->password.empty() && g_cluster->password.back() == '\n') g_cluster->password.pop_back();
+    }
+    void TearDown() override {
+        if (g_cluster) run(source_dir() / "scripts/pg-cluster.sh", {"stop", g_cluster->dir.string()});
+        tmp_.reset();
+    }
+
+private:
+    std::unique_ptr<TempDir> tmp_;
+};
+
+}  // namespace
+
+::testing::Environment* cluster_environment() { return new Env; }
+
+const Cluster& cluster() { return *g_cluster; }
+
+Result superuser(const std::string& db, const std::string& sql) {
+    return run(source_dir() / "scripts/pg-cluster.sh",
+               {"psql", g_cluster->dir.string(), "-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql});
+}
+
+Result psql_file(const std::string& db, const fs::path& file) {
+    return run("/usr/bin/psql",
+               {"-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U", "omero", "-d", db,
+                "-f", file.string()},
+               {.env = {{"PGPASSWORD", g_cluster->password}}});
+}
+
+}  // namespace omero::test
