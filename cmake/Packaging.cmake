@@ -44,6 +44,20 @@ set(plugin_summary_db "omero db: the OMERO database in PostgreSQL
 Creates, upgrades (with a verified backup first, each hop in one
 transaction), backs up, restores and optimizes the OMERO database.")
 set(plugin_depends_db "postgresql-client")
+# Hop plugins (hop-<major>-<minor>, named after the release their hop starts
+# from) serve `omero db upgrade`: db recommends them, each enhances db.
+foreach(p IN LISTS OMERO_PLUGINS)
+  if(p MATCHES "^hop-([0-9]+)-([0-9]+)$")
+    set(release "${CMAKE_MATCH_1}.${CMAKE_MATCH_2}")
+    set(plugin_summary_${p} "omero ${p}: the OMERO ${release} database upgrade hop
+The checks, fixes, notes and PostgreSQL compatibility shims that
+'omero db upgrade' needs to carry an OMERO ${release} database to the next
+release on today's PostgreSQL. Without it that hop is refused.")
+    set(plugin_enhances_${p} "omero-plugin-db")
+    list(APPEND plugin_recommends_db "omero-plugin-${p}")
+  endif()
+endforeach()
+list(JOIN plugin_recommends_db ", " plugin_recommends_db)
 foreach(p IN LISTS OMERO_PLUGINS)
   string(TOUPPER "plugin-${p}" comp)
   list(APPEND components plugin-${p})
@@ -53,6 +67,12 @@ foreach(p IN LISTS OMERO_PLUGINS)
     string(APPEND deps ", ${plugin_depends_${p}}")
   endif()
   set(CPACK_DEBIAN_${comp}_PACKAGE_DEPENDS "${deps}")
+  if(plugin_recommends_${p})
+    set(CPACK_DEBIAN_${comp}_PACKAGE_RECOMMENDS "${plugin_recommends_${p}}")
+  endif()
+  if(plugin_enhances_${p})
+    set(CPACK_DEBIAN_${comp}_PACKAGE_ENHANCES "${plugin_enhances_${p}}")
+  endif()
   if(DEFINED plugin_summary_${p})
     set(CPACK_DEBIAN_${comp}_DESCRIPTION "${plugin_summary_${p}}")
   else()

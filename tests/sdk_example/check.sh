@@ -10,12 +10,20 @@ export HOME="$tmp/home" XDG_DATA_HOME="$tmp/home/.local/share"
 unset OMERO_PLUGIN_PATH
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 userdir="$XDG_DATA_HOME/omero/plugins/abi1"
-for ex in hello hello-c; do
-  cmake -S "$src/sdk/examples/$ex" -B "$tmp/$ex" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+# The examples, and one of our own hop plugins: it is built exactly as a third party's is.
+for ex in sdk/examples/hello sdk/examples/hello-c sdk/examples/hop plugins/hop-5-3; do
+  name=$(basename "$ex")
+  cmake -S "$src/$ex" -B "$tmp/$name" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
         -DOMERO_PLUGIN_INSTALL_DIR="$userdir" >/dev/null
-  cmake --build "$tmp/$ex" >/dev/null
-  cmake --install "$tmp/$ex" >/dev/null
+  cmake --build "$tmp/$name" >/dev/null
+  cmake --install "$tmp/$name" >/dev/null
 done
+# Hop plugins are listed from their manifests, with their hops.
+grep -q '"from":"OMERO5.4__0"' "$userdir/hop-example.omero-plugin.json"
+grep -q '"to":"OMERO5.4__0"' "$userdir/hop-5-3.omero-plugin.json"
+"$tmp/prefix/bin/omero" plugin list | grep -Eq '^hop-example +1.0.0 +ok '
+syms=$(nm -D --defined-only "$userdir/libomero-hop-example.so" | awk '{print $3}')
+[ "$syms" = "omero_plugin_negotiate" ] || { echo "hop-example exports: $syms"; exit 1; }
 test -f "$userdir/hello.omero-plugin.json"
 out=$("$tmp/prefix/bin/omero" hello --name tester --shout)
 [ "$out" = "HELLO, TESTER!" ] || { echo "unexpected output: $out"; exit 1; }
