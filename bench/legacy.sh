@@ -40,8 +40,8 @@ psql_ -d seed -f "$tmp/41.sql" >/dev/null
 # The shape of a real 4.1 server: users in a lab group, datasets of images,
 # one pixels set per image with 3 channels x 10 Z x 5 T planes (planeinfo
 # dominates, as it does in production), stats, comments linked to images.
-# 150 planes per image: ~0.35 KB per plane with its share of the rest.
-images=$(python3 -c "print(int(float(\"$gb\") * 1024**3 / (150 * 360)))")
+# 150 planes per image: ~180 bytes per plane with its share of the rest (measured).
+images=$(python3 -c "print(int(float(\"$gb\") * 1024**3 / (150 * 180)))")
 t0=$(now)
 super -d seed <<SQL
 SET session_replication_role = replica;  -- the generator knows its rows are consistent
@@ -116,7 +116,7 @@ for i in 0 1 2 3 4 5 6 7; do
   pg_dump -Fc -h 127.0.0.1 -p "$port" -U omero -f "$tmp/guide/backup-$i.dump" guide
   (cd "$OMERODIR/sql/psql" && psql_ -d guide -f "$tmp/guide/$i.sql" >/dev/null)
 done
-psql_ -d guide -c "REINDEX DATABASE guide" -c "VACUUM FULL ANALYZE"
+psql_ -d guide -c "REINDEX DATABASE guide" -c "VACUUM FULL ANALYZE" 2>/dev/null
 t1=$(now)
 guide=$(echo "$t1 - $t0" | bc)
 rm -f "$tmp"/guide/backup-*.dump
@@ -124,7 +124,7 @@ rm -f "$tmp"/guide/backup-*.dump
 echo "== ours: omero db upgrade (verified backup, pre-flight, 8 hops) + omero db optimize"
 t0=$(now)
 "$omero" -q db upgrade --name ours --backup-dir "$tmp/backups" >/dev/null 2>&1
-psql_ -d ours -Atc "SELECT to_version, duration_ms FROM omero_cli_history ORDER BY id" | tr "\n" " "; echo
+printf "hops (ms): "; psql_ -d ours -Atc "SELECT to_version || ' ' || duration_ms FROM omero_cli_history ORDER BY id" | tr "\n" " "; echo
 t1=$(now)
 "$omero" -q db optimize --name ours -j 2 >/dev/null
 t2=$(now)

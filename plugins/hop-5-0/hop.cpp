@@ -2,6 +2,8 @@
 // knowledge: notes for the sysadmin, and what the release's script needs on today's PostgreSQL.
 #include <omero/plugin.hpp>
 
+#include <string>
+
 namespace {
 
 omero::sdk::Plugin make() {
@@ -34,6 +36,35 @@ omero::sdk::Plugin make() {
                 .replace = "RAISE EXCEPTION '%', 'Directory('",
                 .min_count = 0,
                 .max_count = 1}};
+    // Speed, same result. planeinfo is the biggest table of a real server (a
+    // row per plane). The script first changes three of its column types,
+    // which rewrites every row inside the hop's transaction, then creates
+    // five indexes, then UPDATEs every row. Because the rows were just
+    // rewritten by this transaction, PostgreSQL must re-check all five
+    // foreign keys of every updated row (it skips that only for rows older
+    // than the transaction), and it maintains the five new indexes row by
+    // row: two thirds of the hop's time on a large database. Run in the
+    // order UPDATE, then the type change, then the indexes, the same schema
+    // and data result without either cost.
+    const char* why_speed = "speed: planeinfo's units filled in before its type change and new indexes (no foreign-key "
+                      "re-check of every row, indexes built once)";
+    const std::string types = "ALTER TABLE planeinfo ALTER COLUMN theC TYPE nonnegative_int;\n"
+                              "ALTER TABLE planeinfo ALTER COLUMN theT TYPE nonnegative_int;\n"
+                              "ALTER TABLE planeinfo ALTER COLUMN theZ TYPE nonnegative_int;\n";
+    h.shims.push_back({.why = why_speed, .find = types, .replace = ""});
+    std::string moved = "ALTER TABLE planeinfo ALTER COLUMN theC TYPE nonnegative_int,\n"
+                        "    ALTER COLUMN theT TYPE nonnegative_int,\n"
+                        "    ALTER COLUMN theZ TYPE nonnegative_int;\n";
+    for (const char* column : {"deltat", "exposuretime", "positionx", "positiony", "positionz"}) {
+        std::string index = std::string("CREATE INDEX i_planeinfo_") + column + " ON planeinfo USING btree (" +
+                            column + ");\n";
+        h.shims.push_back({.why = why_speed, .find = index, .replace = ""});
+        moved += index;
+    }
+    const std::string update_end =
+        "  where deltat is not null or exposuretime is not null or positionx is not null or positiony is not null "
+        "or positionz is not null;\n";
+    h.shims.push_back({.why = why_speed, .find = update_end, .replace = update_end + "\n" + moved});
     p.hop(std::move(h));
     return p;
 }
