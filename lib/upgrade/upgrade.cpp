@@ -687,6 +687,9 @@ std::vector<CheckReport> preflight(Reporter& outer, Pg& db, const std::vector<Pl
             }
             rollback(db);
             report_findings(r, h, c.findings);
+            h.checks_passed = &h == &plan.front() && h.fixes.empty() &&
+                              std::none_of(c.findings.begin(), c.findings.end(),
+                                           [](const Finding& f) { return f.deferred || !f.rows.empty(); });
             if (std::any_of(c.findings.begin(), c.findings.end(), refuses)) {
                 c.ok = false;
                 c.message = refusal(h, c.findings);
@@ -727,7 +730,8 @@ int apply_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan, const s
                 r.info("fix " + f.text + " (" + f.plugin + "): " + f.source);
                 run_statements(r, db, f.statements, f.source, done, total);
             }
-            if (std::any_of(h.plugins.begin(), h.plugins.end(), [](const PluginHop& p) { return !p.checks.empty(); })) {
+            if (!h.checks_passed &&
+                std::any_of(h.plugins.begin(), h.plugins.end(), [](const PluginHop& p) { return !p.checks.empty(); })) {
                 // The fixes asked for have run: whatever a check still finds refuses the hop.
                 std::vector<Finding> found = run_declared_checks(r, db, h, /*tolerant=*/false, {});
                 if (std::any_of(found.begin(), found.end(), refuses)) {

@@ -97,6 +97,10 @@ struct PlannedHop {
     std::vector<PluginHop> plugins;     // in plugin-name order
     std::vector<AppliedShim> shims;     // applied to the script's text before it was split
     std::vector<PlannedFix> fixes;      // asked for with --fix, in the order given
+    // Set by preflight() for the first hop when its declared checks ran on
+    // today's data and passed: the hop then does not run them again (the
+    // upgrade lock is held from before the pre-flight; no fix runs before it).
+    mutable bool checks_passed = false;
 
     // The script's path, or "plugin hop A -> B (p1, p2)" when no script serves it.
     std::string name() const;

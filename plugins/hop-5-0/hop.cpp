@@ -61,10 +61,29 @@ omero::sdk::Plugin make() {
         h.shims.push_back({.why = why_speed, .find = index, .replace = ""});
         moved += index;
     }
+    // The UPDATE rewrites every row: planeinfo's older indexes (whatever their
+    // names) are set aside for it and rebuilt after, exactly as they were.
+    const std::string update_start = "update planeinfo\n  set deltatunit = ";
+    h.shims.push_back(
+        {.why = why_speed,
+         .find = update_start,
+         .replace = "SET LOCAL maintenance_work_mem = '256MB';\n"
+                    "CREATE TEMP TABLE omero_hop_planeinfo_indexes ON COMMIT DROP AS\n"
+                    "  SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def\n"
+                    "    FROM pg_index i WHERE i.indrelid = 'planeinfo'::regclass\n"
+                    "     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid);\n"
+                    "DO $omero$ DECLARE r record; BEGIN\n"
+                    "  FOR r IN SELECT name FROM omero_hop_planeinfo_indexes LOOP EXECUTE 'DROP INDEX ' || r.name; "
+                    "END LOOP;\nEND $omero$;\n\n" +
+                    update_start});
     const std::string update_end =
         "  where deltat is not null or exposuretime is not null or positionx is not null or positiony is not null "
         "or positionz is not null;\n";
-    h.shims.push_back({.why = why_speed, .find = update_end, .replace = update_end + "\n" + moved});
+    const std::string restore =
+        "DO $omero$ DECLARE r record; BEGIN\n"
+        "  FOR r IN SELECT def FROM omero_hop_planeinfo_indexes LOOP EXECUTE r.def; END LOOP;\nEND $omero$;\n"
+        "DROP TABLE omero_hop_planeinfo_indexes;\n";
+    h.shims.push_back({.why = why_speed, .find = update_end, .replace = update_end + "\n" + moved + restore});
     p.hop(std::move(h));
     return p;
 }
