@@ -539,22 +539,10 @@ TEST_F(Db, RealChainMatchesAFreshDatabase) {
     std::string fresh = dbname + "_fresh";
     r = db({"init", "--version", "OMERO5.4", "--patch", "0", "--name", fresh});
     ASSERT_EQ(r.code, 0) << r.err;
-    // Catalog of both: columns (without their order), constraints, indexes, triggers, views, functions.
-    const std::string catalog =
-        "SELECT 'col ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
-        "coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' "
-        "UNION ALL SELECT 'con ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
-        "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
-        "UNION ALL SELECT 'idx ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public' "
-        "UNION ALL SELECT 'trg ' || tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal "
-        "UNION ALL SELECT 'view ' || viewname || ' ' || md5(definition) FROM pg_views WHERE schemaname = 'public' "
-        "UNION ALL SELECT 'fn ' || proname || ' ' || md5(lower(regexp_replace(prosrc, '\\s+', ' ', 'g'))) "
-        "FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1";
+    // The schema of both (support/cluster.hpp).
     auto lines = [&](const std::string& d) {
-        std::set<std::string> s;
-        std::stringstream ss(sql(catalog, d));
-        for (std::string l; std::getline(ss, l);) s.insert(l);
-        return s;
+        std::vector<std::string> v = schema_lines(d);
+        return std::set<std::string>(v.begin(), v.end());
     };
     std::set<std::string> up = lines(dbname), fr = lines(fresh), diff;
     std::set_symmetric_difference(up.begin(), up.end(), fr.begin(), fr.end(), std::inserter(diff, diff.end()));

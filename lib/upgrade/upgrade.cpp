@@ -17,9 +17,10 @@ namespace omero::db {
 namespace {
 
 // Splits text read once; errors name file:line.
-std::vector<Statement> split_text(const fs::path& p, const std::string& text) {
+std::vector<Statement> split_text(const fs::path& p, const std::string& text,
+                                  std::map<std::string, std::string> vars = {}) {
     try {
-        return split_sql(text);
+        return split_sql(text, std::move(vars));
     } catch (const ScriptError& e) {
         throw Error(OMERO_EXIT_FAILURE, p.string() + ":" + std::to_string(e.line) + ": " + e.what());
     }
@@ -301,7 +302,7 @@ std::string refusal(const PlannedHop& h, const std::vector<Finding>& found) {
     for (const Finding& f : found)
         if (refuses(f)) {
             n += f.rows.size();
-            msg += describe(f);
+            msg += describe(f, "  ", 4);
         }
     return "the checks of " + h.hop.from.name + " -> " + h.hop.to.name + " found " + std::to_string(n) +
            " offending row" + (n == 1 ? "" : "s") + ":\n" + msg;
@@ -322,17 +323,18 @@ void report_findings(Reporter& r, const PlannedHop& h, const std::vector<Finding
 
 }  // namespace
 
-std::string describe(const Finding& f) {
-    std::string s;
-    if (f.deferred) return "  " + f.check + " (" + f.plugin + "): runs when the database reaches its hop\n";
-    if (f.rows.empty()) return "  " + f.check + " (" + f.plugin + "): passed\n";
-    s = "  " + f.check + " (" + f.plugin + "): " + f.summary + ": " + std::to_string(f.rows.size()) + " row" +
-        (f.rows.size() == 1 ? "" : "s") +
+std::string describe(const Finding& f, std::string_view head, size_t row_indent) {
+    const std::string first = std::string(head) + f.check + " (" + f.plugin + "): ";
+    if (f.deferred) return first + "runs when the database reaches its hop\n";
+    if (f.rows.empty()) return first + "passed\n";
+    const std::string indent(row_indent, ' ');
+    std::string s = first + f.summary + ": " + std::to_string(f.rows.size()) + " row" +
+                    (f.rows.size() == 1 ? "" : "s") +
         (f.will_fix ? " (fixed by --fix " + f.fixed_by + ")"
                     : f.fixed_by.empty() ? std::string() : " (fix: --fix " + f.fixed_by + ")") +
         "\n";
     for (const auto& row : f.rows)
-        s += "    " + row[0] + "(id=" + row[1] + ", group=" + row[2] + ", owner=" + row[3] + ")" +
+        s += indent + row[0] + "(id=" + row[1] + ", group=" + row[2] + ", owner=" + row[3] + ")" +
              (row[4].empty() ? "" : " " + row[4]) + "\n";
     return s;
 }
@@ -563,13 +565,7 @@ void plan_fixes(std::vector<PlannedHop>& plan, const std::vector<FixRequest>& fi
                                                                ", which this distribution lacks");
                     std::string text = f.script.empty() ? f.sql : read_file(file);
                     std::string source = f.script.empty() ? "plugin " + ph.plugin + " fix " + f.name : file.string();
-                    std::vector<Statement> st;
-                    try {
-                        st = split_sql(text, vars);
-                    } catch (const ScriptError& e) {
-                        throw Error(OMERO_EXIT_FAILURE, source + ":" + std::to_string(e.line) + ": " + e.what());
-                    }
-                    h.fixes.push_back({ph.plugin, f.name, req.text, source, std::move(st)});
+                    h.fixes.push_back({ph.plugin, f.name, req.text, source, split_text(source, text, vars)});
                 }
         if (!found) {
             std::string avail;
@@ -660,7 +656,8 @@ std::vector<CheckReport> check_plan(Reporter& outer, Pg& db, const std::vector<P
                 run_plugins(r, db, h, OMERO_HOP_CHECK, /*dry_run=*/true);
             } catch (const Error& e) {
                 c.ok = false;
-                c.message = c.message.empty() ? e.what() : c.message + e.what();
+                c.error = e.what();
+                c.message += e.what();
             }
             rollback(db);
             r.progress_done();

@@ -22,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace omero::db {
@@ -136,7 +137,8 @@ struct Finding {
 struct CheckReport {
     std::string from, to;
     bool ok = true;
-    std::string message;  // why not, when !ok
+    std::string message;  // why not, when !ok: the refusing findings, then `error`
+    std::string error;    // a failure other than findings (pre-check, a plugin's check callback)
     std::vector<Finding> findings;
 };
 std::vector<CheckReport> check_plan(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan,
@@ -147,8 +149,8 @@ std::vector<CheckReport> check_plan(Reporter& r, Pg& db, const std::vector<Plann
 // hop). A hop is !ok when a check found rows that no requested fix resolves.
 std::vector<CheckReport> preflight(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan,
                                    const std::vector<FixRequest>& fixes);
-// One line per finding row, for text output.
-std::string describe(const Finding& f);
+// A finding as text: `head` before its first line, each row indented by `row_indent`.
+std::string describe(const Finding& f, std::string_view head, size_t row_indent);
 
 // Runs the statements of a whole-database script in one transaction (db init).
 void run_in_transaction(Reporter& r, Pg& db, const std::vector<Statement>& statements, const std::string& name);

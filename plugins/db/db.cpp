@@ -95,6 +95,15 @@ nlohmann::json plugins_json(const PlannedHop& h) {
     return pl;
 }
 
+namespace {
+
+// True when --fix asked for the fix `name` in this hop.
+bool requested(const PlannedHop& h, const std::string& name) {
+    return std::any_of(h.fixes.begin(), h.fixes.end(), [&](const PlannedFix& p) { return p.name == name; });
+}
+
+}  // namespace
+
 nlohmann::json shims_json(const PlannedHop& h) {
     nlohmann::json out = nlohmann::json::array();
     for (const AppliedShim& x : h.shims) out.push_back({{"plugin", x.plugin}, {"why", x.why}, {"applied", x.count}});
@@ -105,8 +114,7 @@ nlohmann::json fixes_json(const PlannedHop& h) {
     nlohmann::json out = nlohmann::json::array();
     for (const PluginHop& ph : h.plugins)
         for (const DeclaredFix& f : ph.fixes) {
-            bool asked = std::any_of(h.fixes.begin(), h.fixes.end(),
-                                     [&](const PlannedFix& p) { return p.name == f.name; });
+            bool asked = requested(h, f.name);
             out.push_back({{"plugin", ph.plugin}, {"name", f.name}, {"summary", f.summary}, {"params", f.params},
                            {"script", f.script}, {"requested", asked}});
         }
@@ -123,15 +131,10 @@ std::string hop_details(const PlannedHop& h, const CheckReport& c) {
         for (const DeclaredFix& f : ph.fixes) {
             std::string usage = f.name;
             for (size_t i = 0; i < f.params.size(); ++i) usage += (i ? "," : ":") + f.params[i] + "=ID";
-            bool asked = std::any_of(h.fixes.begin(), h.fixes.end(),
-                                     [&](const PlannedFix& p) { return p.name == f.name; });
+            bool asked = requested(h, f.name);
             out += "    fix:      --fix " + usage + "  " + f.summary + (asked ? "  [requested]" : "") + "\n";
         }
-    for (const Finding& f : c.findings) {
-        std::string d = describe(f).substr(1);  // "  name ...\n    row\n": rows under their check
-        for (size_t at = d.find("\n    "); at != std::string::npos; at = d.find("\n    ", at + 7)) d.insert(at + 1, "  ");
-        out += "    check:" + d;
-    }
+    for (const Finding& f : c.findings) out += describe(f, "    check: ", 6);
     return out;
 }
 

@@ -111,8 +111,7 @@ int run(Context& c) {
                     if (!ph.notes.empty()) out += "    note: " + ph.notes + "\n";
                 }
             if (plan && i < checks.size()) out += hop_details((*plan)[i], checks[i]);
-            if (i < checks.size() && !checks[i].ok && checks[i].findings.empty())
-                out += "    check: " + checks[i].message + "\n";
+            if (i < checks.size() && !checks[i].error.empty()) out += "    check: " + checks[i].error + "\n";
         }
         if (state == "upgrade-needed") out += "run 'omero db upgrade' (it backs the database up first)\n";
     }

@@ -42,8 +42,8 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
             if (!ph.notes.empty()) out += "    note:     " + ph.notes + "\n";
         }
         out += hop_details(h, checks[i]);
-        if (checks[i].findings.empty() || (!checks[i].ok && checks[i].message.find("the checks of") != 0))
-            out += "    check:    " + (checks[i].ok ? std::string("passed") : checks[i].message) + "\n";
+        if (!checks[i].error.empty()) out += "    check:    " + checks[i].error + "\n";
+        else if (checks[i].findings.empty()) out += "    check:    passed\n";
     }
     if (c.json()) c.emit_json(json{{"event", "plan"}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
     else c.out(out + "nothing was changed (--dry-run)\n");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -40,6 +41,26 @@ const Cluster& cluster() { return *g_cluster; }
 Result superuser(const std::string& db, const std::string& sql) {
     return run(source_dir() / "scripts/pg-cluster.sh",
                {"psql", g_cluster->dir.string(), "-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql});
+}
+
+std::vector<std::string> schema_lines(const std::string& db) {
+    static const char* const catalog =
+        "SELECT 'col ' || table_name || '.' || column_name || ' ' || data_type || ' ' || coalesce(domain_name, '') || "
+        "' ' || is_nullable || ' ' || coalesce(column_default, '') FROM information_schema.columns "
+        "WHERE table_schema = 'public' "
+        "UNION ALL SELECT 'con ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+        "UNION ALL SELECT 'idx ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "UNION ALL SELECT 'trg ' || tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal "
+        "UNION ALL SELECT 'view ' || viewname || ' ' || md5(definition) FROM pg_views WHERE schemaname = 'public' "
+        "UNION ALL SELECT 'fn ' || proname || ' ' || md5(lower(regexp_replace(prosrc, '\\s+', ' ', 'g'))) "
+        "FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1";
+    Result r = superuser(db, catalog);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<std::string> lines;
+    std::stringstream ss(r.out);
+    for (std::string l; std::getline(ss, l);) lines.push_back(l);
+    return lines;
 }
 
 Result psql_file(const std::string& db, const fs::path& file) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace omero::test {
 
@@ -25,6 +26,11 @@ const Cluster& cluster();
 
 // psql as the superuser over the cluster's socket, ON_ERROR_STOP, unaligned.
 Result superuser(const std::string& db, const std::string& sql);
+// The schema of a database as lines, one per column (type, domain,
+// nullability, default; not their order), constraint, index, trigger, view
+// and function body: two databases with the same lines have the same schema.
+std::vector<std::string> schema_lines(const std::string& db);
+
 // psql as the "omero" role over TCP, running a file.
 Result psql_file(const std::string& db, const std::filesystem::path& file);
 
