@@ -44,6 +44,12 @@ set(plugin_summary_db "omero db: the OMERO database in PostgreSQL
 Creates, upgrades (with a verified backup first, each hop in one
 transaction), backs up, restores and optimizes the OMERO database.")
 set(plugin_depends_db "postgresql-client")
+set(plugin_summary_web "omero web: OMERO.web behind nginx or Apache, served by gunicorn
+Generates the nginx and Apache httpd configuration for OMERO.web, collects
+its static files, starts, stops and checks its gunicorn application server.")
+set(plugin_depends_web "python3")
+set(plugin_recommends_web "gunicorn")
+set(plugin_suggests_web "nginx | apache2")
 # Hop plugins (hop-<major>-<minor>, named after the release their hop starts
 # from) serve `omero db upgrade`: db recommends them, each enhances db.
 foreach(p IN LISTS OMERO_PLUGINS)
@@ -69,6 +75,9 @@ foreach(p IN LISTS OMERO_PLUGINS)
   set(CPACK_DEBIAN_${comp}_PACKAGE_DEPENDS "${deps}")
   if(plugin_recommends_${p})
     set(CPACK_DEBIAN_${comp}_PACKAGE_RECOMMENDS "${plugin_recommends_${p}}")
+  endif()
+  if(plugin_suggests_${p})
+    set(CPACK_DEBIAN_${comp}_PACKAGE_SUGGESTS "${plugin_suggests_${p}}")
   endif()
   if(plugin_enhances_${p})
     set(CPACK_DEBIAN_${comp}_PACKAGE_ENHANCES "${plugin_enhances_${p}}")

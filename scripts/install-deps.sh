@@ -7,6 +7,7 @@ pkgs=(
   libboost-dev libboost-program-options-dev libpugixml-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libpq-dev libssl-dev libgtest-dev
   postgresql postgresql-client          # the server the db tests and the demo start
+  nginx apache2 gunicorn python3-django # the web tests' real front ends and application server
   clang libclang-rt-14-dev              # libFuzzer for the config parser
   python3 util-linux procps bc
   lintian file                          # checking the Debian packages
@@ -20,5 +21,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Servers (postgresql, nginx, apache2) are installed, never started: the
+  # tests start their own on free loopback ports. policy-rc.d tells the
+  # packages' scripts not to start them (and nothing can prompt: stdin is closed).
+  added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null || rc=$?
+  [ -z "$added_policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+  [ "${rc:-0}" -eq 0 ] || exit "$rc"
 fi

@@ -62,3 +62,52 @@ std::string read_file(const std::filesystem::path& p, size_t max_bytes, int code
 }
 
 }  // namespace omero
+
+namespace omero {
+
+void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup) {
+    namespace fs = std::filesystem;
+    fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+    auto fail = [&](const std::string& what, int e) {
+        return Error(OMERO_EXIT_FAILURE, "cannot " + what + ": " + std::strerror(e) + "; " + p.string() + " is unchanged");
+    };
+    struct stat st {};
+    bool existed = ::stat(p.c_str(), &st) == 0;
+    if (existed && !S_ISREG(st.st_mode))
+        throw Error(OMERO_EXIT_FAILURE, p.string() + " exists and is not a regular file; it is left as it is");
+    std::string tmpl = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) throw fail("create a file in " + dir.string(), errno);
+    auto drop = [&](const std::string& what, int e) {
+        ::close(fd);
+        ::unlink(tmpl.c_str());
+        return fail(what, e);
+    };
+    ::fchmod(fd, existed ? (st.st_mode & 07777) : 0644);
+    for (size_t done = 0; done < content.size();) {
+        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw drop("write " + tmpl, errno);
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) throw drop("sync " + tmpl, errno);
+    ::close(fd);
+    if (existed && keep_backup) {
+        fs::path bak = p.string() + ".bak";
+        std::string bak_tmp = bak.string() + ".tmp";
+        ::unlink(bak_tmp.c_str());
+        if (::link(p.c_str(), bak_tmp.c_str()) == 0) ::rename(bak_tmp.c_str(), bak.c_str());
+    }
+    if (::rename(tmpl.c_str(), p.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmpl.c_str());
+        throw fail("replace " + p.string(), e);
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+}  // namespace omero

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace omero {
 
@@ -22,5 +23,16 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, s
 // The same, a missing file being an error too.
 std::string read_file(const std::filesystem::path& p, size_t max_bytes = size_t(1) << 30,
                       int code = OMERO_EXIT_FAILURE);
+
+}  // namespace omero
+
+namespace omero {
+
+// Replaces (or creates) `p` with `content` so a reader sees the old or the
+// new file, never a part: a temp file in the same directory, fsync, the
+// previous file kept as "<p>.bak" when keep_backup, rename, directory fsync.
+// An existing file's mode is kept (new files: 0644). Throws Error naming the
+// file; `p` is untouched then.
+void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true);
 
 }  // namespace omero

@@ -16,71 +16,123 @@ extern char** environ;
 
 namespace omero {
 
-ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                      const std::function<bool()>& cancelled) {
+namespace {
+
+bool named(const std::string& kv, const std::string& name) {
+    return kv.size() > name.size() && kv.compare(0, name.size(), name) == 0 && kv[name.size()] == '=';
+}
+
+}  // namespace
+
+ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& o) {
     ChildResult r;
     if (argv.empty()) return r;
-    int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) != 0) {
+    int errpipe[2], outpipe[2] = {-1, -1};
+    if (pipe2(errpipe, O_CLOEXEC) != 0 || (o.capture_stdout && pipe2(outpipe, O_CLOEXEC) != 0)) {
         r.err = std::string("cannot create a pipe: ") + std::strerror(errno);
         return r;
     }
     std::vector<std::string> envs;
     for (char** e = environ; *e; ++e) {
         std::string kv = *e;
-        bool replaced = false;
-        for (const std::string& x : extra_env)
-            if (kv.compare(0, x.find('=') + 1, x.substr(0, x.find('=') + 1)) == 0) replaced = true;
-        if (!replaced) envs.push_back(kv);
+        bool drop = false;
+        for (const std::string& x : o.extra_env) drop = drop || named(kv, x.substr(0, x.find('=')));
+        for (const std::string& x : o.unset_env) drop = drop || named(kv, x);
+        if (!drop) envs.push_back(kv);
     }
-    envs.insert(envs.end(), extra_env.begin(), extra_env.end());
+    envs.insert(envs.end(), o.extra_env.begin(), o.extra_env.end());
     std::vector<char*> envp, args;
     for (auto& s : envs) envp.push_back(s.data());
     envp.push_back(nullptr);
     std::vector<std::string> copy = argv;
     for (auto& s : copy) args.push_back(s.data());
     args.push_back(nullptr);
+    std::string cwd = o.cwd.string();
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(128 + SIGTERM);  // the parent died before prctl
         dup2(errpipe[1], 2);
+        if (outpipe[1] >= 0) dup2(outpipe[1], 1);
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
+        if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
+            std::fprintf(stderr, "cannot enter %s: %s\n", cwd.c_str(), std::strerror(errno));
+            _exit(127);
+        }
         execvpe(args[0], args.data(), envp.data());
         std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
         _exit(127);
     }
     close(errpipe[1]);
+    if (outpipe[1] >= 0) close(outpipe[1]);
     if (pid < 0) {
         close(errpipe[0]);
+        if (outpipe[0] >= 0) close(outpipe[0]);
         r.err = std::string("cannot fork: ") + std::strerror(errno);
         return r;
     }
     char buf[4096];
-    auto stop_at = std::chrono::steady_clock::time_point::max();
-    for (;;) {
-        if (cancelled && !r.cancelled && cancelled()) {
-            r.cancelled = true;
-            kill(pid, SIGTERM);
-            stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        }
-        if (r.cancelled && std::chrono::steady_clock::now() >= stop_at) kill(pid, SIGKILL);
-        pollfd pfd{errpipe[0], POLLIN, 0};
-        int ready = poll(&pfd, 1, 200);
-        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
-        ssize_t n = read(errpipe[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        r.err.append(buf, static_cast<size_t>(n));
-    }
-    close(errpipe[0]);
+    using clock = std::chrono::steady_clock;
+    auto deadline = o.timeout.count() > 0 ? clock::now() + o.timeout : clock::time_point::max();
+    auto kill_at = clock::time_point::max();
+    int fds[2] = {errpipe[0], outpipe[0]};
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    bool reaped = false;
+    std::string* sinks[2] = {&r.err, &r.out};
+    for (;;) {
+        bool stopping = r.cancelled || r.timed_out;
+        if (!stopping && o.cancelled && o.cancelled()) r.cancelled = true;
+        if (!stopping && clock::now() >= deadline) r.timed_out = true;
+        if (!stopping && (r.cancelled || r.timed_out)) {
+            kill(pid, SIGTERM);
+            kill_at = clock::now() + std::chrono::seconds(5);
+        }
+        if (clock::now() >= kill_at) kill(pid, SIGKILL);
+        // Stopped, and gone: a daemon it left may still hold the pipes.
+        if ((r.cancelled || r.timed_out) && waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            break;
+        }
+        pollfd pfd[2];
+        nfds_t n = 0;
+        int which[2];
+        for (int i = 0; i < 2; ++i)
+            if (fds[i] >= 0) {
+                pfd[n] = {fds[i], POLLIN, 0};
+                which[n++] = i;
+            }
+        if (n == 0) break;
+        int ready = poll(pfd, n, 200);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+        for (nfds_t k = 0; k < n; ++k) {
+            if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int i = which[k];
+            ssize_t got = read(fds[i], buf, sizeof buf);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            } else {
+                sinks[i]->append(buf, static_cast<size_t>(got));
+            }
+        }
+    }
+    for (int& fd : fds)
+        if (fd >= 0) close(fd);
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return r;
+}
+
+ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                      const std::function<bool()>& cancelled) {
+    ChildOptions o;
+    o.extra_env = extra_env;
+    o.cancelled = cancelled;
+    return run_child(argv, o);
 }
 
 }  // namespace omero

@@ -1,9 +1,11 @@
 // process.hpp - running a helper program (pg_dump, pg_restore, nginx -t, ...)
 // without a shell: its stdin is /dev/null (it can never prompt), its stderr
-// is collected, and it dies with us (PR_SET_PDEATHSIG) instead of running on
-// as an orphan.
+// (and on request its stdout) is collected, and it dies with us
+// (PR_SET_PDEATHSIG) instead of running on as an orphan.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,13 +15,25 @@ namespace omero {
 struct ChildResult {
     int status = -1;         // exit status, 128 + signal when killed, 127 when it could not run
     std::string err;         // what it wrote on stderr
+    std::string out;         // what it wrote on stdout, when ChildOptions::capture_stdout
     bool cancelled = false;  // `cancelled` turned true: the child was stopped
+    bool timed_out = false;  // ChildOptions::timeout passed: the child was stopped
 };
 
-// Runs argv[0] (looked up in PATH) with the environment plus extra_env
-// ("NAME=value" entries replace inherited ones). While it runs, `cancelled`
-// is polled (5 times a second); when it turns true the child is sent
-// SIGTERM (SIGKILL 5 s later) and reaped.
+struct ChildOptions {
+    std::vector<std::string> extra_env;  // "NAME=value": replaces an inherited NAME
+    std::vector<std::string> unset_env;  // names not passed on (secrets)
+    std::filesystem::path cwd;           // empty: ours
+    bool capture_stdout = false;         // else the child writes to our stdout
+    std::chrono::milliseconds timeout{0};  // 0: none; then SIGTERM, SIGKILL 5 s later
+    std::function<bool()> cancelled;     // polled 5 times a second; true stops the child
+};
+
+// Runs argv[0] (looked up in PATH). A child that daemonizes returns when its
+// first process exits and the daemon has closed the output it inherited.
+ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& opts);
+
+// The same with the environment plus extra_env, stdout inherited.
 ChildResult run_child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
                       const std::function<bool()>& cancelled = {});
 

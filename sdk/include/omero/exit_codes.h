@@ -46,6 +46,16 @@ enum omero_exit_code {
     /* [512] remove of an unset key exits 1 (the reference wraps to 0),
      * [513] a value not in the list exits 1. */
 
+    /* web (reference value in brackets). */
+    OMERO_EXIT_WEB_NOT_RUNNING = 1,    /* web status: OMERO.web is not running */
+    OMERO_EXIT_WEB_ALREADY_STARTED = 94, /* [606] the pid file names a live gunicorn */
+    OMERO_EXIT_WEB_SETUP_FAILED = 95,  /* [607] collectstatic / clearsessions failed; OMERO.web or Django missing */
+    OMERO_EXIT_WEB_WORKER_CLASS = 97,  /* [609] omero.web.wsgi_worker_class is not sync or gevent */
+    OMERO_EXIT_WEB_PORT_CONFLICT = 166,/* [678] --http is the application server's port */
+    OMERO_EXIT_WEB_SERVER_TYPE = 167,  /* [679] the templates need application_server wsgi-tcp */
+    OMERO_EXIT_WEB_CHECK_FAILED = 168, /* web config --check: the web server refused the file (ours) */
+    OMERO_EXIT_WEB_NO_GUNICORN = 178,  /* [690] gunicorn cannot be imported by the interpreter */
+
     OMERO_EXIT_FILE_NOT_FOUND = 124,   /* --source FILE does not exist */
     OMERO_EXIT_NO_SERVER_DIR = 125,    /* OMERODIR is not set */
     OMERO_EXIT_PLUGIN_UNAVAILABLE = 126, /* the plugin for this command cannot be loaded */

@@ -1,0 +1,367 @@
+#include "web.hpp"
+
+#include "util/file.hpp"
+#include "util/process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern const char kHelperPy[];
+
+namespace omero::web {
+
+namespace {
+
+using nlohmann::json;
+
+Error bad_property(const std::string& key, const std::string& value, const std::string& why) {
+    return Error(OMERO_EXIT_FAILURE, key + "='" + value + "' " + why + "; fix it with: omero config set " + key +
+                                         " VALUE");
+}
+
+int int_property(Context& c, const std::string& key, int fallback, int min, int max) {
+    auto v = c.config(key);
+    if (!v || v->empty()) return fallback;
+    size_t used = 0;
+    long n = 0;
+    try {
+        n = std::stol(*v, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != v->size() || n < min || n > max)
+        throw bad_property(key, *v, "is not a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    return static_cast<int>(n);
+}
+
+// Characters that would end a directive or a token in nginx or Apache files.
+bool safe_token(const std::string& v) {
+    for (unsigned char ch : v)
+        if (ch <= ' ' || ch == ';' || ch == '{' || ch == '}' || ch == '"' || ch == '\'' || ch == '\\' || ch == '#' ||
+            ch == 0x7f)
+            return false;
+    return true;
+}
+
+bool url_path(const std::string& v) {
+    if (v.empty() || v[0] != '/') return false;
+    for (unsigned char ch : v)
+        if (!(std::isalnum(ch) || std::strchr("/_.~-", ch))) return false;
+    return true;
+}
+
+}  // namespace
+
+std::string Settings::script_name() const {
+    std::string p = prefix;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p.empty() ? "/" : p;
+}
+
+std::string Settings::prefix_name() const {
+    if (prefix.empty()) return "";
+    std::string n = "_";
+    for (unsigned char ch : prefix)
+        if (std::isalnum(ch) || ch == '_') n += static_cast<char>(ch);
+    return n;
+}
+
+std::string Settings::probe_path() const {
+    std::string p = script_name();
+    return p == "/" ? p : p + "/";
+}
+
+Settings load_settings(Context& c) {
+    Settings s;
+    s.omerodir = c.server_dir();
+    s.server_type = c.config_or("omero.web.application_server", "wsgi-tcp");
+    s.host = c.config_or("omero.web.application_server.host", "127.0.0.1");
+    bool ip6 = s.host.find(':') != std::string::npos;
+    for (unsigned char ch : s.host)
+        if (!(std::isalnum(ch) || ch == '.' || ch == '-' || ch == ':'))
+            throw bad_property("omero.web.application_server.host", s.host, "is not a host name or address");
+    if (s.host.empty()) throw bad_property("omero.web.application_server.host", s.host, "is empty");
+    if (ip6 && s.host.front() != '[') s.host = "[" + s.host + "]";
+    s.port = int_property(c, "omero.web.application_server.port", 4080, 1, 65535);
+    s.max_requests = int_property(c, "omero.web.application_server.max_requests", 0, 0, 1 << 30);
+    s.prefix = c.config_or("omero.web.prefix", "");
+    if (!s.prefix.empty() && !url_path(s.prefix))
+        throw bad_property("omero.web.prefix", s.prefix,
+                           "is not a URL path (it starts with '/' and holds letters, digits and / _ . ~ -)");
+    s.static_url = c.config_or("omero.web.static_url", "/static/");
+    if (s.static_url.empty() || !safe_token(s.static_url))
+        throw bad_property("omero.web.static_url", s.static_url, "is empty or holds blanks, quotes, ; { } or #");
+    auto root = c.config("omero.web.static_root");
+    s.static_root = root && !root->empty() ? fs::path(*root) : s.omerodir / "var" / "static";
+    if (!s.static_root.is_absolute() || !safe_token(s.static_root.string()))
+        throw bad_property("omero.web.static_root", s.static_root.string(),
+                           "is not an absolute path without blanks, quotes, ; { } or #");
+    if (auto extra = c.config("omero.web.nginx_server_extra_config"); extra && !extra->empty()) {
+        json j = json::parse(*extra, nullptr, false);
+        if (!j.is_array())
+            throw bad_property("omero.web.nginx_server_extra_config", *extra, "is not a JSON list of strings");
+        for (const json& line : j) {
+            if (!line.is_string())
+                throw bad_property("omero.web.nginx_server_extra_config", *extra, "is not a JSON list of strings");
+            s.extra_config.push_back(line.get<std::string>());
+        }
+    }
+    s.workers = int_property(c, "omero.web.wsgi_workers", 5, 1, 1024);
+    s.threads = int_property(c, "omero.web.wsgi_threads", 1, 1, 1024);
+    s.timeout = int_property(c, "omero.web.wsgi_timeout", 60, 1, 86400);
+    s.worker_connections = int_property(c, "omero.web.wsgi_worker_connections", 1000, 1, 1 << 20);
+    s.worker_class = c.config_or("omero.web.wsgi_worker_class", "sync");
+    std::string args = c.config_or("omero.web.wsgi_args", "");
+    for (size_t i = 0; i < args.size();) {
+        size_t j = args.find_first_of(" \t\n", i);
+        if (j == std::string::npos) j = args.size();
+        if (j > i) s.wsgi_args.push_back(args.substr(i, j - i));
+        i = j + 1;
+    }
+    s.python = c.config_or("omero.web.python", "python3");
+    return s;
+}
+
+PyEnv python_env(const Settings& s) {
+    PyEnv e;
+    e.set.push_back("OMERODIR=" + s.omerodir.string());
+    if (!std::getenv("DJANGO_SETTINGS_MODULE")) e.set.push_back("DJANGO_SETTINGS_MODULE=omeroweb.settings");
+    e.unset = {"PGPASSWORD", "OMERO_ROOT_PASSWORD", "OMERO_DB_PASS"};
+    return e;
+}
+
+json run_helper(Context& c, const Settings& s, const std::vector<std::string>& actions) {
+    std::vector<std::string> argv = {s.python, "-c", kHelperPy};
+    argv.insert(argv.end(), actions.begin(), actions.end());
+    PyEnv env = python_env(s);
+    ChildOptions o;
+    o.extra_env = env.set;
+    o.unset_env = env.unset;
+    o.capture_stdout = true;
+    o.timeout = std::chrono::minutes(10);
+    o.cancelled = [&] { return c.cancelled(); };
+    c.debug("web: " + s.python + " helper.py " + [&] {
+        std::string a;
+        for (auto& x : actions) a += x + " ";
+        return a;
+    }());
+    ChildResult r = run_child(argv, o);
+    if (r.cancelled) throw Error(OMERO_EXIT_CANCELLED, "interrupted");
+    std::string who = "the Python interpreter '" + s.python + "' (omero.web.python)";
+    if (r.status == 127)
+        throw Error(OMERO_EXIT_WEB_SETUP_FAILED, "cannot run " + who + ": " + r.err +
+                                                     "set omero.web.python to the python of OMERO.web's virtualenv");
+    json j = json::parse(r.out, nullptr, false);
+    if (!j.is_object())
+        throw Error(OMERO_EXIT_WEB_SETUP_FAILED, who + " failed (exit " + std::to_string(r.status) +
+                                                     (r.timed_out ? ", stopped after 10 minutes" : "") + "): " +
+                                                     tail_text(r.err, 15));
+    for (const std::string& a : actions)
+        if (j.contains(a) && j[a].contains("error"))
+            throw Error(OMERO_EXIT_WEB_SETUP_FAILED,
+                        a + " failed under " + who + ": " + j[a]["error"].get<std::string>() +
+                            (r.err.empty() ? "" : "\n" + tail_text(r.err, 15)));
+    return j;
+}
+
+json probe(Context& c, const Settings& s) { return run_helper(c, s, {"probe"})["probe"]; }
+
+void require(const Settings& s, const json& p, bool need_gunicorn) {
+    std::string who = " by " + p.value("python", s.python) + " (omero.web.python)";
+    if (need_gunicorn && !p.contains("gunicorn"))
+        throw Error(OMERO_EXIT_WEB_NO_GUNICORN,
+                    "gunicorn cannot be imported" + who + ": " + p.value("gunicorn_error", std::string()) +
+                        "; install it (Debian: apt install gunicorn; a virtualenv: pip install gunicorn) or set "
+                        "omero.web.python to the interpreter that has it");
+    for (const char* m : {"django", "omeroweb"})
+        if (!p.contains(m))
+            throw Error(OMERO_EXIT_WEB_SETUP_FAILED,
+                        std::string(m == std::string("django") ? "Django" : "OMERO.web (omeroweb)") +
+                            " cannot be imported" + who + ": " + p.value(std::string(m) + "_error", std::string()) +
+                            "; install it (" +
+                            (m == std::string("django") ? "Debian: apt install python3-django" : "pip install omero-web") +
+                            ") or set omero.web.python to the interpreter of OMERO.web's virtualenv");
+}
+
+PidState read_pid(const Settings& s) {
+    PidState st;
+    auto text = read_file_if_exists(s.pid_file(), 4096);
+    if (!text) return st;
+    try {
+        size_t used = 0;
+        long pid = std::stol(*text, &used);
+        if (pid > 1) st.pid = pid;
+    } catch (const std::exception&) {
+    }
+    if (!st.pid) {
+        st.why = "it does not hold a process id";
+        return st;
+    }
+    // A pid is reused once its process is gone: only a gunicorn counts.
+    auto cmd = read_file_if_exists("/proc/" + std::to_string(*st.pid) + "/cmdline", 1 << 16);
+    if (!cmd) {
+        st.why = "no process " + std::to_string(*st.pid) + " runs";
+    } else if (cmd->find("gunicorn") == std::string::npos) {
+        for (char& ch : *cmd)
+            if (ch == '\0') ch = ' ';
+        st.why = "process " + std::to_string(*st.pid) + " is not gunicorn but '" + *cmd + "'";
+    } else {
+        st.alive = true;
+    }
+    return st;
+}
+
+void remove_stale(Context& c, const Settings& s, const PidState& p) {
+    if (p.alive || (!p.pid && p.why.empty())) return;
+    std::error_code ec;
+    fs::remove(s.pid_file(), ec);
+    c.err("WARNING: Removed stale " + s.pid_file().string() + " (" + p.why + ")\n");
+}
+
+std::optional<int> http_status(const std::string& host, int port, const std::string& path, int timeout_ms,
+                               std::string* why) {
+    auto fail = [&](const std::string& w) -> std::optional<int> {
+        if (why) *why = w;
+        return std::nullopt;
+    };
+    std::string h = host;
+    if (h.size() > 2 && h.front() == '[') h = h.substr(1, h.size() - 2);
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_socktype = SOCK_STREAM;
+    if (int rc = getaddrinfo(h.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
+        return fail(std::string("cannot resolve ") + h + ": " + gai_strerror(rc));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        freeaddrinfo(res);
+        return fail(std::strerror(errno));
+    }
+    int rc = connect(fd, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    auto wait = [&](short ev) {
+        pollfd p{fd, ev, 0};
+        return poll(&p, 1, timeout_ms) == 1;
+    };
+    std::string where = host + ":" + std::to_string(port);
+    if (rc != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        return fail(where + ": " + std::strerror(e));
+    }
+    if (rc != 0) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (!wait(POLLOUT)) {
+            close(fd);
+            return fail(where + ": no answer within " + std::to_string(timeout_ms) + " ms");
+        }
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+            close(fd);
+            return fail(where + ": " + std::strerror(err));
+        }
+    }
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + where + "\r\nUser-Agent: omero-web-probe\r\n\r\n";
+    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+        close(fd);
+        return fail(where + ": cannot send the request");
+    }
+    std::string got;
+    char buf[512];
+    while (got.find("\r\n") == std::string::npos && got.size() < 4096) {
+        if (!wait(POLLIN)) break;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    if (got.size() < 12 || got.compare(0, 5, "HTTP/") != 0)
+        return fail(where + ": no HTTP answer within " + std::to_string(timeout_ms) + " ms");
+    return std::atoi(got.c_str() + got.find(' ') + 1);
+}
+
+std::string tail_text(const std::string& text, size_t lines) {
+    size_t end = text.size();
+    while (end > 0 && text[end - 1] == '\n') --end;
+    size_t pos = end, n = 0;
+    while (pos > 0) {
+        size_t nl = text.rfind('\n', pos - 1);
+        if (nl == std::string::npos) {
+            pos = 0;
+            break;
+        }
+        if (++n == lines) {
+            pos = nl + 1;
+            break;
+        }
+        pos = nl;
+    }
+    return text.substr(pos, end - pos);
+}
+
+std::string tail(const fs::path& p, size_t lines) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return "";
+    in.seekg(0, std::ios::end);
+    std::streamoff size = in.tellg();
+    if (size <= 0) return "";
+    std::streamoff from = size > 65536 ? size - 65536 : 0;
+    in.seekg(from);
+    std::string text(static_cast<size_t>(size - from), '\0');
+    in.read(text.data(), size - from);
+    return tail_text(text, lines);
+}
+
+}  // namespace omero::web
+
+namespace omero::web {
+
+std::optional<std::string> port_listener(int port) {
+    // /proc/net/tcp{,6}: "sl local_address rem_address st ... inode"; LISTEN is 0A.
+    std::vector<std::string> inodes;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(table);
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line)) {
+            std::istringstream f(line);
+            std::string sl, local, remote, st, skip, inode;
+            f >> sl >> local >> remote >> st;
+            for (int i = 0; i < 5; ++i) f >> skip;
+            f >> inode;
+            size_t colon = local.rfind(':');
+            if (st != "0A" || colon == std::string::npos) continue;
+            if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back("socket:[" + inode + "]");
+        }
+    }
+    if (inodes.empty()) return std::nullopt;
+    std::error_code ec;
+    for (const auto& p : fs::directory_iterator("/proc", ec)) {
+        std::string pid = p.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::error_code ec2;
+        for (const auto& fd : fs::directory_iterator(p.path() / "fd", ec2)) {
+            std::error_code ec3;
+            std::string target = fs::read_symlink(fd.path(), ec3).string();
+            for (const std::string& i : inodes)
+                if (target == i) {
+                    std::string comm;
+                    std::ifstream c(p.path() / "comm");
+                    std::getline(c, comm);
+                    return "PID " + pid + " (" + comm + ")";
+                }
+        }
+    }
+    return "another user's process";
+}
+
+}  // namespace omero::web

@@ -1,0 +1,1 @@
+var gateway = "stand-in";
