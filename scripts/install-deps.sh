@@ -9,7 +9,7 @@ pkgs=(
   postgresql postgresql-client          # the server the db tests and the demo start
   nginx apache2 gunicorn python3-django # the web tests' real front ends and application server
   clang libclang-rt-14-dev              # libFuzzer for the config parser
-  python3 util-linux procps bc
+  python3 util-linux procps bc curl
   lintian file                          # checking the Debian packages
 )
 missing=()

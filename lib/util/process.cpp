@@ -53,7 +53,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(128 + SIGTERM);  // the parent died before prctl
-        dup2(errpipe[1], 2);
+        if (o.capture_stderr) dup2(errpipe[1], 2);
         if (outpipe[1] >= 0) dup2(outpipe[1], 1);
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);

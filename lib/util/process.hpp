@@ -25,6 +25,7 @@ struct ChildOptions {
     std::vector<std::string> unset_env;  // names not passed on (secrets)
     std::filesystem::path cwd;           // empty: ours
     bool capture_stdout = false;         // else the child writes to our stdout
+    bool capture_stderr = true;          // else the child writes to our stderr (a foreground server)
     std::chrono::milliseconds timeout{0};  // 0: none; then SIGTERM, SIGKILL 5 s later
     std::function<bool()> cancelled;     // polled 5 times a second; true stops the child
 };

@@ -108,8 +108,8 @@ int start_web(Context& c, const Settings& s, const StartOptions& o) {
     co.cancelled = [&] { return c.cancelled(); };
     if (o.foreground) {
         c.out("Starting OMERO.web in the foreground (Ctrl-C stops it)...\n");
+        co.capture_stderr = false;  // gunicorn's log, as it happens
         ChildResult r = run_child(argv, co);
-        if (!r.err.empty()) c.err(r.err);
         return r.cancelled ? OMERO_EXIT_OK : r.status;
     }
     c.out("Starting OMERO.web... ");
