@@ -6,6 +6,7 @@
 #pragma once
 
 #include "util/error.hpp"
+#include "util/ports.hpp"
 
 #include <nlohmann/json.hpp>
 #include <omero/plugin.hpp>
@@ -121,10 +122,3 @@ StartOptions start_options_from(Context& c);
 
 }  // namespace omero::web
 
-namespace omero::web {
-
-// Whether a TCP port on this machine is listened on, and by whom
-// ("PID 123 (nginx)", or "another user's process" when /proc hides it).
-std::optional<std::string> port_listener(int port);
-
-}  // namespace omero::web

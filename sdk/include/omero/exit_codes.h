@@ -46,6 +46,16 @@ enum omero_exit_code {
     /* [512] remove of an unset key exits 1 (the reference wraps to 0),
      * [513] a value not in the list exits 1. */
 
+    /* admin (reference value in brackets). */
+    OMERO_EXIT_ADMIN_CANNOT_ACCESS = 10, /* a file or directory the server needs cannot be used */
+    OMERO_EXIT_ADMIN_MEMORY = 11,      /* the memory settings (omero.jvmcfg.*, templates.xml) are unusable */
+    OMERO_EXIT_ADMIN_START_FAILED = 43,/* the server did not come up in --wait; what failed is printed */
+    OMERO_EXIT_ADMIN_STOP_FAILED = 44, /* the server did not stop in --wait */
+    OMERO_EXIT_ADMIN_RESTART_FAILED = 54, /* restart: the stop failed */
+    OMERO_EXIT_ADMIN_NO_INTERNAL_CFG = 62, /* [574] etc/internal.cfg missing: run admin rewrite */
+    OMERO_EXIT_ADMIN_RUNNING = 108,    /* [876] start: the server already runs */
+    OMERO_EXIT_ADMIN_SERVICE_ENV = 112,/* omero.server.servicemanager.checkenv names an unset variable */
+
     /* web (reference value in brackets). */
     OMERO_EXIT_WEB_NOT_RUNNING = 1,    /* web status: OMERO.web is not running */
     OMERO_EXIT_WEB_ALREADY_STARTED = 94, /* [606] the pid file names a live gunicorn */

@@ -1,0 +1,51 @@
+#include "util/ports.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace omero {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> port_listener(int port) {
+    // /proc/net/tcp{,6}: "sl local_address rem_address st ... inode"; LISTEN is 0A.
+    std::vector<std::string> inodes;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(table);
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line)) {
+            std::istringstream f(line);
+            std::string sl, local, remote, st, skip, inode;
+            f >> sl >> local >> remote >> st;
+            for (int i = 0; i < 5; ++i) f >> skip;
+            f >> inode;
+            size_t colon = local.rfind(':');
+            if (st != "0A" || colon == std::string::npos) continue;
+            if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back("socket:[" + inode + "]");
+        }
+    }
+    if (inodes.empty()) return std::nullopt;
+    std::error_code ec;
+    for (const auto& p : fs::directory_iterator("/proc", ec)) {
+        std::string pid = p.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::error_code ec2;
+        for (const auto& fd : fs::directory_iterator(p.path() / "fd", ec2)) {
+            std::error_code ec3;
+            std::string target = fs::read_symlink(fd.path(), ec3).string();
+            for (const std::string& i : inodes)
+                if (target == i) {
+                    std::string comm;
+                    std::ifstream c(p.path() / "comm");
+                    std::getline(c, comm);
+                    return "PID " + pid + " (" + comm + ")";
+                }
+        }
+    }
+    return "another user's process";
+}
+
+}  // namespace omero
