@@ -4,6 +4,7 @@
 
 #include "config/config_store.hpp"
 #include "util/file.hpp"
+#include "util/ports.hpp"
 #include "util/process.hpp"
 
 #include <sys/wait.h>
@@ -47,6 +48,32 @@ bool is_up(const Server& s, bool node_only, std::string* why, std::chrono::milli
     return node_only || g.sessions_up(why);
 }
 
+namespace {
+
+// Every server that should always run is active, and Glacier2 (not another
+// process) listens on the client ports.
+bool clients_can_connect(const Server& s, std::chrono::milliseconds t) {
+    try {
+        for (const ServerStatus& st : Grid(s.internal_cfg(), t).servers())
+            if (st.enabled && st.activation == "always" && st.state != "active") return false;
+    } catch (const std::exception&) {
+        return false;
+    }
+    Props p = read_props(s.dir);
+    auto toks = tokens(p, false);
+    std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
+    for (const char* k : {"ssl", "tcp"}) {
+        if (transports.find(k) == std::string::npos) continue;
+        int port = std::atoi((toks["@omero.ports.prefix@"] + toks[std::string("@omero.ports.") + k + "@"]).c_str());
+        auto who = port_listener(port);
+        if (!who || (who->find("glacier2") == std::string::npos && who->find("another user") == std::string::npos))
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_only, bool dots) {
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + std::chrono::milliseconds(static_cast<long long>(wait_s * 1000));
@@ -55,7 +82,12 @@ bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_onl
     for (;;) {
         if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "interrupted");
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-        bool now = is_up(s, node_only, nullptr, std::clamp(left, std::chrono::milliseconds(500), std::chrono::milliseconds(3000)));
+        auto t = std::clamp(left, std::chrono::milliseconds(500), std::chrono::milliseconds(3000));
+        bool now = is_up(s, node_only, nullptr, t);
+        // Up means every server that should always run is active too (a
+        // Glacier2 that cannot bind its port leaves Blitz answering but no
+        // client able to reach it).
+        if (now && up && !node_only) now = clients_can_connect(s, t);
         if (now == up) {
             if (dots) c.out("\n");
             return true;

@@ -13,7 +13,10 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace omero::admin {
 
@@ -63,6 +66,11 @@ double wait_seconds(Context& c);
 
 // The service manager's environment check (omero.server.servicemanager.checkenv).
 void check_service_env(Context& c);
+
+// The account the node runs the servers as (nobody when the node runs as
+// root), and whether it may write a directory.
+std::tuple<uid_t, gid_t, std::string> server_account(const Server& s);
+bool writable_by(const fs::path& p, uid_t uid, gid_t gid);
 
 // `icegridadmin` with the server's internal.cfg, stdin closed unless interactive.
 int run_icegridadmin(Context& c, const Server& s, const std::vector<std::string>& commands, bool interactive);

@@ -126,7 +126,9 @@ std::vector<ServerStatus> Grid::servers() {
             ServerStatus s;
             s.id = id;
             try {
-                s.node = admin->getServerInfo(id).node;
+                auto info = admin->getServerInfo(id);
+                s.node = info.node;
+                if (info.descriptor) s.activation = info.descriptor->activation;
                 s.state = state_name(admin->getServerState(id));
                 s.pid = admin->getServerPid(id);
                 s.enabled = admin->isServerEnabled(id);

@@ -19,6 +19,7 @@ struct ServerStatus {
     std::string state;    // "active", "activating", "activation timed out", "inactive", ...
     int pid = 0;          // 0 when not running
     bool enabled = true;
+    std::string activation;  // always, on-demand, session, manual
 };
 
 struct AppPorts {

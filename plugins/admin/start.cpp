@@ -11,7 +11,9 @@
 #include "util/process.hpp"
 
 #include <nlohmann/json.hpp>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -96,9 +98,10 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     try {
         Grid g(s.internal_cfg(), std::chrono::seconds(3));
         for (const ServerStatus& st : g.servers()) {
-            if (st.state == "active" || !st.enabled) continue;
-            if (st.state == "inactive" && st.id.find("TestDropBox") != std::string::npos) continue;  // manual
-            out += "  " + st.id + ": " + st.state + (st.pid ? " (pid " + std::to_string(st.pid) + ")" : "") + "\n";
+            if (st.state == "active" && st.enabled) continue;
+            if (st.activation != "always" && st.state == "inactive" && st.enabled) continue;  // started on demand
+            out += "  " + st.id + ": " + st.state + (st.enabled ? "" : ", disabled by IceGrid after failing") +
+                   (st.pid ? " (pid " + std::to_string(st.pid) + ")" : "") + "\n";
             std::string t = tail_of(s.log_dir() / (st.id + ".log"), 8);
             if (!t.empty()) out += "    last lines of var/log/" + st.id + ".log:\n      " + [&] {
                 std::string r;
@@ -126,7 +129,7 @@ std::string explain(Context& c, const Server& s, const Props& p) {
                 target = j.value("target", "");
             }
         }
-        if (rc == OMERO_EXIT_DB_CONNECT) out += "  database: cannot connect (" + why + ")\n";
+        if (rc == OMERO_EXIT_DB_CONNECT) out += "  database: cannot connect (" + why.substr(0, why.find('\n')) + ")\n";
         else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) out += "  database: not initialised; run: omero db init\n";
         else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
             out += "  database: at " + cur + ", this server needs " + target + "; run: omero db upgrade\n";
@@ -134,19 +137,46 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     }
     // Ports the server listens on, held by something that is not ours.
     auto toks = tokens(p, false);
-    for (const char* k : {"@omero.ports.ssl@", "@omero.ports.tcp@"}) {
-        int port = std::atoi((toks["@omero.ports.prefix@"] + toks[k]).c_str());
+    for (const char* k : {"ssl", "tcp"}) {
+        int port = std::atoi((toks["@omero.ports.prefix@"] + toks[std::string("@omero.ports.") + k + "@"]).c_str());
         if (auto who = port_listener(port); who && who->find("glacier2router") == std::string::npos)
-            out += "  port " + std::to_string(port) + " (" + std::string(k).substr(7, 10) + ") is in use by " + *who +
-                   "\n";
+            out += "  port " + std::to_string(port) + " (" + k + ") is in use by " + *who + "\n";
     }
     fs::path data = p.get("omero.data.dir", "/OMERO");
+    auto [uid, gid, who] = server_account(s);
     if (!fs::exists(data)) out += "  omero.data.dir " + data.string() + " does not exist\n";
-    else if (::access(data.c_str(), W_OK) != 0)
-        out += "  omero.data.dir " + data.string() + " is not writable by uid " + std::to_string(::geteuid()) +
-               ", which the node runs the servers as\n";
+    else if (!writable_by(data, uid, gid))
+        out += "  omero.data.dir " + data.string() + " is not writable by " + who +
+               ", the account the node runs the servers as\n";
     return out;
 }
+
+}  // namespace
+
+std::tuple<uid_t, gid_t, std::string> server_account(const Server& s) {
+    // A node run by root starts its servers as nobody, unless
+    // IceGrid.Node.AllowRunningServersAsRoot is set.
+    uid_t uid = ::geteuid();
+    gid_t gid = ::getegid();
+    auto cfg = read_file_if_exists(s.master_cfg(), 1 << 20);
+    bool as_root = cfg && cfg->find("IceGrid.Node.AllowRunningServersAsRoot=1") != std::string::npos;
+    if (uid == 0 && !as_root) {
+        if (const passwd* pw = ::getpwnam("nobody")) return {pw->pw_uid, pw->pw_gid, "nobody"};
+    }
+    const passwd* pw = ::getpwuid(uid);
+    return {uid, gid, pw ? pw->pw_name : "uid " + std::to_string(uid)};
+}
+
+bool writable_by(const fs::path& p, uid_t uid, gid_t gid) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return false;
+    if (uid == 0) return true;
+    if (st.st_uid == uid) return (st.st_mode & S_IWUSR) && (st.st_mode & S_IXUSR);
+    if (st.st_gid == gid) return (st.st_mode & S_IWGRP) && (st.st_mode & S_IXGRP);
+    return (st.st_mode & S_IWOTH) && (st.st_mode & S_IXOTH);
+}
+
+namespace {
 
 struct StartArgs {
     bool force_rewrite = false, foreground = false;

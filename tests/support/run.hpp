@@ -47,3 +47,10 @@ std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& text);
 
 }  // namespace omero::test
+
+namespace omero::test {
+
+// A TCP port on 127.0.0.1 that nothing listens on (the kernel's choice).
+int free_port();
+
+}  // namespace omero::test

@@ -1,0 +1,229 @@
+// The admin plugin on a real IceGrid 3.7 (icegridnode, glacier2router) with
+// OMERO's real templates (../shared/omero-etc) and stand-ins for OMERO's
+// own servers (tests/admin/standin.py): rewrite, start, status, stop,
+// failures explained, the database named, a port conflict, a stale pid,
+// stdin closed throughout. One process, one PostgreSQL cluster (for the
+// database case), each test its own server directory and ports.
+#include "cluster.hpp"
+#include "run.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <regex>
+
+namespace fs = std::filesystem;
+using namespace omero::test;
+
+namespace {
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(cluster_environment());
+
+class Admin : public ::testing::Test {
+protected:
+    TempDir tmp;
+    fs::path srv = tmp / "OMERO.server";
+    int registry = 0, ssl = 0, tcp = 0;
+
+    void SetUp() override {
+        if (shared_dir().empty()) GTEST_SKIP() << "../shared is not there";
+        // The node runs its servers as nobody when we are root: they write var/log.
+        chmod(tmp.path().c_str(), 0755);
+        fs::path etc = shared_dir() / "omero-etc" / "etc";
+        fs::create_directories(srv / "etc" / "templates" / "grid");
+        fs::create_directories(srv / "var" / "log");
+        fs::create_directories(tmp / "data");
+        chmod((srv / "var" / "log").c_str(), 0777);
+        chmod((tmp / "data").c_str(), 0777);
+        for (const char* f : {"master.cfg", "internal.cfg", "ice.config"})
+            fs::copy_file(etc / "templates" / f, srv / "etc" / "templates" / f);
+        fs::copy_file(etc / "templates" / "grid" / "templates.xml", srv / "etc" / "templates" / "grid" / "templates.xml");
+        fs::copy_file(etc / "omero.properties", srv / "etc" / "omero.properties");
+        std::string app = read_file(source_dir() / "tests" / "admin" / "default.xml");
+        app = std::regex_replace(app, std::regex("@STANDIN@"), (source_dir() / "tests" / "admin").string());
+        write_file(srv / "etc" / "templates" / "grid" / "default.xml", app);
+        registry = free_port();
+        ssl = free_port();
+        tcp = free_port();
+        set("omero.ports.registry", std::to_string(registry));
+        set("omero.ports.ssl", std::to_string(ssl));
+        set("omero.ports.tcp", std::to_string(tcp));
+        set("omero.client.icetransports", "tcp");
+        set("omero.data.dir", (tmp / "data").string());
+        set("omero.db.poolsize", "10");
+        set("omero.glacier2.IceSSL.Protocols", "tls1_2");
+    }
+    void TearDown() override {
+        if (fs::exists(srv / "etc" / "internal.cfg")) omero({"admin", "stop", "--wait", "20"});
+        // Whatever is left (a failed test): the node by its pid file.
+        if (auto pid = std::atol(read_or_empty(srv / "var" / "master" / "master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
+    }
+    static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
+    Result omero(std::vector<std::string> args, RunOptions o = {}) {
+        o.env.emplace("OMERODIR", srv.string());
+        o.env.emplace("OMERO_CONFIG", std::nullopt);
+        o.env.emplace("PGPASSWORD", std::nullopt);
+        return run(omero_exe(), args, o);  // stdin closed: nothing may prompt
+    }
+    void set(const std::string& k, const std::string& v) {
+        Result r = omero({"config", "set", "--", k, v});
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+};
+
+// --- rewrite and jvmcfg -------------------------------------------------------
+
+TEST_F(Admin, RewriteFillsTheTokensAndWhatIce37Needs) {
+    set("omero.ports.prefix", "1");
+    set("omero.client.icetransports", "ssl,tcp");
+    Result r = omero({"admin", "rewrite"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::string internal = read_file(srv / "etc" / "internal.cfg");
+    EXPECT_NE(internal.find("Ice.Default.Locator=IceGrid/Locator:tcp -h 127.0.0.1 -p 1" + std::to_string(registry)),
+              std::string::npos)
+        << internal;
+    std::string master = read_file(srv / "etc" / "master.cfg");
+    EXPECT_NE(master.find("IceGrid.Registry.Client.Endpoints=tcp -h 127.0.0.1 -p 1" + std::to_string(registry)), std::string::npos);
+    EXPECT_NE(master.find("IceGrid.Registry.LMDB.Path=var/registry"), std::string::npos);
+    EXPECT_EQ(master.find("IceGrid.Registry.Data="), std::string::npos);
+    // Everything else is the template with the tokens replaced, byte for byte.
+    std::string tmpl = read_file(srv / "etc" / "templates" / "master.cfg");
+    tmpl = std::regex_replace(tmpl, std::regex("@omero.master.host@"), "127.0.0.1");
+    tmpl = std::regex_replace(tmpl, std::regex("@omero.ports.prefix@@omero.ports.registry@"), "1" + std::to_string(registry));
+    tmpl = std::regex_replace(tmpl, std::regex("IceGrid.Registry.Data="), "IceGrid.Registry.LMDB.Path=");
+    EXPECT_EQ(master, tmpl);
+    std::string app = read_file(srv / "etc" / "grid" / "default.xml");
+    EXPECT_NE(app.find("client-endpoints=\"ssl -p 1" + std::to_string(ssl) + ":tcp -p 1" + std::to_string(tcp) + "\""),
+              std::string::npos);
+    EXPECT_NE(app.find("-h @omero.host@"), std::string::npos);  // not a rewrite token
+    EXPECT_NE(read_file(srv / "etc" / "ice.config").find("omero.port=1" + std::to_string(ssl)), std::string::npos);
+    std::string templates = read_file(srv / "etc" / "grid" / "templates.xml");
+    EXPECT_EQ(templates.find("MEMORY:"), std::string::npos);
+    EXPECT_EQ(templates.find("@omero.glacier2.icessl@"), std::string::npos);
+    EXPECT_NE(templates.find("<property name=\"IceSSL.Protocols\" value=\"tls1_2\" />"), std::string::npos);
+    EXPECT_NE(templates.find("IceStormService,37:createIceStorm"), std::string::npos);
+    EXPECT_EQ(templates.find('\n'), std::string::npos) << "ElementTree's layout: one line";
+    // Unchanged input: nothing rewritten.
+    Result again = omero({"admin", "rewrite"});
+    EXPECT_NE(again.err.find("up to date"), std::string::npos) << again.err;
+}
+
+TEST_F(Admin, JvmcfgFollowsTheReferenceStrategies) {
+    set("omero.jvmcfg.system_memory", "4000");
+    Result r = omero({"admin", "jvmcfg"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("blitz=-Xmx600m # Settings({'system_memory': '4000'})"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("indexer=-Xmx400m"), std::string::npos);
+    EXPECT_NE(r.out.find("pixeldata=-Xmx600m"), std::string::npos);
+    EXPECT_NE(r.out.find("repository=-Xmx400m"), std::string::npos);
+    set("omero.jvmcfg.percent.blitz", "20");
+    set("omero.jvmcfg.append", "-XX:+UseG1GC -Dfoo=\"a b\"");
+    r = omero({"admin", "jvmcfg"});
+    EXPECT_NE(r.out.find("blitz=-Xmx800m -XX:+UseG1GC -Dfoo=a b #"), std::string::npos) << r.out;
+    ASSERT_EQ(omero({"admin", "rewrite"}).code, 0);
+    std::string templates = read_file(srv / "etc" / "grid" / "templates.xml");
+    EXPECT_NE(templates.find("<option>-Xmx800m</option><option>-XX:+UseG1GC</option>"), std::string::npos);
+    set("omero.jvmcfg.strategy", "manual");
+    set("omero.jvmcfg.heap_size.indexer", "1G");
+    r = omero({"admin", "jvmcfg"});
+    EXPECT_NE(r.out.find("indexer=-Xmx1G"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("blitz=-Xmx512m"), std::string::npos) << r.out;
+    set("omero.jvmcfg.strategy", "fancy");
+    r = omero({"admin", "jvmcfg"});
+    EXPECT_EQ(r.code, 11);
+    EXPECT_NE(r.err.find("Bad strategy: fancy"), std::string::npos) << r.err;
+}
+
+// --- start, status, stop --------------------------------------------------------
+
+TEST_F(Admin, StartStatusStopRoundTrip) {
+    EXPECT_EQ(omero({"admin", "status"}).code, 62);  // no internal.cfg yet: 574 % 256
+    Result start = omero({"admin", "start", "--wait", "60"});
+    ASSERT_EQ(start.code, 0) << start.out << start.err;
+    EXPECT_EQ(omero({"admin", "status"}).code, 0);
+    EXPECT_EQ(omero({"admin", "status", "--nodeonly"}).code, 0);
+    Result list = omero({"admin", "ice", "server", "list"});
+    EXPECT_EQ(list.code, 0) << list.err;
+    EXPECT_NE(list.out.find("Blitz-0"), std::string::npos) << list.out;
+    Result again = omero({"admin", "start"});
+    EXPECT_EQ(again.code, 108) << again.err;  // 876 % 256
+    EXPECT_NE(again.err.find("Server already running"), std::string::npos);
+    // rewrite and deploy work on a live node.
+    EXPECT_EQ(omero({"admin", "rewrite"}).code, 0);
+    Result deploy = omero({"admin", "deploy"});
+    EXPECT_EQ(deploy.code, 0) << deploy.err;
+    Result stop = omero({"admin", "stop", "--wait", "30"});
+    EXPECT_EQ(stop.code, 0) << stop.err;
+    EXPECT_EQ(omero({"admin", "status"}).code, 1);
+    Result stopped = omero({"admin", "stop"});
+    EXPECT_EQ(stopped.code, 1);
+    EXPECT_NE(stopped.err.find("Server not running"), std::string::npos);
+}
+
+TEST_F(Admin, RestartAndAStalePidFile) {
+    fs::create_directories(srv / "var" / "master");
+    write_file(srv / "var" / "master" / "master.pid", "999999\n");
+    Result start = omero({"admin", "start", "--wait", "60"});
+    ASSERT_EQ(start.code, 0) << start.err;
+    EXPECT_NE(start.err.find("Removed stale"), std::string::npos) << start.err;
+    Result restart = omero({"admin", "restart", "--wait", "60"});
+    EXPECT_EQ(restart.code, 0) << restart.out << restart.err;
+    EXPECT_EQ(omero({"admin", "status"}).code, 0);
+}
+
+TEST_F(Admin, AServerThatFailsToActivateIsNamedWithItsLog) {
+    set("omero.standin.fail", "Blitz-0");
+    Result start = omero({"admin", "start", "--wait", "15"});
+    EXPECT_EQ(start.code, 43) << start.out << start.err;
+    EXPECT_NE(start.err.find("Failed to startup some components after 15 seconds"), std::string::npos) << start.err;
+    EXPECT_NE(start.err.find("Blitz-0:"), std::string::npos) << start.out << "\n---\n" << start.err;
+    EXPECT_NE(start.err.find("told to fail"), std::string::npos) << start.err;
+    EXPECT_NE(start.out.find("Calling \"stop\" on remaining components"), std::string::npos);
+    EXPECT_EQ(omero({"admin", "status", "--nodeonly"}).code, 1) << "the node was stopped";
+}
+
+TEST_F(Admin, APortHeldByAnotherProcessIsNamed) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(tcp));
+    a.sin_addr.s_addr = htonl(INADDR_ANY);  // where Glacier2's "tcp -p N" binds
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    listen(fd, 1);
+    Result start = omero({"admin", "start", "--wait", "15"});
+    EXPECT_EQ(start.code, 43) << start.err;
+    EXPECT_NE(start.err.find("port " + std::to_string(tcp) + " (tcp) is in use by PID " + std::to_string(getpid())),
+              std::string::npos)
+        << start.err;
+    close(fd);
+}
+
+TEST_F(Admin, TheDatabaseAtTheWrongVersionIsNamedWithTheFix) {
+    // A database one hop behind what the server expects (the project's demo SQL tree).
+    fs::copy(source_dir() / "sql", srv / "sql", fs::copy_options::recursive);
+    std::string db = "admin" + std::to_string(getpid());
+    set("omero.db.host", "127.0.0.1");
+    set("omero.db.port", cluster().port);
+    set("omero.db.name", db);
+    set("omero.db.pass", cluster().password);
+    RunOptions o;
+    o.env.emplace("OMERO_ROOT_PASSWORD", "x");
+    ASSERT_EQ(omero({"db", "init", "--version", "OMERO1.0", "--patch", "0"}, o).code, 0);
+    set("omero.db.version", "OMERO1.1");
+    set("omero.db.patch", "0");
+    set("omero.standin.fail", "Blitz-0");  // as Blitz does when the database is not at its version
+    Result start = omero({"admin", "start", "--wait", "10"});
+    EXPECT_EQ(start.code, 43);
+    EXPECT_NE(start.err.find("database: at OMERO1.0__0, this server needs OMERO1.1__0; run: omero db upgrade"),
+              std::string::npos)
+        << start.err;
+}
+
+}  // namespace
