@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <regex>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace omero::test;
@@ -224,6 +226,156 @@ TEST_F(Admin, TheDatabaseAtTheWrongVersionIsNamedWithTheFix) {
     EXPECT_NE(start.err.find("database: at OMERO1.0__0, this server needs OMERO1.1__0; run: omero db upgrade"),
               std::string::npos)
         << start.err;
+}
+
+// --- diagnostics -----------------------------------------------------------
+
+std::vector<nlohmann::json> items(const std::string& out) {
+    std::vector<nlohmann::json> v;
+    for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1)
+        v.push_back(nlohmann::json::parse(out.substr(at, nl - at)));
+    return v;
+}
+
+const nlohmann::json* item(const std::vector<nlohmann::json>& v, const std::string& section, const std::string& name) {
+    for (const auto& i : v)
+        if (i.contains("section") && i["section"] == section && i["name"] == name) return &i;
+    return nullptr;
+}
+
+TEST_F(Admin, DiagnosticsOnANeverStartedServerDoesNotCrash) {
+    set("omero.upgrades.url", "");
+    set("omero.dta.dir", "/typo");
+    // Nothing generated, nothing started, no database configured.
+    Result r = omero({"admin", "diagnostics", "--json"});
+    EXPECT_EQ(r.code, 1) << r.err;  // the database cannot be reached
+    auto v = items(r.out);
+    ASSERT_NE(item(v, "Server", "icegridnode"), nullptr) << r.out;
+    EXPECT_EQ((*item(v, "Server", "icegridnode"))["value"], "not configured");
+    ASSERT_NE(item(v, "Database", "status"), nullptr) << r.out;
+    EXPECT_EQ((*item(v, "Database", "status"))["status"], "error");
+    ASSERT_NE(item(v, "Config", "omero.dta.dir"), nullptr) << r.out;
+    EXPECT_EQ((*item(v, "Upgrade", "check"))["value"], "disabled (omero.upgrades.url is empty)");
+    for (const auto& i : v)  // items, and the events of what diagnostics ran (db status)
+        EXPECT_TRUE(i.contains("status") || i.contains("event")) << i.dump();
+    // Text: the reference's banner and line format.
+    Result text = omero({"admin", "diagnostics", "--no-logs"});
+    EXPECT_NE(text.out.find("OMERO Diagnostics (admin)"), std::string::npos);
+    EXPECT_NE(text.out.find("Server:     icegridnode                    not configured"), std::string::npos) << text.out;
+}
+
+TEST_F(Admin, DiagnosticsOfARunningServerAndAHeldPort) {
+    set("omero.upgrades.url", "");
+    ASSERT_EQ(omero({"admin", "start", "--wait", "60"}).code, 0);
+    Result r = omero({"admin", "diagnostics", "--json", "--no-logs"});
+    auto v = items(r.out);
+    ASSERT_NE(item(v, "Server", "Blitz-0"), nullptr) << r.out;
+    EXPECT_NE((*item(v, "Server", "Blitz-0"))["value"].get<std::string>().find("active (pid = "), std::string::npos);
+    ASSERT_NE(item(v, "Ports", "OMERO TCP port"), nullptr) << r.out;
+    EXPECT_EQ((*item(v, "Ports", "OMERO TCP port"))["value"], std::to_string(tcp));
+    ASSERT_EQ(omero({"admin", "stop", "--wait", "30"}).code, 0);
+    // Stopped, and another process on the registry port: named.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(registry));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;  // the registry's port may still be in TIME_WAIT
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    listen(fd, 1);
+    r = omero({"admin", "diagnostics", "--json", "--no-logs"});
+    v = items(r.out);
+    auto* port = item(v, "Ports", "registry " + std::to_string(registry));
+    ASSERT_NE(port, nullptr) << r.out;
+    EXPECT_EQ((*port)["status"], "error");
+    EXPECT_NE((*port)["value"].get<std::string>().find("PID " + std::to_string(getpid())), std::string::npos);
+    close(fd);
+}
+
+// --- checkupgrade ------------------------------------------------------------
+
+// A one-connection-at-a-time HTTP server on loopback with a canned answer.
+class Registry {
+public:
+    explicit Registry(std::string answer, int delay_s = 0) : answer_(std::move(answer)), delay_(delay_s) {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        listen(fd_, 4);
+        thread_ = std::thread([this] {
+            int c = accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            char buf[4096];
+            ssize_t n = recv(c, buf, sizeof buf, 0);
+            if (n > 0) request_.assign(buf, static_cast<size_t>(n));
+            for (int i = 0; i < delay_ * 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
+            close(c);
+        });
+    }
+    ~Registry() {
+        stop_ = true;
+        shutdown(fd_, SHUT_RDWR);
+        close(fd_);
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+    const std::string& request() const { return request_; }
+
+private:
+    std::string answer_;
+    int delay_, fd_ = -1, port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::string request_;
+    std::thread thread_;
+};
+
+std::string http(int status, const std::string& body) {
+    return "HTTP/1.0 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(Admin, CheckupgradeAgainstALocalRegistry) {
+    {
+        Registry reg(http(200, ""));
+        set("omero.upgrades.url", reg.url());
+        Result r = omero({"admin", "checkupgrade"});
+        EXPECT_EQ(r.code, 0) << r.err;
+        EXPECT_NE(reg.request().find("User-Agent: OMERO.test"), std::string::npos) << reg.request();
+        EXPECT_NE(reg.request().find("GET /?version="), std::string::npos) << reg.request();
+        EXPECT_NE(reg.request().find("&os.name=Linux"), std::string::npos) << reg.request();
+    }
+    {
+        Registry reg(http(200, "Please upgrade to 5.6.17 See https://www.openmicroscopy.org/omero/downloads/\n"));
+        set("omero.upgrades.url", reg.url());
+        Result r = omero({"admin", "checkupgrade"});
+        EXPECT_EQ(r.code, 1);
+        EXPECT_NE(r.err.find("Please upgrade to 5.6.17"), std::string::npos) << r.err;
+    }
+    {
+        Registry reg(http(404, "<html>Not Found</html>"));
+        set("omero.upgrades.url", reg.url());
+        Result r = omero({"admin", "checkupgrade"});
+        EXPECT_EQ(r.code, 2) << "a 404 page is not an upgrade message";
+        EXPECT_NE(r.err.find("HTTP 404"), std::string::npos) << r.err;
+    }
+    {
+        Registry reg(http(200, ""), 10);  // answers after the 6 s timeout
+        set("omero.upgrades.url", reg.url());
+        auto t0 = std::chrono::steady_clock::now();
+        Result r = omero({"admin", "checkupgrade"});
+        EXPECT_EQ(r.code, 2);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(9));
+    }
+    set("omero.upgrades.url", "");
+    Result off = omero({"admin", "checkupgrade"});
+    EXPECT_EQ(off.code, 0);
+    EXPECT_NE(off.err.find("disabled"), std::string::npos);
 }
 
 }  // namespace

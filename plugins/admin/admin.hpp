@@ -32,6 +32,17 @@ Command rewrite_command();
 Command jvmcfg_command();
 Command deploy_command();
 Command ice_command();
+Command checkupgrade_command();
+Command diagnostics_command();
+
+// The release registry's answer (admin checkupgrade, diagnostics):
+// code 0 none, 1 available (message is the registry's text), 2 error.
+struct UpgradeCheck {
+    int code = 0;
+    std::string message;
+    bool disabled = false;  // omero.upgrades.url is set and empty
+};
+UpgradeCheck check_upgrade(Context& c, const std::string& agent);
 
 struct Server {
     fs::path dir;                // $OMERODIR
