@@ -293,6 +293,37 @@ TEST_F(Admin, DiagnosticsOfARunningServerAndAHeldPort) {
     close(fd);
 }
 
+TEST_F(Admin, TwoNodesOnLoopback) {
+    set("omero.upgrades.url", "");
+    set("omero.server.nodedescriptors", "master:Blitz-0,Indexer-0 worker1:Processor-0");
+    ASSERT_EQ(omero({"admin", "rewrite"}).code, 0);
+    std::string app = read_file(srv / "etc" / "grid" / "default.xml");
+    EXPECT_NE(app.find("<node name=\"worker1\">\n      <server-instance template=\"ProcessorTemplate\" index=\"0\" dir=\"\"/>\n    </node>"),
+              std::string::npos)
+        << app;
+    EXPECT_NE(read_file(srv / "etc" / "worker1.cfg").find("IceGrid.Node.Name=worker1"), std::string::npos);
+    Result start = omero({"admin", "start", "--wait", "60"});
+    ASSERT_EQ(start.code, 0) << start.err;  // the master's servers are up; the worker is not started yet
+    EXPECT_EQ(omero({"node", "worker1", "status"}).code, 1);
+    Result worker = omero({"node", "worker1", "sync", "start"});
+    ASSERT_EQ(worker.code, 0) << worker.err;
+    EXPECT_EQ(omero({"node", "worker1", "status"}).code, 0);
+    // Processor-0 runs on worker1 (activated there within a few seconds).
+    bool active = false;
+    for (int i = 0; i < 50 && !active; ++i) {
+        auto v = items(omero({"admin", "diagnostics", "--json", "--no-logs"}).out);
+        auto* p = item(v, "Server", "Processor-0");
+        active = p && (*p)["value"].get<std::string>().rfind("active", 0) == 0 && (*p)["detail"] == "node worker1";
+        if (!active) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(active);
+    EXPECT_EQ(omero({"node", "worker1", "sync", "stop"}).code, 0);
+    EXPECT_EQ(omero({"node", "worker1", "status"}).code, 1);
+    auto v = items(omero({"admin", "diagnostics", "--json", "--no-logs"}).out);
+    ASSERT_NE(item(v, "Node", "worker1"), nullptr);
+    EXPECT_EQ((*item(v, "Node", "worker1"))["value"], "not running");
+}
+
 // --- checkupgrade ------------------------------------------------------------
 
 // A one-connection-at-a-time HTTP server on loopback with a canned answer.

@@ -55,7 +55,7 @@ namespace {
 bool clients_can_connect(const Server& s, std::chrono::milliseconds t) {
     try {
         for (const ServerStatus& st : Grid(s.internal_cfg(), t).servers())
-            if (st.enabled && st.activation == "always" && st.state != "active") return false;
+            if (st.node == s.node && st.enabled && st.activation == "always" && st.state != "active") return false;
     } catch (const std::exception&) {
         return false;
     }

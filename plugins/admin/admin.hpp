@@ -34,6 +34,7 @@ Command deploy_command();
 Command ice_command();
 Command checkupgrade_command();
 Command diagnostics_command();
+Command node_command();  // `omero node`, the reference's worker-node command
 
 // The release registry's answer (admin checkupgrade, diagnostics):
 // code 0 none, 1 available (message is the registry's text), 2 error.

@@ -89,6 +89,9 @@ void servers(Report& r, const Server& s) {
     }
     r.add("Server", "icegridnode", "ok", "running");
     try {
+        for (const std::string& n : g.nodes())
+            if (n != s.node) r.add("Node", n, g.node_up(n) ? "ok" : "warn", g.node_up(n) ? "running" : "not running",
+                                   g.node_up(n) ? "" : "start it: omero node " + n + " start");
         auto list = g.servers();
         std::sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.id < b.id; });
         for (const ServerStatus& st : list) {

@@ -33,6 +33,17 @@ std::string substitute(std::string text, const std::map<std::string, std::string
 // start without it; IceGrid.Registry.Data is the 3.6 name.
 std::string adapt_master_cfg(std::string text);
 
+// omero.server.nodedescriptors ("master:Blitz-0,Indexer-0 worker1:Processor-0"):
+// default.xml's master node keeps its first server (Glacier2) and gets the
+// servers named for it; each other node gets a <node> of its own. Throws
+// Error(1) naming the property when it cannot be read.
+std::string apply_node_descriptors(const std::string& xml, const std::string& descriptors);
+// The nodes other than master that the descriptors name.
+std::vector<std::string> worker_nodes(const std::string& descriptors);
+// etc/<node>.cfg for a worker node: its name, data, endpoints and logs
+// (used with etc/internal.cfg, which points at the master's registry).
+std::string node_cfg(const std::string& node);
+
 // One Java server's memory settings: its JVM options and the settings they
 // came from, as `admin jvmcfg` prints them.
 struct JvmSettings {

@@ -98,7 +98,7 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     try {
         Grid g(s.internal_cfg(), std::chrono::seconds(3));
         for (const ServerStatus& st : g.servers()) {
-            if (st.state == "active" && st.enabled) continue;
+            if ((st.state == "active" && st.enabled) || st.node != s.node) continue;
             if (st.activation != "always" && st.state == "inactive" && st.enabled) continue;  // started on demand
             out += "  " + st.id + ": " + st.state + (st.enabled ? "" : ", disabled by IceGrid after failing") +
                    (st.pid ? " (pid " + std::to_string(st.pid) + ")" : "") + "\n";
