@@ -44,6 +44,12 @@ set(plugin_summary_db "omero db: the OMERO database in PostgreSQL
 Creates, upgrades (with a verified backup first, each hop in one
 transaction), backs up, restores and optimizes the OMERO database.")
 set(plugin_depends_db "postgresql-client")
+set(plugin_summary_admin "omero admin: the OMERO server on IceGrid
+Regenerates the server's IceGrid files from its templates, starts, stops
+and checks the server through the Ice API, explains a start that fails,
+runs diagnostics and the release registry's upgrade check.")
+set(plugin_depends_admin "zeroc-icegrid, zeroc-glacier2, libcurl4")
+set(plugin_recommends_admin "zeroc-ice-utils")
 set(plugin_summary_web "omero web: OMERO.web behind nginx or Apache, served by gunicorn
 Generates the nginx and Apache httpd configuration for OMERO.web, collects
 its static files, starts, stops and checks its gunicorn application server.")

@@ -19,6 +19,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <regex>
 
 namespace omero::admin {
@@ -54,25 +55,33 @@ std::string which(const std::string& name) {
 
 void commands(Report& r) {
     static const std::regex version(R"(\d[.\d]+\d)");
-    for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{{"java", "-version"},
-                                                                              {"python3", "-V"},
-                                                                              {"icegridnode", "--version"},
-                                                                              {"icegridadmin", "--version"},
-                                                                              {"psql", "--version"},
-                                                                              {"openssl", "version"}}) {
-        std::string label = cmd[0] + " " + cmd[1], path = which(cmd[0]);
-        if (path.empty()) {
+    const std::vector<std::vector<std::string>> cmds = {{"java", "-version"},         {"python3", "-V"},
+                                                        {"icegridnode", "--version"}, {"icegridadmin", "--version"},
+                                                        {"psql", "--version"},        {"openssl", "version"}};
+    // All at once: a JVM and a Python starting one after the other are most
+    // of what diagnostics would otherwise wait for.
+    std::vector<std::future<std::string>> answers;
+    for (const auto& cmd : cmds) {
+        std::string path = which(cmd[0]);
+        answers.push_back(std::async(std::launch::async, [path, arg = cmd[1]]() -> std::string {
+            if (path.empty()) return "";
+            ChildOptions o;
+            o.capture_stdout = true;
+            o.timeout = std::chrono::seconds(10);
+            ChildResult res = run_child({path, arg}, o);
+            std::smatch m;
+            std::string text = res.out + res.err;
+            return std::regex_search(text, m, version) ? m.str() : "unknown";
+        }));
+    }
+    for (size_t i = 0; i < cmds.size(); ++i) {
+        const auto& cmd = cmds[i];
+        std::string label = cmd[0] + " " + cmd[1], path = which(cmd[0]), v = answers[i].get();
+        if (path.empty())
             r.add("Commands", label, cmd[0] == "java" || cmd[0] == "icegridnode" ? "error" : "warn", "not found",
                   cmd[0] == "icegridnode" ? "Debian: apt install zeroc-icegrid" : "");
-            continue;
-        }
-        ChildOptions o;
-        o.capture_stdout = true;
-        o.timeout = std::chrono::seconds(10);
-        ChildResult res = run_child({path, cmd[1]}, o);
-        std::smatch m;
-        std::string text = res.out + res.err;
-        r.add("Commands", label, "ok", std::regex_search(text, m, version) ? m.str() : "unknown", path);
+        else
+            r.add("Commands", label, "ok", v, path);
     }
 }
 
