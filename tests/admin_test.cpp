@@ -228,6 +228,34 @@ TEST_F(Admin, TheDatabaseAtTheWrongVersionIsNamedWithTheFix) {
         << start.err;
 }
 
+TEST_F(Admin, NeverPromptsAndNamesWhatItCannotUse) {
+    // A missing data directory: 8, named, before anything starts.
+    set("omero.data.dir", (tmp / "nope").string());
+    Result r = omero({"admin", "start", "--wait", "10"});
+    EXPECT_EQ(r.code, 8) << r.err;
+    EXPECT_NE(r.err.find((tmp / "nope").string()), std::string::npos) << r.err;
+    set("omero.data.dir", (tmp / "data").string());
+    // Under a service manager that did not set its variable: 112.
+    set("omero.server.servicemanager.checkenv", "OMERO_TEST_UNSET_VAR");
+    r = omero({"admin", "start"});
+    EXPECT_EQ(r.code, 112) << r.err;
+    EXPECT_NE(r.err.find("OMERO_TEST_UNSET_VAR"), std::string::npos);
+    RunOptions o;
+    o.env.emplace("OMERO_TEST_UNSET_VAR", "1");
+    ASSERT_EQ(omero({"admin", "start", "--wait", "60"}, o).code, 0);
+    // Without IceGridAdmin.Username/Password icegridadmin asks for them on
+    // its stdin: closed, nothing hangs. Our own status uses root/ome.
+    std::string cfg = read_file(srv / "etc" / "internal.cfg");
+    write_file(srv / "etc" / "internal.cfg", std::regex_replace(cfg, std::regex("IceGridAdmin\\.[A-Za-z]+=[^\n]*\n"), ""));
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(omero({"admin", "status"}).code, 0);
+    Result ice = omero({"admin", "ice", "server", "list"});
+    EXPECT_NE(ice.code, 0) << ice.out << ice.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+    write_file(srv / "etc" / "internal.cfg", cfg);
+    EXPECT_EQ(omero({"admin", "stop", "--wait", "30"}, o).code, 0);
+}
+
 // --- diagnostics -----------------------------------------------------------
 
 std::vector<nlohmann::json> items(const std::string& out) {
