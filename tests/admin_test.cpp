@@ -80,6 +80,19 @@ protected:
     }
 };
 
+std::vector<nlohmann::json> items(const std::string& out) {
+    std::vector<nlohmann::json> v;
+    for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1)
+        v.push_back(nlohmann::json::parse(out.substr(at, nl - at)));
+    return v;
+}
+
+const nlohmann::json* item(const std::vector<nlohmann::json>& v, const std::string& section, const std::string& name) {
+    for (const auto& i : v)
+        if (i.contains("section") && i["section"] == section && i["name"] == name) return &i;
+    return nullptr;
+}
+
 // --- rewrite and jvmcfg -------------------------------------------------------
 
 TEST_F(Admin, RewriteFillsTheTokensAndWhatIce37Needs) {
@@ -226,6 +239,11 @@ TEST_F(Admin, TheDatabaseAtTheWrongVersionIsNamedWithTheFix) {
     EXPECT_NE(start.err.find("database: at OMERO1.0__0, this server needs OMERO1.1__0; run: omero db upgrade"),
               std::string::npos)
         << start.err;
+    // Diagnostics names it too, with the cluster's free space (it is local).
+    Result d = omero({"admin", "diagnostics", "--json", "--no-logs"});
+    auto v = items(d.out);
+    ASSERT_NE(item(v, "Database", "status"), nullptr) << d.out << d.err;
+    EXPECT_EQ((*item(v, "Database", "status"))["value"], "at OMERO1.0__0, needs OMERO1.1__0");
 }
 
 TEST_F(Admin, NeverPromptsAndNamesWhatItCannotUse) {
@@ -258,22 +276,18 @@ TEST_F(Admin, NeverPromptsAndNamesWhatItCannotUse) {
 
 // --- diagnostics -----------------------------------------------------------
 
-std::vector<nlohmann::json> items(const std::string& out) {
-    std::vector<nlohmann::json> v;
-    for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1)
-        v.push_back(nlohmann::json::parse(out.substr(at, nl - at)));
-    return v;
-}
-
-const nlohmann::json* item(const std::vector<nlohmann::json>& v, const std::string& section, const std::string& name) {
-    for (const auto& i : v)
-        if (i.contains("section") && i["section"] == section && i["name"] == name) return &i;
-    return nullptr;
-}
-
 TEST_F(Admin, DiagnosticsOnANeverStartedServerDoesNotCrash) {
     set("omero.upgrades.url", "");
     set("omero.dta.dir", "/typo");
+    // A jar like the distribution's, with its manifest.
+    fs::create_directories(srv / "lib" / "server");
+    ASSERT_EQ(run("/usr/bin/python3", {"-c", "import sys, zipfile\n"
+                                             "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+                                             "    z.writestr('META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\\r\\n"
+                                             "Implementation-Title: omero-blitz\\r\\nImplementation-Version: 5.6.3\\r\\n')\n",
+                                       (srv / "lib" / "server" / "omero-blitz-5.6.3.jar").string()})
+                  .code,
+              0);
     // Nothing generated, nothing started, no database configured.
     Result r = omero({"admin", "diagnostics", "--json"});
     EXPECT_EQ(r.code, 1) << r.err;  // the database cannot be reached
@@ -284,6 +298,8 @@ TEST_F(Admin, DiagnosticsOnANeverStartedServerDoesNotCrash) {
     EXPECT_EQ((*item(v, "Database", "status"))["status"], "error");
     ASSERT_NE(item(v, "Config", "omero.dta.dir"), nullptr) << r.out;
     EXPECT_EQ((*item(v, "Upgrade", "check"))["value"], "disabled (omero.upgrades.url is empty)");
+    ASSERT_NE(item(v, "Jar", "lib/server/omero-blitz-5.6.3.jar"), nullptr) << r.out;
+    EXPECT_EQ((*item(v, "Jar", "lib/server/omero-blitz-5.6.3.jar"))["value"], "omero-blitz\t5.6.3\t\t");
     for (const auto& i : v)  // items, and the events of what diagnostics ran (db status)
         EXPECT_TRUE(i.contains("status") || i.contains("event")) << i.dump();
     // Text: the reference's banner and line format.

@@ -13,6 +13,8 @@
 #include "util/ports.hpp"
 #include "util/process.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <nlohmann/json.hpp>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -224,6 +226,33 @@ void jvm(Report& r, const Server& s) {
     }
 }
 
+// The jar's META-INF/MANIFEST.MF fields, read with libarchive.
+std::string manifest(const fs::path& jar) {
+    archive* a = archive_read_new();
+    archive_read_support_format_zip(a);
+    std::string text;
+    if (archive_read_open_filename(a, jar.c_str(), 65536) == ARCHIVE_OK) {
+        archive_entry* e = nullptr;
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+            if (std::string(archive_entry_pathname(e)) != "META-INF/MANIFEST.MF") continue;
+            char buf[8192];
+            for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0 && text.size() < (1 << 20);)
+                text.append(buf, static_cast<size_t>(n));
+            break;
+        }
+    }
+    archive_read_free(a);
+    std::string out;
+    for (const char* field : {"Implementation-Title", "Implementation-Version", "Implementation-Date", "Implementation-Build"}) {
+        std::string key = std::string(field) + ": ", v;
+        if (size_t at = text.find(key); at != std::string::npos) {
+            v = text.substr(at + key.size(), text.find_first_of("\r\n", at) - at - key.size());
+        }
+        out += (out.empty() ? "" : "\t") + v;
+    }
+    return out;
+}
+
 void jars(Report& r, const Server& s, bool all) {
     static const std::regex filter(R"((formats|ome|omero)-.*\.jar)");
     std::error_code ec;
@@ -238,7 +267,7 @@ void jars(Report& r, const Server& s, bool all) {
         if (e.path().extension() == ".jar" && (all || std::regex_match(n, filter))) found.push_back(e.path());
     }
     std::sort(found.begin(), found.end());
-    for (const fs::path& f : found) r.add("Jar", fs::relative(f, s.dir).string(), "info", size_text(fs::file_size(f, ec)));
+    for (const fs::path& f : found) r.add("Jar", fs::relative(f, s.dir).string(), "info", manifest(f));
 }
 
 void database(Report& r, Context& c) {
@@ -253,9 +282,20 @@ void database(Report& r, Context& c) {
         json x = json::parse(out.substr(at, nl - at), nullptr, false);
         if (x.is_object() && x.contains("state")) j = x;
     }
-    std::string where = j.value("database", std::string()) + " on " + j.value("host", std::string()) + ":" +
-                        std::to_string(j.value("port", 0));
+    std::string port = !j.contains("port") ? "" : j["port"].is_string() ? j["port"].get<std::string>() : j["port"].dump();
+    std::string where = j.value("database", std::string()) + " on " + j.value("host", std::string()) + ":" + port;
     if (rc == 0) r.add("Database", "status", "ok", j.value("current", std::string("up to date")), where);
+    // Free space where the cluster keeps its files, when it is on this machine.
+    std::string host = j.value("host", std::string());
+    if (j.contains("data_directory") && (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1" || host[0] == '/')) {
+        std::string dir = j["data_directory"].get<std::string>();
+        struct statvfs v {};
+        if (::statvfs(dir.c_str(), &v) == 0) {
+            uintmax_t free = static_cast<uintmax_t>(v.f_bavail) * v.f_frsize;
+            r.add("Database", "data directory", free < (uintmax_t(1) << 30) ? "warn" : "ok", dir + " (" + size_text(free) + " free)",
+                  free < (uintmax_t(1) << 30) ? "less than 1 GB free where PostgreSQL writes" : "");
+        }
+    }
     else if (rc == OMERO_EXIT_DB_CONNECT) r.add("Database", "status", "error", "cannot connect", why.substr(0, why.find('\n')));
     else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) r.add("Database", "status", "error", "not initialised", where + ": run omero db init");
     else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)

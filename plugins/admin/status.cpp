@@ -1,6 +1,7 @@
 // `omero admin status`, `waitup`, `waitdown`: is the server up, asked of
 // IceGrid in-process (node ping, then Glacier2's session manager).
 #include "admin.hpp"
+#include "grid.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,18 @@ int run_status(Context& c) {
     std::string why;
     bool up = is_up(s, c.flag("nodeonly"), &why);
     c.debug("admin status: " + std::string(up ? "up" : "down: " + why));
-    if (c.json()) c.emit_json(nlohmann::json{{"up", up}, {"node", s.node}, {"detail", up ? "" : why}}.dump());
+    if (c.json()) {
+        nlohmann::json j = {{"up", up}, {"node", s.node}, {"detail", up ? "" : why}};
+        // Every node the registry knows, when it answers (multi-node servers).
+        if (up || c.flag("nodeonly")) {
+            try {
+                Grid g(s.internal_cfg(), std::chrono::seconds(3));
+                for (const std::string& n : g.nodes()) j["nodes"][n] = g.node_up(n);
+            } catch (const std::exception&) {
+            }
+        }
+        c.emit_json(j.dump());
+    }
     return up ? 0 : 1;
 }
 

@@ -29,6 +29,15 @@ int run(Context& c) {
     Pg db = Pg::connect(p, true);
     auto cur = current_version(db);
     json j = {{"database", p.dbname}, {"host", p.host}, {"port", p.port}, {"user", p.user}};
+    // Where the cluster keeps its files (for `admin diagnostics`' free
+    // space); only roles that may read the setting see it.
+    try {
+        if (c.json())
+            if (auto dir = db.scalar("SELECT CASE WHEN pg_has_role('pg_read_all_settings', 'MEMBER') "
+                                     "THEN current_setting('data_directory') END"))
+                j["data_directory"] = *dir;
+    } catch (const Error&) {
+    }
     if (!cur) {
         if (size_t tables = user_table_count(db); tables > 0) {
             // Not empty, not OMERO: another application's database, or a restore
