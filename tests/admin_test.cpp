@@ -326,7 +326,11 @@ TEST_F(Admin, DiagnosticsOfARunningServerAndAHeldPort) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int one = 1;  // the registry's port may still be in TIME_WAIT
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    // The stopped node may take a moment to close its socket.
+    int bound = -1;
+    for (int i = 0; i < 100 && (bound = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a)) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(bound, 0);
     listen(fd, 1);
     r = omero({"admin", "diagnostics", "--json", "--no-logs"});
     v = items(r.out);

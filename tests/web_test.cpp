@@ -153,7 +153,7 @@ protected:
         return http;
     }
     static void wait_for(int port) {
-        for (int i = 0; i < 100 && get(port, "/").status == 0; ++i)
+        for (int i = 0; i < 400 && get(port, "/").status == 0; ++i)  // up to 20 s on a loaded machine
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 

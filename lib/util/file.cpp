@@ -111,3 +111,42 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
 }
 
 }  // namespace omero
+
+namespace omero {
+
+std::string tail_lines(const std::string& text, size_t lines) {
+    size_t end = text.size();
+    while (end > 0 && text[end - 1] == '\n') --end;
+    size_t pos = end, n = 0;
+    while (pos > 0) {
+        size_t nl = text.rfind('\n', pos - 1);
+        if (nl == std::string::npos) {
+            pos = 0;
+            break;
+        }
+        if (++n == lines) {
+            pos = nl + 1;
+            break;
+        }
+        pos = nl;
+    }
+    return text.substr(pos, end - pos);
+}
+
+std::string tail_file(const std::filesystem::path& p, size_t lines) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return "";
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return "";
+    }
+    off_t from = st.st_size > 65536 ? st.st_size - 65536 : 0;
+    std::string text(static_cast<size_t>(st.st_size - from), '\0');
+    ssize_t got = ::pread(fd, text.data(), text.size(), from);
+    ::close(fd);
+    text.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    return tail_lines(text, lines);
+}
+
+}  // namespace omero

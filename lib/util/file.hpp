@@ -35,4 +35,9 @@ namespace omero {
 // file; `p` is untouched then.
 void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true);
 
+// The last `lines` lines of a text (its trailing newlines dropped).
+std::string tail_lines(const std::string& text, size_t lines);
+// The same of a file, reading at most its last 64 KiB; "" when it cannot be read.
+std::string tail_file(const std::filesystem::path& p, size_t lines);
+
 }  // namespace omero

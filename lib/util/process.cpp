@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
@@ -23,6 +24,19 @@ bool named(const std::string& kv, const std::string& name) {
 }
 
 }  // namespace
+
+std::string find_program(const std::string& name) {
+    const char* env = std::getenv("PATH");
+    std::string path = std::string(env ? env : "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+    for (size_t i = 0; i <= path.size();) {
+        size_t j = path.find(':', i);
+        if (j == std::string::npos) j = path.size();
+        std::string f = path.substr(i, j - i) + "/" + name;
+        if (j > i && ::access(f.c_str(), X_OK) == 0) return f;
+        i = j + 1;
+    }
+    return "";
+}
 
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& o) {
     ChildResult r;

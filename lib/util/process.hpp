@@ -30,6 +30,10 @@ struct ChildOptions {
     std::function<bool()> cancelled;     // polled 5 times a second; true stops the child
 };
 
+// The full path of an executable named `name` in PATH, then /usr/sbin and
+// /sbin (a non-root PATH on Debian lacks them); "" when there is none.
+std::string find_program(const std::string& name);
+
 // Runs argv[0] (looked up in PATH). A child that daemonizes returns when its
 // first process exits and the daemon has closed the output it inherited.
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& opts);

@@ -42,19 +42,6 @@ struct Report {
     }
 };
 
-std::string which(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string p = path ? path : "/usr/bin:/bin";
-    for (size_t i = 0; i <= p.size();) {
-        size_t j = p.find(':', i);
-        if (j == std::string::npos) j = p.size();
-        fs::path f = fs::path(p.substr(i, j - i)) / name;
-        if (j > i && ::access(f.c_str(), X_OK) == 0) return f.string();
-        i = j + 1;
-    }
-    return "";
-}
-
 void commands(Report& r) {
     static const std::regex version(R"(\d[.\d]+\d)");
     const std::vector<std::vector<std::string>> cmds = {{"java", "-version"},         {"python3", "-V"},
@@ -64,7 +51,7 @@ void commands(Report& r) {
     // of what diagnostics would otherwise wait for.
     std::vector<std::future<std::string>> answers;
     for (const auto& cmd : cmds) {
-        std::string path = which(cmd[0]);
+        std::string path = find_program(cmd[0]);
         answers.push_back(std::async(std::launch::async, [path, arg = cmd[1]]() -> std::string {
             if (path.empty()) return "";
             ChildOptions o;
@@ -78,7 +65,7 @@ void commands(Report& r) {
     }
     for (size_t i = 0; i < cmds.size(); ++i) {
         const auto& cmd = cmds[i];
-        std::string label = cmd[0] + " " + cmd[1], path = which(cmd[0]), v = answers[i].get();
+        std::string label = cmd[0] + " " + cmd[1], path = find_program(cmd[0]), v = answers[i].get();
         if (path.empty())
             r.add("Commands", label, cmd[0] == "java" || cmd[0] == "icegridnode" ? "error" : "warn", "not found",
                   cmd[0] == "icegridnode" ? "Debian: apt install zeroc-icegrid" : "");

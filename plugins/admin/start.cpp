@@ -73,25 +73,6 @@ void lock_warnings(Context& c, const Props& p) {
     c.err(msg);
 }
 
-std::string tail_of(const fs::path& p, size_t lines) {
-    auto text = read_file_if_exists(p, size_t(256) << 20);
-    if (!text || text->empty()) return "";
-    size_t end = text->size(), pos = end, n = 0;
-    while (end > 0 && (*text)[end - 1] == '\n') --end;
-    pos = end;
-    while (pos > 0 && n < lines) {
-        size_t nl = text->rfind('\n', pos - 1);
-        if (nl == std::string::npos) {
-            pos = 0;
-            break;
-        }
-        pos = nl;
-        ++n;
-        if (n == lines) ++pos;
-    }
-    return text->substr(pos, end - pos);
-}
-
 // What we can test ourselves when the server did not come up.
 std::string explain(Context& c, const Server& s, const Props& p) {
     std::string out;
@@ -102,7 +83,7 @@ std::string explain(Context& c, const Server& s, const Props& p) {
             if (st.activation != "always" && st.state == "inactive" && st.enabled) continue;  // started on demand
             out += "  " + st.id + ": " + st.state + (st.enabled ? "" : ", disabled by IceGrid after failing") +
                    (st.pid ? " (pid " + std::to_string(st.pid) + ")" : "") + "\n";
-            std::string t = tail_of(s.log_dir() / (st.id + ".log"), 8);
+            std::string t = tail_file(s.log_dir() / (st.id + ".log"), 8);
             if (!t.empty()) out += "    last lines of var/log/" + st.id + ".log:\n      " + [&] {
                 std::string r;
                 for (char ch : t) r += ch == '\n' ? std::string("\n      ") : std::string(1, ch);
@@ -112,7 +93,7 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     } catch (const std::exception& e) {
         out += "  the registry does not answer: " + std::string(e.what()) + "\n";
     }
-    if (std::string t = tail_of(s.log_dir() / "master.err", 8); !t.empty())
+    if (std::string t = tail_file(s.log_dir() / "master.err", 8); !t.empty())
         out += "  last lines of var/log/master.err:\n    " + t + "\n";
     // The database, through the db plugin's own status (never its code).
     std::string db, why;
@@ -199,9 +180,10 @@ int start_async(Context& c, const Server& s, const StartArgs& a) {
     check_access(s.var(), true);
     Props p = read_props(s.dir);
     check_access(p.get("omero.data.dir", "/OMERO"), false);
-    if (a.force_rewrite || !fs::exists(s.internal_cfg())) rewrite(c, s);
+    bool rewritten = a.force_rewrite || !fs::exists(s.internal_cfg());
+    if (rewritten) rewrite(c, s);
     if (is_up(s, true)) throw Error(OMERO_EXIT_ADMIN_RUNNING, "Server already running");
-    if (!a.force_rewrite) rewrite(c, s);
+    if (!rewritten) rewrite(c, s);
     lock_warnings(c, p);
     warnings(c, p);
     for (const char* d : {"log", "registry", "master", "tmp"}) {

@@ -15,16 +15,8 @@ namespace omero::web {
 namespace {
 
 std::string find_program(const std::vector<std::string>& names) {
-    std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-    path += ":/usr/sbin:/sbin";
     for (const std::string& n : names)
-        for (size_t i = 0; i <= path.size();) {
-            size_t j = path.find(':', i);
-            if (j == std::string::npos) j = path.size();
-            fs::path p = fs::path(path.substr(i, j - i)) / n;
-            if (j > i && ::access(p.c_str(), X_OK) == 0) return p.string();
-            i = j + 1;
-        }
+        if (std::string p = omero::find_program(n); !p.empty()) return p;
     return "";
 }
 

@@ -38,7 +38,7 @@ std::vector<std::string> gunicorn_argv(const Settings& s, const StartOptions& o)
 std::string logs(const Settings& s) {
     std::string out;
     for (const fs::path& p : {s.gunicorn_log(), s.app_log()}) {
-        std::string t = tail(p, 15);
+        std::string t = tail_file(p, 15);
         if (!t.empty()) out += "--- last lines of " + p.string() + ":\n" + t + "\n";
     }
     return out.empty() ? "(no log lines in " + s.log_dir().string() + ")\n" : out;
@@ -117,7 +117,7 @@ int start_web(Context& c, const Settings& s, const StartOptions& o) {
     ChildResult r = run_child(argv, co);
     if (r.status != 0) {
         c.out("[FAILED]\n");
-        throw Error(OMERO_EXIT_FAILURE, "gunicorn exited with " + std::to_string(r.status) + ":\n" + tail_text(r.err, 15) +
+        throw Error(OMERO_EXIT_FAILURE, "gunicorn exited with " + std::to_string(r.status) + ":\n" + tail_lines(r.err, 15) +
                                             "\n" + logs(s));
     }
     // gunicorn has forked; it is up when it answers HTTP, not when it forks.

@@ -165,12 +165,12 @@ json run_helper(Context& c, const Settings& s, const std::vector<std::string>& a
     if (!j.is_object())
         throw Error(OMERO_EXIT_WEB_SETUP_FAILED, who + " failed (exit " + std::to_string(r.status) +
                                                      (r.timed_out ? ", stopped after 10 minutes" : "") + "): " +
-                                                     tail_text(r.err, 15));
+                                                     tail_lines(r.err, 15));
     for (const std::string& a : actions)
         if (j.contains(a) && j[a].contains("error"))
             throw Error(OMERO_EXIT_WEB_SETUP_FAILED,
                         a + " failed under " + who + ": " + j[a]["error"].get<std::string>() +
-                            (r.err.empty() ? "" : "\n" + tail_text(r.err, 15)));
+                            (r.err.empty() ? "" : "\n" + tail_lines(r.err, 15)));
     return j;
 }
 
@@ -287,38 +287,6 @@ std::optional<int> http_status(const std::string& host, int port, const std::str
     if (got.size() < 12 || got.compare(0, 5, "HTTP/") != 0)
         return fail(where + ": no HTTP answer within " + std::to_string(timeout_ms) + " ms");
     return std::atoi(got.c_str() + got.find(' ') + 1);
-}
-
-std::string tail_text(const std::string& text, size_t lines) {
-    size_t end = text.size();
-    while (end > 0 && text[end - 1] == '\n') --end;
-    size_t pos = end, n = 0;
-    while (pos > 0) {
-        size_t nl = text.rfind('\n', pos - 1);
-        if (nl == std::string::npos) {
-            pos = 0;
-            break;
-        }
-        if (++n == lines) {
-            pos = nl + 1;
-            break;
-        }
-        pos = nl;
-    }
-    return text.substr(pos, end - pos);
-}
-
-std::string tail(const fs::path& p, size_t lines) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return "";
-    in.seekg(0, std::ios::end);
-    std::streamoff size = in.tellg();
-    if (size <= 0) return "";
-    std::streamoff from = size > 65536 ? size - 65536 : 0;
-    in.seekg(from);
-    std::string text(static_cast<size_t>(size - from), '\0');
-    in.read(text.data(), size - from);
-    return tail_text(text, lines);
 }
 
 }  // namespace omero::web

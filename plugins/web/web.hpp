@@ -6,6 +6,7 @@
 #pragma once
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/ports.hpp"
 
 #include <nlohmann/json.hpp>
@@ -99,9 +100,6 @@ void remove_stale(Context& c, const Settings& s, const PidState& p);
 std::optional<int> http_status(const std::string& host, int port, const std::string& path, int timeout_ms,
                                std::string* why = nullptr);
 
-// The last `lines` lines of a text, of a file ("" when it does not exist).
-std::string tail_text(const std::string& text, size_t lines);
-std::string tail(const fs::path& p, size_t lines);
 
 }  // namespace omero::web
 
