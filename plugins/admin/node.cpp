@@ -93,8 +93,11 @@ int stop(Context& c, const Server& s, const NodeArgs& a) {
         Grid(s.internal_cfg(), std::chrono::seconds(10)).shutdown_node(a.name);
     } catch (const std::exception& e) {
         // The registry may be gone already: the pid file, as the reference does.
+        // Only an icegridnode is signalled: a pid file may outlive its process.
         long pid = std::atol(read_file_if_exists(pid_file(s, a.name), 64).value_or("0").c_str());
-        if (pid <= 1 || ::kill(static_cast<pid_t>(pid), SIGTERM) != 0) throw Error(1, e.what());
+        auto cmd = pid > 1 ? read_file_if_exists("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16) : std::nullopt;
+        if (!cmd || cmd->find("icegridnode") == std::string::npos || ::kill(static_cast<pid_t>(pid), SIGTERM) != 0)
+            throw Error(1, e.what());
     }
     if (a.sync && !wait_node(c, s, a.name, false, 60)) throw Error(OMERO_EXIT_ADMIN_STOP_FAILED, "Node " + a.name + " did not stop");
     return 0;

@@ -25,7 +25,9 @@ namespace {
 void check_access(const fs::path& p, bool create) {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-        if (!create) throw Error(OMERO_EXIT_SERVER_DIR_MISSING, "FATAL: OMERO directory does not exist: " + p.string());
+        if (!create)
+            throw Error(OMERO_EXIT_SERVER_DIR_MISSING, "FATAL: OMERO directory does not exist: " + p.string() +
+                                                           " (create it, or set omero.data.dir)");
         fs::create_directories(p, ec);
         if (ec) throw Error(OMERO_EXIT_ADMIN_CANNOT_ACCESS, "FATAL: Cannot create " + p.string() + ": " + ec.message());
         return;
@@ -45,7 +47,8 @@ void remove_stale_pid(Context& c, const Server& s) {
     if (cmd && cmd->find("icegridnode") != std::string::npos) return;
     std::error_code ec;
     fs::remove(s.pid_file(), ec);
-    c.err("WARNING: Removed stale " + s.pid_file().string() + " (process " + std::to_string(pid) + " is gone)\n");
+    c.err("WARNING: Removed stale " + s.pid_file().string() + " (process " + std::to_string(pid) +
+          (cmd ? " is not icegridnode" : " is gone") + ")\n");
 }
 
 void warnings(Context& c, const Props& p) {
