@@ -136,7 +136,10 @@ protected:
         Result g = omero({"web", "config", form, "--http", std::to_string(http), "-o", site.string()});
         EXPECT_EQ(g.code, 0) << g.err;
         std::string v = (dir / "var").string(), m = "/usr/lib/apache2/modules";
-        std::string conf = "ServerRoot " + v + "\nDefaultRuntimeDir " + v + "\nPidFile " + v + "/httpd.pid\nErrorLog " +
+        // A pid file per form: an Apache being stopped must not make the next
+        // `-k start` answer "already running".
+        std::string pid = v + "/httpd-" + form + ".pid";
+        std::string conf = "ServerRoot " + v + "\nDefaultRuntimeDir " + v + "\nPidFile " + pid + "\nErrorLog " +
                            v + "/log/apache_error.log\nServerName localhost\n";
         if (geteuid() == 0) conf += "User nobody\nGroup nogroup\n";
         for (const char* mod : {"mpm_event", "authz_core", "alias", "headers", "proxy", "proxy_http"})
@@ -145,10 +148,11 @@ protected:
         conf += form == "apache" ? "Include " + site.string() + "\n"
                                  : "<VirtualHost *:" + std::to_string(http) + ">\nInclude " + site.string() +
                                        "\n</VirtualHost>\n";
-        fs::path main = dir / "etc" / "httpd.conf";
+        fs::path main = dir / "etc" / ("httpd-" + form + ".conf");
         write_file(main, conf);
         std::string cmd = httpd.string() + " -f " + main.string() + " -k ";
-        daemon(cmd + "start", cmd + "stop");
+        // Stopped means gone: wait (bounded) for its pid file to go.
+        daemon(cmd + "start", cmd + "stop; for i in $(seq 100); do [ -e " + pid + " ] || break; sleep 0.1; done");
         wait_for(http);
         return http;
     }
