@@ -205,7 +205,7 @@ TEST_F(Admin, AServerThatFailsToActivateIsNamedWithItsLog) {
 }
 
 TEST_F(Admin, APortHeldByAnotherProcessIsNamed) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by omero
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(tcp));
@@ -319,7 +319,7 @@ TEST_F(Admin, DiagnosticsOfARunningServerAndAHeldPort) {
     EXPECT_EQ((*item(v, "Ports", "OMERO TCP port"))["value"], std::to_string(tcp));
     ASSERT_EQ(omero({"admin", "stop", "--wait", "30"}).code, 0);
     // Stopped, and another process on the registry port: named.
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by omero
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(registry));

@@ -32,7 +32,7 @@ struct Http {
 // One HTTP/1.0 GET on loopback; status 0 when nothing answered.
 Http get(int port, const std::string& path) {
     Http h;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by omero
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));
@@ -369,7 +369,7 @@ TEST_F(WebTest, AFailedBootSaysWhyAndLeavesNothingRunning) {
 }
 
 TEST_F(WebTest, APortHeldByAnotherProcessIsNamed) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by omero
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));

@@ -1,5 +1,7 @@
 #include "util/ports.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,24 +30,38 @@ std::optional<std::string> port_listener(int port) {
         }
     }
     if (inodes.empty()) return std::nullopt;
+    // Every process holding the socket (children inherit descriptors); our
+    // own process only when nobody else does.
+    std::vector<std::string> holders;
+    bool self = false;
+    std::string me = std::to_string(::getpid());
     std::error_code ec;
     for (const auto& p : fs::directory_iterator("/proc", ec)) {
         std::string pid = p.path().filename().string();
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
         std::error_code ec2;
+        bool holds = false;
         for (const auto& fd : fs::directory_iterator(p.path() / "fd", ec2)) {
             std::error_code ec3;
             std::string target = fs::read_symlink(fd.path(), ec3).string();
-            for (const std::string& i : inodes)
-                if (target == i) {
-                    std::string comm;
-                    std::ifstream c(p.path() / "comm");
-                    std::getline(c, comm);
-                    return "PID " + pid + " (" + comm + ")";
-                }
+            for (const std::string& i : inodes) holds = holds || target == i;
+            if (holds) break;
         }
+        if (!holds) continue;
+        if (pid == me) {
+            self = true;
+            continue;
+        }
+        std::string comm;
+        std::ifstream c(p.path() / "comm");
+        std::getline(c, comm);
+        holders.push_back("PID " + pid + " (" + comm + ")");
     }
-    return "another user's process";
+    if (holders.empty()) return self ? "this process" : "another user's process";
+    std::string out;
+    for (size_t i = 0; i < holders.size() && i < 3; ++i) out += (i ? ", " : "") + holders[i];
+    if (holders.size() > 3) out += " and " + std::to_string(holders.size() - 3) + " more";
+    return out;
 }
 
 }  // namespace omero

@@ -7,8 +7,9 @@
 
 namespace omero {
 
-// "PID 123 (nginx)" for the process listening on `port` (any address), or
-// "another user's process" when /proc hides it; nullopt when none listens.
+// "PID 123 (nginx)" for the process listening on `port` (any address;
+// several when children inherited the socket, ours left out), "another
+// user's process" when /proc hides it; nullopt when none listens.
 std::optional<std::string> port_listener(int port);
 
 }  // namespace omero
