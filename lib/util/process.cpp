@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 extern char** environ;
 
@@ -36,6 +38,17 @@ std::string find_program(const std::string& name) {
         i = j + 1;
     }
     return "";
+}
+
+std::optional<std::string> process_command(long pid) {
+    if (pid <= 0) return std::nullopt;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+    if (cmd.empty()) return std::nullopt;
+    for (char& ch : cmd)
+        if (ch == '\0') ch = ' ';
+    return cmd;
 }
 
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& o) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct ChildOptions {
 // The full path of an executable named `name` in PATH, then /usr/sbin and
 // /sbin (a non-root PATH on Debian lacks them); "" when there is none.
 std::string find_program(const std::string& name);
+
+// The command line of a running process, its arguments joined by blanks;
+// nullopt when no such process runs or it is a zombie (which has none). A
+// pid file outlives its process and pids are reused: check the program
+// before trusting or signalling a pid.
+std::optional<std::string> process_command(long pid);
 
 // Runs argv[0] (looked up in PATH). A child that daemonizes returns when its
 // first process exits and the daemon has closed the output it inherited.

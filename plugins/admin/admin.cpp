@@ -52,19 +52,14 @@ namespace {
 
 // Every server that should always run is active, and Glacier2 (not another
 // process) listens on the client ports.
-bool clients_can_connect(const Server& s, std::chrono::milliseconds t) {
+bool clients_can_connect(const Server& s, const std::vector<int>& ports, std::chrono::milliseconds t) {
     try {
         for (const ServerStatus& st : Grid(s.internal_cfg(), t).servers())
             if (st.node == s.node && st.enabled && st.activation == "always" && st.state != "active") return false;
     } catch (const std::exception&) {
         return false;
     }
-    Props p = read_props(s.dir);
-    auto toks = tokens(p, false);
-    std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
-    for (const char* k : {"ssl", "tcp"}) {
-        if (transports.find(k) == std::string::npos) continue;
-        int port = std::atoi((toks["@omero.ports.prefix@"] + toks[std::string("@omero.ports.") + k + "@"]).c_str());
+    for (int port : ports) {
         auto who = port_listener(port);
         if (!who || (who->find("glacier2") == std::string::npos && who->find("another user") == std::string::npos))
             return false;
@@ -78,6 +73,7 @@ bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_onl
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + std::chrono::milliseconds(static_cast<long long>(wait_s * 1000));
     // A poll a second at most (the reference's --wait below 30 s busy-loops).
+    std::vector<int> ports = up && !node_only ? client_ports(read_props(s.dir)) : std::vector<int>{};
     auto step = std::chrono::milliseconds(std::clamp<long long>(static_cast<long long>(wait_s * 1000 / 30), 200, 1000));
     for (;;) {
         if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "interrupted");
@@ -87,7 +83,7 @@ bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_onl
         // Up means every server that should always run is active too (a
         // Glacier2 that cannot bind its port leaves Blitz answering but no
         // client able to reach it).
-        if (now && up && !node_only) now = clients_can_connect(s, t);
+        if (now && up && !node_only) now = clients_can_connect(s, ports, t);
         if (now == up) {
             if (dots) c.out("\n");
             return true;
@@ -115,6 +111,17 @@ void check_service_env(Context& c) {
     if (!v || !*v)
         throw Error(OMERO_EXIT_ADMIN_SERVICE_ENV, "ERROR: OMERO is configured to run under a service manager which "
                                                   "should also set " + var + " (omero.server.servicemanager.checkenv)");
+}
+
+DbStatus db_status(Context& c) {
+    DbStatus d;
+    std::string out;
+    d.code = c.run({"db", "status", "--json"}, &out, &d.why);
+    for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1) {
+        auto j = nlohmann::json::parse(out.substr(at, nl - at), nullptr, false);
+        if (j.is_object() && j.contains("state")) d.state = std::move(j);
+    }
+    return d;
 }
 
 int run_icegridadmin(Context& c, const Server& s, const std::vector<std::string>& commands, bool interactive) {

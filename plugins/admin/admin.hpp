@@ -8,6 +8,7 @@
 
 #include "util/error.hpp"
 
+#include <nlohmann/json.hpp>
 #include <omero/plugin.hpp>
 
 #include <chrono>
@@ -83,6 +84,15 @@ void check_service_env(Context& c);
 // root), and whether it may write a directory.
 std::tuple<uid_t, gid_t, std::string> server_account(const Server& s);
 bool writable_by(const fs::path& p, uid_t uid, gid_t gid);
+
+// `omero db status --json` through the host (never the db plugin's code):
+// its exit status, its state object ({} when none), and the error text.
+struct DbStatus {
+    int code = 0;
+    nlohmann::json state = nlohmann::json::object();
+    std::string why;
+};
+DbStatus db_status(Context& c);
 
 // `icegridadmin` with the server's internal.cfg, stdin closed unless interactive.
 int run_icegridadmin(Context& c, const Server& s, const std::vector<std::string>& commands, bool interactive);

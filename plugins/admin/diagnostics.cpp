@@ -258,16 +258,13 @@ void jars(Report& r, const Server& s, bool all) {
 }
 
 void database(Report& r, Context& c) {
-    std::string out, why;
-    int rc = c.run({"db", "status", "--json"}, &out, &why);
+    DbStatus db = db_status(c);
+    int rc = db.code;
+    const json& j = db.state;
+    const std::string& why = db.why;
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) {
         r.add("Database", "status", "warn", "not checked", why);
         return;
-    }
-    json j = json::object();
-    for (size_t at = 0, nl; (nl = out.find('\n', at)) != std::string::npos; at = nl + 1) {
-        json x = json::parse(out.substr(at, nl - at), nullptr, false);
-        if (x.is_object() && x.contains("state")) j = x;
     }
     std::string port = !j.contains("port") ? "" : j["port"].is_string() ? j["port"].get<std::string>() : j["port"].dump();
     std::string where = j.value("database", std::string()) + " on " + j.value("host", std::string()) + ":" + port;
@@ -366,13 +363,12 @@ int run(Context& c) {
     if (!c.flag("no-logs")) section(r, "Log files", [&] { logs(r, s); });
     section(r, "Environment", [&] { environment(r); });
     section(r, "Ports", [&] {
-        auto toks = tokens(p, false);
         for (const char* k : {"registry", "ssl", "tcp"}) {
-            int port = std::atoi((toks["@omero.ports.prefix@"] + toks[std::string("@omero.ports.") + k + "@"]).c_str());
-            auto who = port_listener(port);
+            int n = port(p, k);
+            auto who = port_listener(n);
             bool ours = who && (who->find("icegrid") != std::string::npos || who->find("glacier2") != std::string::npos);
-            if (!who) r.add("Ports", std::string(k) + " " + std::to_string(port), "ok", "free (nothing listens)");
-            else r.add("Ports", std::string(k) + " " + std::to_string(port), ours ? "ok" : "error", "in use by " + *who,
+            if (!who) r.add("Ports", std::string(k) + " " + std::to_string(n), "ok", "free (nothing listens)");
+            else r.add("Ports", std::string(k) + " " + std::to_string(n), ours ? "ok" : "error", "in use by " + *who,
                        ours ? "" : "the server cannot listen there: stop that process or change omero.ports.*");
         }
     });

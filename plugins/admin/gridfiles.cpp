@@ -31,12 +31,33 @@ Props read_props(const fs::path& omerodir) {
     return p;
 }
 
+namespace {
+
+// omero.ports.<name> (the reference's default when unset or empty).
+std::string port_setting(const Props& p, const std::string& name) {
+    static const std::map<std::string, std::string> defaults = {
+        {"ssl", "4064"}, {"tcp", "4063"}, {"ws", "4065"}, {"wss", "4066"}, {"registry", "4061"}};
+    std::string v = p.get("omero.ports." + name);
+    auto d = defaults.find(name);
+    return v.empty() && d != defaults.end() ? d->second : v;
+}
+
+}  // namespace
+
+int port(const Props& p, const std::string& name) {
+    return std::atoi((p.get("omero.ports.prefix") + port_setting(p, name)).c_str());
+}
+
+std::vector<int> client_ports(const Props& p) {
+    std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
+    std::vector<int> out;
+    for (const char* k : {"ssl", "tcp"})
+        if (transports.find(k) != std::string::npos) out.push_back(port(p, k));
+    return out;
+}
+
 std::map<std::string, std::string> tokens(const Props& p, bool for_ice_config) {
     std::string prefix = p.get("omero.ports.prefix");
-    auto port = [&](const char* name, const char* def) {
-        std::string v = p.get(std::string("omero.ports.") + name);
-        return prefix + (v.empty() ? def : v);
-    };
     std::string host = p.get("omero.master.host");
     if (host.empty()) host = p.get("Ice.Default.Host");
     if (host.empty()) host = for_ice_config ? "localhost" : "127.0.0.1";
@@ -47,16 +68,16 @@ std::map<std::string, std::string> tokens(const Props& p, bool for_ice_config) {
         size_t j = transports.find(',', i);
         if (j == std::string::npos) j = transports.size();
         std::string t = transports.substr(i, j - i);
-        if (!t.empty()) endpoints += (endpoints.empty() ? "" : ":") + t + " -p " + port(t.c_str(), t == "ssl" ? "4064" : t == "tcp" ? "4063" : t == "ws" ? "4065" : "4066");
+        if (!t.empty()) endpoints += (endpoints.empty() ? "" : ":") + t + " -p " + prefix + port_setting(p, t);
         i = j + 1;
     }
     std::string tables = p.get("omero.tables.module");
     return {{"@omero.ports.prefix@", prefix},
-            {"@omero.ports.ssl@", p.get("omero.ports.ssl").empty() ? "4064" : p.get("omero.ports.ssl")},
-            {"@omero.ports.tcp@", p.get("omero.ports.tcp").empty() ? "4063" : p.get("omero.ports.tcp")},
-            {"@omero.ports.ws@", p.get("omero.ports.ws").empty() ? "4065" : p.get("omero.ports.ws")},
-            {"@omero.ports.wss@", p.get("omero.ports.wss").empty() ? "4066" : p.get("omero.ports.wss")},
-            {"@omero.ports.registry@", p.get("omero.ports.registry").empty() ? "4061" : p.get("omero.ports.registry")},
+            {"@omero.ports.ssl@", port_setting(p, "ssl")},
+            {"@omero.ports.tcp@", port_setting(p, "tcp")},
+            {"@omero.ports.ws@", port_setting(p, "ws")},
+            {"@omero.ports.wss@", port_setting(p, "wss")},
+            {"@omero.ports.registry@", port_setting(p, "registry")},
             {"@omero.master.host@", host},
             {"@omero.tables.module@", tables.empty() ? "runTables" : tables},
             {"@omero.client.endpoints@", endpoints}};

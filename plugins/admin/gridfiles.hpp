@@ -27,6 +27,10 @@ Props read_props(const fs::path& omerodir);
 // master host defaults to localhost.
 std::map<std::string, std::string> tokens(const Props& p, bool for_ice_config);
 std::string substitute(std::string text, const std::map<std::string, std::string>& tokens);
+// A port the server listens on, with its prefix: "ssl", "tcp", "registry", ...
+int port(const Props& p, const std::string& name);
+// The Glacier2 client ports of omero.client.icetransports (ssl, tcp).
+std::vector<int> client_ports(const Props& p);
 
 // The generated master.cfg, with what the installed Ice needs: Ice 3.7
 // stores the registry in LMDB (IceGrid.Registry.LMDB.Path), and refuses to

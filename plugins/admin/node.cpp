@@ -95,7 +95,7 @@ int stop(Context& c, const Server& s, const NodeArgs& a) {
         // The registry may be gone already: the pid file, as the reference does.
         // Only an icegridnode is signalled: a pid file may outlive its process.
         long pid = std::atol(read_file_if_exists(pid_file(s, a.name), 64).value_or("0").c_str());
-        auto cmd = pid > 1 ? read_file_if_exists("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16) : std::nullopt;
+        auto cmd = process_command(pid);
         if (!cmd || cmd->find("icegridnode") == std::string::npos || ::kill(static_cast<pid_t>(pid), SIGTERM) != 0)
             throw Error(1, e.what());
     }

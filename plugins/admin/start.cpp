@@ -43,7 +43,7 @@ void remove_stale_pid(Context& c, const Server& s) {
     auto text = read_file_if_exists(s.pid_file(), 4096);
     if (!text) return;
     long pid = std::atol(text->c_str());
-    auto cmd = pid > 1 ? read_file_if_exists("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16) : std::nullopt;
+    auto cmd = process_command(pid);
     if (cmd && cmd->find("icegridnode") != std::string::npos) return;
     std::error_code ec;
     fs::remove(s.pid_file(), ec);
@@ -99,32 +99,24 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     if (std::string t = tail_file(s.log_dir() / "master.err", 8); !t.empty())
         out += "  last lines of var/log/master.err:\n    " + t + "\n";
     // The database, through the db plugin's own status (never its code).
-    std::string db, why;
-    int rc = c.run({"db", "status", "--json"}, &db, &why);
+    DbStatus db = db_status(c);
+    int rc = db.code;
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) {
-        out += "  database: not checked (" + why + ")\n";
+        out += "  database: not checked (" + db.why + ")\n";
     } else if (rc != 0) {
-        std::string state, cur, target;
-        for (size_t at = 0, nl; (nl = db.find('\n', at)) != std::string::npos; at = nl + 1) {
-            auto j = nlohmann::json::parse(db.substr(at, nl - at), nullptr, false);
-            if (j.is_object() && j.contains("state")) {
-                state = j.value("state", "");
-                cur = j.value("current", "");
-                target = j.value("target", "");
-            }
-        }
-        if (rc == OMERO_EXIT_DB_CONNECT) out += "  database: cannot connect (" + why.substr(0, why.find('\n')) + ")\n";
+        std::string state = db.state.value("state", ""), cur = db.state.value("current", ""),
+                    target = db.state.value("target", "");
+        if (rc == OMERO_EXIT_DB_CONNECT) out += "  database: cannot connect (" + db.why.substr(0, db.why.find('\n')) + ")\n";
         else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) out += "  database: not initialised; run: omero db init\n";
         else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
             out += "  database: at " + cur + ", this server needs " + target + "; run: omero db upgrade\n";
-        else out += "  database: " + (state.empty() ? why : state) + " (omero db status exits " + std::to_string(rc) + ")\n";
+        else out += "  database: " + (state.empty() ? db.why : state) + " (omero db status exits " + std::to_string(rc) + ")\n";
     }
     // Ports the server listens on, held by something that is not ours.
-    auto toks = tokens(p, false);
     for (const char* k : {"ssl", "tcp"}) {
-        int port = std::atoi((toks["@omero.ports.prefix@"] + toks[std::string("@omero.ports.") + k + "@"]).c_str());
-        if (auto who = port_listener(port); who && who->find("glacier2router") == std::string::npos)
-            out += "  port " + std::to_string(port) + " (" + k + ") is in use by " + *who + "\n";
+        int n = port(p, k);
+        if (auto who = port_listener(n); who && who->find("glacier2router") == std::string::npos)
+            out += "  port " + std::to_string(n) + " (" + k + ") is in use by " + *who + "\n";
     }
     fs::path data = p.get("omero.data.dir", "/OMERO");
     auto [uid, gid, who] = server_account(s);

@@ -3,6 +3,7 @@
 #include "web.hpp"
 
 #include "util/file.hpp"
+#include "util/process.hpp"
 
 #include <signal.h>
 
@@ -35,15 +36,10 @@ std::vector<std::string> children(long pid) {
     return out;
 }
 
-// A live (not zombie) gunicorn process: once gunicorn's master is gone its
-// parent is init, which on some machines never reaps it.
+// A live gunicorn process (a zombie is not: once gunicorn's master is gone
+// its parent is init, which on some machines never reaps it).
 bool running(long pid) {
-    std::string dir = "/proc/" + std::to_string(pid);
-    auto stat = read_file_if_exists(dir + "/stat", 4096);
-    if (!stat) return false;
-    size_t close = stat->rfind(')');
-    if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] == 'Z') return false;
-    auto cmd = read_file_if_exists(dir + "/cmdline", 1 << 16);
+    auto cmd = process_command(pid);
     return cmd && cmd->find("gunicorn") != std::string::npos;
 }
 

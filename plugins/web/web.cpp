@@ -208,12 +208,10 @@ PidState read_pid(const Settings& s) {
         return st;
     }
     // A pid is reused once its process is gone: only a gunicorn counts.
-    auto cmd = read_file_if_exists("/proc/" + std::to_string(*st.pid) + "/cmdline", 1 << 16);
+    auto cmd = process_command(*st.pid);
     if (!cmd) {
         st.why = "no process " + std::to_string(*st.pid) + " runs";
     } else if (cmd->find("gunicorn") == std::string::npos) {
-        for (char& ch : *cmd)
-            if (ch == '\0') ch = ' ';
         st.why = "process " + std::to_string(*st.pid) + " is not gunicorn but '" + *cmd + "'";
     } else {
         st.alive = true;
