@@ -56,6 +56,13 @@ its static files, starts, stops and checks its gunicorn application server.")
 set(plugin_depends_web "python3")
 set(plugin_recommends_web "gunicorn")
 set(plugin_suggests_web "nginx | apache2")
+set(plugin_summary_upgrade "omero upgrade: carry an OMERO server to a new release
+Plans, runs, resumes and rolls back the whole upgrade of an OMERO server:
+verified backup, stop, distribution swap (archive or directory), config.xml
+and local edits carried, database hops, restart, OMERO.web; journaled so a
+failure or a kill can be resumed.")
+set(plugin_depends_upgrade "omero-plugin-db, diffutils")
+set(plugin_recommends_upgrade "omero-plugin-admin, omero-plugin-web")
 # Hop plugins (hop-<major>-<minor>, named after the release their hop starts
 # from) serve `omero db upgrade`: db recommends them, each enhances db.
 foreach(p IN LISTS OMERO_PLUGINS)

@@ -301,6 +301,13 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
     }
     h->reported_error.clear();
     h->last_error.clear();
+    // A command run through here may change config.xml, or the caller may
+    // have (an upgrade swaps the distribution): both read it afresh.
+    h->config_cache.reset();
+    struct Fresh {
+        omero_host* h;
+        ~Fresh() { h->config_cache.reset(); }
+    } fresh{h};
     int rc;
     try {
         rc = h->dispatch(words);

@@ -41,7 +41,10 @@ ConnParams conn_params(Context& c) {
     return p;
 }
 
-fs::path sql_root(Context& c) { return c.server_dir() / "sql/psql"; }
+fs::path sql_root(Context& c) {
+    if (auto dir = c.value("sql-dir")) return fs::path(std::string(*dir));
+    return c.server_dir() / "sql/psql";
+}
 
 HopSources hop_sources(Context& c) {
     HopSources s{scan_hops(sql_root(c)), c.hops()};

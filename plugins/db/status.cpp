@@ -38,6 +38,10 @@ int run(Context& c) {
                 j["data_directory"] = *dir;
     } catch (const Error&) {
     }
+    // Its size on disk: what a backup may need (upgrade plan).
+    if (c.json())
+        if (auto n = db.scalar("SELECT pg_database_size(current_database())"))
+            j["bytes"] = std::stoull(*n);
     if (!cur) {
         if (size_t tables = user_table_count(db); tables > 0) {
             // Not empty, not OMERO: another application's database, or a restore

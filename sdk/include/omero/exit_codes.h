@@ -33,6 +33,12 @@ enum omero_exit_code {
     OMERO_EXIT_DB_NOT_EMPTY = 26,      /* refusing to init/restore into a used database */
     OMERO_EXIT_DB_SCRIPT_FORMAT = 154, /* db script: a line of the SQL cannot be formatted (reference 154) */
 
+    /* upgrade (a whole server from one release to the next). */
+    OMERO_EXIT_UPGRADE_NOT_READY = 27,   /* plan/run: a check refused (conflict, database, space); nothing changed */
+    OMERO_EXIT_UPGRADE_IN_PROGRESS = 28, /* run: an earlier run is unfinished: resume or rollback it */
+    OMERO_EXIT_UPGRADE_STEP_FAILED = 29, /* run/resume/rollback: a step failed; fix it, then resume (or rollback) */
+    OMERO_EXIT_UPGRADE_NO_JOURNAL = 30,  /* resume/rollback: no upgrade journal under var/upgrade */
+
     /* config (reference value in brackets where it differs). */
     OMERO_EXIT_CONFIG_READ_ONLY = 77,  /* [333] Cannot modify <f> */
     OMERO_EXIT_CONFIG_LOCKED = 112,    /* Could not acquire lock on <f> */

@@ -1,0 +1,196 @@
+// Local edits of the old distribution (etc/grid/*.xml, etc/templates/**,
+// and up to 4.1 lib/python/omeroweb/settings.py), carried onto the new one:
+// a three-way merge (diff3 -m, from diffutils) where the old release's
+// pristine file is known, a diff to review where it is not. A Blitz (or
+// other server) -Xmx edit becomes omero.jvmcfg.heap_size.<server> when the
+// new release reads its memory from omero.jvmcfg.*.
+#include "upgrade.hpp"
+
+#include "upgrade/versions.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/process.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+namespace omero::upgrade {
+
+bool Edits::conflict() const {
+    return std::any_of(files.begin(), files.end(), [](const FileEdit& f) { return f.action == "conflict"; });
+}
+
+namespace {
+
+// A private scratch directory for diff and diff3's inputs.
+struct Scratch {
+    fs::path dir;
+    Scratch() {
+        std::string t = (fs::temp_directory_path() / "omero-upgrade-XXXXXX").string();
+        if (!::mkdtemp(t.data())) throw Error(OMERO_EXIT_FAILURE, "cannot create a temporary directory");
+        dir = t;
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    fs::path put(const std::string& name, const std::string& text) const {
+        fs::path p = dir / name;
+        write_file_atomic(p, text, false);
+        return p;
+    }
+};
+
+}  // namespace
+
+std::string unified_diff(const std::string& a, const std::string& b, const std::string& la, const std::string& lb) {
+    Scratch s;
+    ChildOptions o;
+    o.capture_stdout = true;
+    ChildResult r = run_child({"diff", "-u", "--label", la, "--label", lb, s.put("a", a).string(), s.put("b", b).string()}, o);
+    if (r.status > 1) throw Error(OMERO_EXIT_FAILURE, "diff failed: " + r.err);
+    return r.out;
+}
+
+namespace {
+
+// diff3 -m: {status, text}; 0 clean, 1 conflicts (markers in the text).
+std::pair<int, std::string> merge3(const std::string& mine, const std::string& base, const std::string& theirs,
+                                   const std::string& name) {
+    Scratch s;
+    ChildOptions o;
+    o.capture_stdout = true;
+    ChildResult r = run_child({"diff3", "-m", "-L", "yours: " + name, "-L", "old release: " + name, "-L",
+                               "new release: " + name, s.put("mine", mine).string(), s.put("base", base).string(),
+                               s.put("theirs", theirs).string()},
+                              o);
+    if (r.status > 1) throw Error(OMERO_EXIT_FAILURE, "diff3 failed on " + name + ": " + r.err);
+    return {r.status, r.out};
+}
+
+const std::map<std::string, std::string> kServers = {
+    {"Blitz", "blitz"}, {"Indexer", "indexer"}, {"PixelData", "pixeldata"}, {"Repository", "repository"}};
+
+// Each server template's literal -Xmx option: {"blitz": "-Xmx4096M"}.
+std::map<std::string, std::string> heap_options(const std::string& xml) {
+    std::map<std::string, std::string> out;
+    static const std::regex tmpl("<server-template\\s+id=\"(\\w+)Template\"[\\s\\S]*?</server-template>");
+    static const std::regex opt("<option>\\s*(-Xmx[^<\\s]+)\\s*</option>");
+    for (std::sregex_iterator it(xml.begin(), xml.end(), tmpl), end; it != end; ++it) {
+        auto s = kServers.find((*it)[1]);
+        if (s == kServers.end()) continue;
+        std::string body = (*it)[0];
+        std::smatch m;
+        if (std::regex_search(body, m, opt)) out[s->second] = m[1];
+    }
+    return out;
+}
+
+// `xml` with each named server's -Xmx option set back to `base`'s.
+std::string with_heaps_of(std::string xml, const std::map<std::string, std::string>& mine,
+                          const std::map<std::string, std::string>& base) {
+    for (auto& [server, value] : mine) {
+        auto b = base.find(server);
+        if (b == base.end() || b->second == value) continue;
+        std::string from = "<option>" + value + "</option>", to = "<option>" + b->second + "</option>";
+        if (size_t at = xml.find(from); at != std::string::npos) xml.replace(at, from.size(), to);
+    }
+    return xml;
+}
+
+// The files whose local edits are carried, relative to the distribution.
+std::vector<std::string> candidates(const Dist& d) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d.dir / "etc/grid", ec)) {
+        std::string name = e.path().filename().string();
+        if (!e.is_regular_file() || e.path().extension() != ".xml" || name == "config.xml") continue;
+        // 5.2+: etc/grid/<name> is generated from etc/templates/grid/<name> by `admin rewrite`.
+        if (d.templates && fs::exists(d.dir / "etc/templates/grid" / name, ec)) continue;
+        out.push_back("etc/grid/" + name);
+    }
+    if (fs::is_directory(d.dir / "etc/templates", ec))
+        for (auto it = fs::recursive_directory_iterator(d.dir / "etc/templates", ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec))
+            if (it->is_regular_file()) out.push_back(fs::relative(it->path(), d.dir).string());
+    auto v = db::parse_version(d.db_version);
+    if (v && (v->major < 4 || (v->major == 4 && v->minor <= 1)) && fs::exists(d.dir / "lib/python/omeroweb/settings.py", ec))
+        out.push_back("lib/python/omeroweb/settings.py");
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Where an old file's edits go in the new layout: before 5.2 the live
+// etc/grid/*.xml were the templates.
+std::string target_of(const std::string& rel, const Dist& o, const Dist& n) {
+    if (!o.templates && n.templates && rel.rfind("etc/grid/", 0) == 0) {
+        std::string name = rel.substr(9);
+        if (fs::exists(n.dir / "etc/templates/grid" / name)) return "etc/templates/grid/" + name;
+    }
+    return rel;
+}
+
+std::optional<std::string> read_opt(const fs::path& p) { return read_file_if_exists(p, 64 << 20); }
+
+}  // namespace
+
+Edits find_edits(const Dist& o, const Dist& n, const std::optional<fs::path>& pristine) {
+    Edits out;
+    for (const std::string& rel : candidates(o)) {
+        std::string to = target_of(rel, o, n);
+        std::string mine = *read_opt(o.dir / rel);
+        std::optional<std::string> base = pristine ? read_opt(*pristine / rel) : std::nullopt;
+        std::optional<std::string> theirs = read_opt(n.dir / to);
+        if (base && mine == *base) continue;  // not edited
+
+        // Memory: literal -Xmx options become omero.jvmcfg.heap_size.<server>.
+        if (n.jvmcfg && fs::path(rel).filename() == "templates.xml") {
+            auto heaps = heap_options(mine);
+            auto base_heaps = base ? heap_options(*base) : std::map<std::string, std::string>{};
+            for (auto& [server, opt] : heaps) {
+                if (base && base_heaps.count(server) && base_heaps[server] == opt) continue;
+                out.jvmcfg.emplace_back("omero.jvmcfg.heap_size." + server, opt.substr(4));
+                out.notes.push_back(rel + ": " + server + " " + opt + " becomes omero.jvmcfg.heap_size." + server + "=" +
+                                    opt.substr(4) + (base ? "" : " (no pristine copy to tell your value from the "
+                                                                  "release's: check it)"));
+            }
+            if (base) {
+                mine = with_heaps_of(mine, heaps, base_heaps);
+                if (mine == *base) continue;  // the memory was the only edit
+            }
+        }
+
+        FileEdit f{rel, to, "", "", ""};
+        if (!pristine) {
+            if (theirs && mine == *theirs) continue;
+            f.action = "review";
+            f.diff = theirs ? unified_diff(*theirs, mine, "new release: " + to, "yours: " + rel)
+                            : unified_diff("", mine, "(not in the new release)", "yours: " + rel);
+        } else if (!base) {
+            // Not in the old release: a file of yours.
+            if (!theirs) f.action = "carry", f.content = mine, f.diff = unified_diff("", mine, "/dev/null", "yours: " + rel);
+            else if (mine == *theirs) continue;
+            else f.action = "review", f.diff = unified_diff(*theirs, mine, "new release: " + to, "yours: " + rel);
+        } else if (!theirs) {
+            f.action = "review";  // the new release dropped a file you edited
+            f.diff = unified_diff(*base, mine, "old release: " + rel, "yours: " + rel);
+        } else if (*theirs == *base) {
+            f.action = "carry", f.content = mine, f.diff = unified_diff(*base, mine, "old release: " + rel, "yours: " + rel);
+        } else {
+            auto [rc, merged] = merge3(mine, *base, *theirs, to);
+            if (rc == 0) {
+                f.action = "merge", f.content = merged;
+                f.diff = unified_diff(*theirs, merged, "new release: " + to, "merged: " + to);
+            } else {
+                f.action = "conflict", f.diff = merged;
+            }
+        }
+        out.files.push_back(std::move(f));
+    }
+    return out;
+}
+
+}  // namespace omero::upgrade

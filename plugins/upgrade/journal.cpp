@@ -1,0 +1,138 @@
+// The upgrade journal (var/upgrade/journal: one JSON object per line, each
+// appended and fsync'd before the step it announces) and the upgrade lock.
+#include "upgrade.hpp"
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace omero::upgrade {
+
+namespace {
+
+void fsync_dir(const fs::path& dir) {
+    if (int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+bool Journal::exists() const {
+    std::error_code ec;
+    return fs::exists(path(), ec);
+}
+
+std::vector<json> Journal::read() const {
+    std::vector<json> out;
+    auto text = read_file_if_exists(path(), 64 << 20);
+    if (!text) return out;
+    for (size_t at = 0, nl; at < text->size(); at = nl + 1) {
+        nl = text->find('\n', at);
+        if (nl == std::string::npos) break;  // a line cut by a crash: never announced a step
+        json j = json::parse(text->substr(at, nl - at), nullptr, false);
+        if (j.is_discarded())
+            throw Error(OMERO_EXIT_FAILURE, path().string() + " is damaged at byte " + std::to_string(at) +
+                                                "; move it aside to start a new upgrade");
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+void Journal::append(const json& entry) const {
+    std::error_code ec;
+    fs::create_directories(path().parent_path(), ec);
+    std::string line = entry.dump() + "\n";
+    int fd = ::open(path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error(OMERO_EXIT_FAILURE, "cannot write " + path().string() + ": " + std::strerror(errno));
+    bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    int err = errno;
+    ::close(fd);
+    if (!ok) throw Error(OMERO_EXIT_FAILURE, "cannot write " + path().string() + ": " + std::strerror(err));
+    fsync_dir(path().parent_path());
+}
+
+namespace {
+
+std::vector<json> newest_run(const std::vector<json>& all);
+
+}  // namespace
+
+std::vector<json> Journal::current() const { return newest_run(read()); }
+
+namespace {
+
+// The entries of the newest run: from its last plan on.
+std::vector<json> newest_run(const std::vector<json>& all) {
+    size_t start = all.size();
+    for (size_t i = all.size(); i-- > 0;)
+        if (all[i].value("event", "") == "plan") {
+            start = i;
+            break;
+        }
+    return start == all.size() ? std::vector<json>{} : std::vector<json>(all.begin() + start, all.end());
+}
+
+}  // namespace
+
+std::optional<Plan> Journal::plan() const {
+    auto run = newest_run(read());
+    if (run.empty()) return std::nullopt;
+    json p = run[0]["plan"];
+    for (const json& e : run)  // what steps learnt (the unpacked distribution's identity)
+        if (e.contains("update")) p.update(e["update"]);
+    return Plan::from_json(p);
+}
+
+bool Journal::done(const std::string& step) const {
+    for (const json& e : newest_run(read()))
+        if (e.value("step", "") == step && e.value("state", "") == "done") return true;
+    return false;
+}
+
+bool Journal::begun(const std::string& step) const {
+    for (const json& e : newest_run(read()))
+        if (e.value("step", "") == step) return true;
+    return false;
+}
+
+std::string Journal::outcome() const {
+    std::string out;
+    for (const json& e : newest_run(read())) {
+        std::string ev = e.value("event", "");
+        if (ev == "finished" || ev == "rolled-back") out = ev;
+    }
+    return out;
+}
+
+void Journal::copy_to(const fs::path& dist) const {
+    auto text = read_file_if_exists(path(), 64 << 20);
+    if (!text) return;
+    std::error_code ec;
+    fs::create_directories(dist / "var/upgrade", ec);
+    write_file_atomic(dist / "var/upgrade/journal", *text, false);
+}
+
+UpgradeLock::UpgradeLock(const fs::path& omerodir) {
+    fs::path parent = fs::absolute(omerodir).parent_path();
+    fd_ = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(OMERO_EXIT_FAILURE, "cannot open " + parent.string() + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        throw Error(OMERO_EXIT_FAILURE, "another 'omero upgrade' is working on " + omerodir.string() +
+                                            " (it holds the lock on " + parent.string() + "); wait for it to end");
+    }
+}
+
+UpgradeLock::~UpgradeLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace omero::upgrade

@@ -1,0 +1,115 @@
+// `omero upgrade rollback`: undo the journaled upgrade, finished or not:
+// stop what runs, put the old distribution back at $OMERODIR, restore the
+// backup into a new database and point omero.db.name at it (the guide's
+// recipe: the upgraded database is kept, untouched), start what ran.
+#include "upgrade.hpp"
+
+#include "util/error.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace omero::upgrade {
+
+namespace {
+
+void say(Context& c, const std::string& text) {
+    if (c.json()) c.emit_json(json{{"event", "rollback"}, {"message", text}}.dump());
+    else c.err("==> rollback: " + text + "\n");
+}
+
+void must(Context& c, const std::vector<std::string>& words) {
+    std::string why, line;
+    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
+    say(c, "omero " + line);
+    if (int rc = call(c, words, nullptr, &why); rc != 0)
+        throw Error(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
+}
+
+// The database the backup goes into: a new name each attempt (a restore
+// a kill cut short stays, named, for the sysadmin to drop).
+std::string restore_name(const Plan& p, const Journal& j) {
+    int attempts = 0;
+    for (const json& e : j.current())
+        if (e.value("step", "") == "rollback-restore" && e.value("state", "") == "begin") ++attempts;
+    std::string stamp = p.started;
+    stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
+    return p.dbname + "_before_upgrade_" + stamp + (attempts > 1 ? "_" + std::to_string(attempts) : "");
+}
+
+int run(Context& c) {
+    UpgradeLock lock(c.server_dir());
+    Journal j(fs::absolute(c.server_dir()));
+    auto p0 = j.plan();
+    if (!p0) throw Error(OMERO_EXIT_UPGRADE_NO_JOURNAL, "no upgrade to roll back: " + j.path().string() + " does not exist");
+    if (j.outcome() == "rolled-back") {
+        c.out("the upgrade to " + p0->to_release + " was already rolled back\n");
+        return 0;
+    }
+    const Plan p = *p0;
+    c.cancelled();
+    bool db_touched = j.begun("database");
+    auto step = [&](const std::string& name, const std::function<void()>& fn) {
+        if (j.done(name)) return;
+        j.append({{"step", name}, {"state", "begin"}});
+        try {
+            fn();
+        } catch (const Error& e) {
+            j.append({{"step", name}, {"state", "failed"}, {"error", e.what()}});
+            throw Error(OMERO_EXIT_UPGRADE_STEP_FAILED, "rollback step " + name + " failed: " + e.what() +
+                                                            "\nfix the cause and run 'omero upgrade rollback' again");
+        }
+        j.append({{"step", name}, {"state", "done"}});
+    };
+    step("rollback-stop", [&] {
+        if (p.web && running(c, "web")) must(c, {"web", "stop"});
+        if (p.admin && running(c, "admin")) must(c, {"admin", "stop"});
+    });
+    step("rollback-swap", [&] {
+        if (swapped(p) || (!p.symlink && !ident_of(p.omerodir))) {
+            // The old distribution's journal learns what happened before it is back.
+            fs::path old_at = p.symlink ? p.old_dir : (ident_of(p.aside) == p.old_id ? p.aside : p.new_dir);
+            j.copy_to(old_at);
+            say(c, "putting " + p.old_dir.filename().string() + " back at " + p.omerodir.string());
+        }
+        swap_back(p);
+    });
+    std::string restored;
+    step("rollback-restore", [&] {
+        if (!db_touched) {
+            say(c, "the database was not upgraded: " + p.dbname + " is still at " + p.db_from);
+            return;
+        }
+        restored = restore_name(p, j);
+        int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+        must(c, {"db", "restore", backup_path(p).string(), "--to", restored, "--switch", "--jobs", std::to_string(jobs)});
+        j.append({{"update", {{"restored", restored}}}});
+    });
+    step("rollback-start", [&] {
+        if (p.admin && p.admin_running && !running(c, "admin")) must(c, {"admin", "start"});
+        if (p.web && p.web_running && !running(c, "web")) must(c, {"web", "start"});
+    });
+    j.append({{"event", "rolled-back"}});
+    std::string msg = "rolled back to OMERO.server " + p.from_release + " at " + p.omerodir.string();
+    if (db_touched)
+        msg += "; the backup is restored into " + (restored.empty() ? std::string("a new database") : restored) +
+               " and omero.db.name points at it (" + p.dbname + ", upgraded to " + p.db_to + ", is kept)";
+    if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "rolled-back"}, {"database", restored}}.dump());
+    else c.out(msg + "\n");
+    return 0;
+}
+
+}  // namespace
+
+Command rollback_command() {
+    return {.path = "upgrade rollback",
+            .summary = "Undo an upgrade: the old distribution back, the backup restored into a new database",
+            .help = "Works on a finished upgrade or one that stopped half way (after any step, or a kill).\n"
+                    "The upgraded database is never dropped: the backup goes into <db>_before_upgrade_<time>\n"
+                    "and omero.db.name points at it. Run again after a failure: done steps are skipped.",
+            .options = {omero::sdk::json_option()},
+            .flags = OMERO_CMD_NEEDS_SERVER_DIR,
+            .run = run};
+}
+
+}  // namespace omero::upgrade

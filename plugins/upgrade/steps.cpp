@@ -1,0 +1,234 @@
+// The steps of `upgrade run` (and `resume`), in the guide's order, each
+// journaled "begin" then "done" and each safe to run again after a crash
+// at any point: a step re-runs from its start and finds what it did.
+//
+//   stage       unpack the archive; copy config.xml; write the carried edits
+//   stop        web stop, admin stop (what was running)
+//   backup      db dump, verified (the server is down: nothing written after it)
+//   swap        the new distribution at $OMERODIR
+//   config      omero.jvmcfg.* from the old memory edits
+//   database    db upgrade (each hop one transaction; it re-plans from the live version)
+//   start       admin start
+//   syncmedia   web syncmedia (when OMERO.web was running)
+//   webconf     the site's nginx/Apache file re-pointed (written with --yes)
+//   webstart    web start (when OMERO.web was running)
+//   diagnostics admin diagnostics
+#include "upgrade.hpp"
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace omero::upgrade {
+
+int call(Context& c, const std::vector<std::string>& words, std::string* captured, std::string* why) {
+    std::string reason;
+    int rc = c.run(words, captured, &reason);
+    if (why) *why = reason;
+    return rc;
+}
+
+bool running(Context& c, const std::string& plugin) {
+    // Without etc/internal.cfg no server can run (and admin status says so loudly).
+    if (plugin == "admin" && !fs::exists(c.server_dir() / "etc/internal.cfg")) return false;
+    std::string out;
+    return call(c, {plugin, "status"}, &out) == 0;
+}
+
+fs::path backup_path(const Plan& p) {
+    fs::path b(p.backup);
+    if (b.is_absolute()) return b;
+    auto at = where_new(p);
+    return (at ? *at : p.new_dir) / b;
+}
+
+namespace {
+
+struct StepFailed : Error {
+    using Error::Error;
+};
+
+void say(Context& c, const std::string& step, const std::string& text) {
+    if (c.json()) c.emit_json(json{{"event", "step"}, {"step", step}, {"message", text}}.dump());
+    else c.err("==> " + step + ": " + text + "\n");
+}
+
+// Runs another plugin's command; a failure stops the run with its reason.
+void must(Context& c, const std::string& step, const std::vector<std::string>& words) {
+    std::string why;
+    std::string line;
+    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
+    say(c, step, "omero " + line);
+    int rc = call(c, words, nullptr, &why);
+    if (rc != 0)
+        throw StepFailed(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" +
+                                 (why.empty() ? "" : ": " + why));
+}
+
+// A command of a plugin the run can do without: false (and said) when
+// the plugin is not installed.
+bool optional(Context& c, const std::string& step, const std::vector<std::string>& words) {
+    std::string why;
+    std::string line;
+    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
+    say(c, step, "omero " + line);
+    int rc = call(c, words, nullptr, &why);
+    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) {
+        say(c, step, "skipped: " + why);
+        return false;
+    }
+    if (rc != 0)
+        throw StepFailed(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" +
+                                 (why.empty() ? "" : ": " + why));
+    return true;
+}
+
+// Starts what a crash may already have started.
+void start(Context& c, const std::string& step, const std::string& plugin) {
+    if (running(c, plugin)) say(c, step, plugin == "admin" ? "the server runs already" : "OMERO.web runs already");
+    else optional(c, step, {plugin, "start"});
+}
+
+void stage(Context& c, const Plan& p, const Journal& j) {
+    if (!p.archive.empty()) {
+        std::error_code ec;
+        if (!fs::exists(p.new_dir, ec)) {
+            say(c, "stage", "unpacking " + p.archive.string() + " into " + p.new_dir.string());
+            extract_archive(p.archive, p.new_dir, {}, [&] { return c.cancelled(); });
+        }
+        auto id = ident_of(p.new_dir);
+        if (!id) throw StepFailed(OMERO_EXIT_FAILURE, "cannot read " + p.new_dir.string());
+        // The identity decides where the distribution is from now on.
+        j.append({{"update", {{"new_id", json::array({static_cast<uint64_t>(id->dev), static_cast<uint64_t>(id->ino)})}}}});
+        inspect_dist(p.new_dir);
+    }
+    say(c, "stage", "copying etc/grid/config.xml into " + p.new_dir.string());
+    write_file_atomic(p.new_dir / "etc/grid/config.xml", read_file(p.old_dir / "etc/grid/config.xml"));
+    for (const FileEdit& e : p.edits) {
+        say(c, "stage", (e.action == "merge" ? "merging your edits of " : "carrying your ") + e.from + " into " + e.to);
+        write_file_atomic(p.new_dir / e.to, e.content);
+    }
+}
+
+void stop(Context& c, const Plan& p) {
+    if (p.web && running(c, "web")) must(c, "stop", {"web", "stop"});
+    if (p.admin && running(c, "admin")) must(c, "stop", {"admin", "stop"});
+    if (!p.admin) say(c, "stop", "omero-plugin-admin is not installed: make sure the server is stopped");
+    if (!p.web) say(c, "stop", "omero-plugin-web is not installed: make sure OMERO.web is stopped");
+}
+
+void backup(Context& c, const Plan& p) {
+    fs::path b = backup_path(p);
+    std::error_code ec;
+    fs::remove_all(b, ec);  // a dump an interrupted step left: ours, by its name
+    int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+    must(c, "backup", {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs", std::to_string(jobs),
+                       "--parents"});
+}
+
+void swap(Context& c, const Plan& p, const Journal& j) {
+    if (!swapped(p)) {
+        // config.xml changed since the stage (a `config set` meanwhile): carry it again.
+        std::string cfg = read_file(p.old_dir / "etc/grid/config.xml");
+        auto at = where_new(p);
+        if (!at) throw StepFailed(OMERO_EXIT_FAILURE, "the new distribution is not at " + p.new_dir.string());
+        if (read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != cfg)
+            write_file_atomic(*at / "etc/grid/config.xml", cfg);
+        j.copy_to(*at);
+        say(c, "swap", p.symlink ? "pointing " + p.omerodir.string() + " at " + p.new_dir.string()
+                                 : "moving " + p.new_dir.string() + " to " + p.omerodir.string() + " and the old one to " +
+                                       p.aside.string());
+    }
+    swap_in(p);
+}
+
+void config(Context& c, const Plan& p) {
+    for (auto& [k, v] : p.jvmcfg) {
+        say(c, "config", k + "=" + v + " (your templates.xml memory setting)");
+        c.set_config(k, v);
+    }
+}
+
+void database(Context& c, const Plan& p) {
+    std::vector<std::string> words = {"db", "upgrade", "--no-backup", "--to", p.db_to};
+    for (const std::string& f : p.fixes) words.insert(words.end(), {"--fix", f});
+    must(c, "database", words);
+}
+
+void webconf(Context& c, const Plan& p) {
+    for (const Plan::WebFile& w : p.webconf) {
+        auto now = read_file_if_exists(w.path, 16 << 20);
+        if (now == w.content) continue;
+        if (!c.json()) c.err(w.diff);
+        if (!p.yes) {
+            say(c, "webconf", w.path + " names the old distribution; the diff above re-points it at " +
+                                  p.omerodir.string() + " (not written: run with --yes, or apply it yourself)");
+            continue;
+        }
+        write_file_atomic(w.path, w.content);
+        say(c, "webconf", "wrote " + w.path + " (the old one is " + w.path + ".bak); reload the web server");
+    }
+}
+
+}  // namespace
+
+int run_steps(Context& c, const Plan& p0, const Journal& j) {
+    c.cancelled();  // Ctrl-C and SIGTERM now end the run between steps (exit 130), resumable
+    struct Step {
+        const char* name;
+        std::function<void(const Plan&)> run;
+        bool wanted;
+    };
+    auto plan = [&] { return j.plan().value_or(p0); };
+    const std::vector<Step> steps = {
+        {"stage", [&](const Plan& p) { stage(c, p, j); }, true},
+        {"stop", [&](const Plan& p) { stop(c, p); }, true},
+        {"backup", [&](const Plan& p) { backup(c, p); }, true},
+        {"swap", [&](const Plan& p) { swap(c, p, j); }, true},
+        {"config", [&](const Plan& p) { config(c, p); }, !p0.jvmcfg.empty()},
+        {"database", [&](const Plan& p) { database(c, p); }, true},
+        {"start", [&](const Plan&) { start(c, "start", "admin"); }, p0.admin && p0.start},
+        {"syncmedia", [&](const Plan&) { must(c, "syncmedia", {"web", "syncmedia"}); }, p0.web && p0.web_running},
+        {"webconf", [&](const Plan& p) { webconf(c, p); }, !p0.webconf.empty()},
+        {"webstart", [&](const Plan&) { start(c, "webstart", "web"); },
+         p0.web && p0.web_running && p0.start},
+        {"diagnostics",
+         [&](const Plan&) {
+             try {
+                 optional(c, "diagnostics", {"admin", "diagnostics", "--no-logs"});
+             } catch (const StepFailed&) {
+                 say(c, "diagnostics", "reported problems (above); the upgrade itself is complete");
+             }
+         },
+         p0.admin && p0.start},
+    };
+    for (const Step& s : steps) {
+        if (!s.wanted || j.done(s.name)) continue;
+        if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "stopped before step " + std::string(s.name));
+        Plan p = plan();
+        j.append({{"step", s.name}, {"state", "begin"}});
+        try {
+            s.run(p);
+        } catch (const Error& e) {
+            j.append({{"step", s.name}, {"state", "failed"}, {"error", e.what()}});
+            throw Error(e.code() == OMERO_EXIT_CANCELLED ? e.code() : OMERO_EXIT_UPGRADE_STEP_FAILED,
+                        std::string("step ") + s.name + " failed: " + e.what() +
+                            "\nfix the cause and run 'omero upgrade resume', or undo it all with 'omero upgrade "
+                            "rollback'");
+        }
+        j.append({{"step", s.name}, {"state", "done"}});
+    }
+    Plan p = plan();
+    j.append({{"event", "finished"}});
+    std::string msg = "OMERO.server " + p.from_release + " -> " + p.to_release + ": upgraded; database " + p.dbname +
+                      " at " + p.db_to + ", backup " + backup_path(p).string();
+    if (!p.symlink) msg += ", the old distribution kept at " + p.aside.string();
+    if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "upgraded"}, {"from", p.from_release}, {"to", p.to_release},
+                                   {"database", p.db_to}, {"backup", backup_path(p).string()}}.dump());
+    else c.out(msg + "\n");
+    return 0;
+}
+
+}  // namespace omero::upgrade

@@ -1,0 +1,263 @@
+// The survey behind `upgrade plan` and `upgrade run`: everything decided,
+// read-only, before anything changes: the two distributions, the database
+// hops (`db upgrade --dry-run` against the new distribution's scripts), the
+// space for the backup, what runs, the local edits, the web server files.
+#include "upgrade.hpp"
+
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <unistd.h>
+
+#include <thread>
+
+namespace omero::upgrade {
+
+namespace {
+
+json ident_json(const Ident& i) { return json::array({static_cast<uint64_t>(i.dev), static_cast<uint64_t>(i.ino)}); }
+Ident ident_from(const json& j) { return {static_cast<dev_t>(j[0].get<uint64_t>()), static_cast<ino_t>(j[1].get<uint64_t>())}; }
+
+json edits_json(const std::vector<FileEdit>& v) {
+    json a = json::array();
+    for (const FileEdit& f : v)
+        a.push_back({{"from", f.from}, {"to", f.to}, {"action", f.action}, {"diff", f.diff}, {"content", f.content}});
+    return a;
+}
+
+// The last JSON object a command printed (its result).
+json last_object(const std::string& out) {
+    json last;
+    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
+        nl = out.find('\n', at);
+        if (nl == std::string::npos) nl = out.size();
+        json j = json::parse(out.substr(at, nl - at), nullptr, false);
+        if (j.is_object()) last = std::move(j);
+    }
+    return last;
+}
+
+// etc/, sql/ and (for 4.1) the web settings: all a survey reads of an archive.
+bool surveyed(const std::string& rel) {
+    for (const char* p : {"etc", "sql", "lib", "lib/python", "lib/python/omeroweb"})
+        if (rel == p) return true;
+    return rel.rfind("etc/", 0) == 0 || rel.rfind("sql/", 0) == 0 || rel == "lib/python/omeroweb/settings.py";
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    for (size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
+    return s;
+}
+
+// Site files of nginx and Apache that name the old distribution by its
+// real path: after a symlink swap they must name $OMERODIR instead.
+std::vector<Plan::WebFile> web_files(Context& c, const Plan& p) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (std::string_view v : c.values("web-conf")) files.emplace_back(std::string(v));
+    if (files.empty())
+        for (const char* d : {"/etc/nginx/sites-enabled", "/etc/nginx/conf.d", "/etc/apache2/sites-enabled",
+                              "/etc/apache2/conf-enabled"})
+            for (const auto& e : fs::directory_iterator(d, ec))
+                if (e.is_regular_file(ec)) files.push_back(e.path());
+    std::vector<Plan::WebFile> out;
+    if (!p.symlink) return out;  // $OMERODIR keeps its name: the files stay right
+    for (const fs::path& f : files) {
+        auto text = read_file_if_exists(f, 16 << 20);
+        if (!text) throw Error(OMERO_EXIT_FILE_NOT_FOUND, "no such web server file: " + f.string());
+        std::string from = p.old_dir.string() + "/";
+        if (text->find(from) == std::string::npos) continue;
+        std::string to = fs::absolute(p.omerodir).lexically_normal().string() + "/";
+        std::string path = fs::absolute(f).string(), content = replace_all(*text, from, to);
+        out.push_back({path, content, unified_diff(*text, content, path, path + " (new)")});
+    }
+    return out;
+}
+
+}  // namespace
+
+json Plan::to_json() const {
+    json j = {{"omerodir", omerodir.string()}, {"symlink", symlink}, {"link_text", link_text},
+              {"old_dir", old_dir.string()}, {"old_id", ident_json(old_id)}, {"new_dir", new_dir.string()},
+              {"archive", archive.string()}, {"aside", aside.string()}, {"from_release", from_release},
+              {"to_release", to_release}, {"db_from", db_from}, {"db_to", db_to}, {"dbname", dbname},
+              {"backup", backup}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
+              {"web_running", web_running}, {"start", start}, {"yes", yes}, {"edits", edits_json(edits)},
+              {"jvmcfg", jvmcfg}, {"started", started}};
+    if (new_id) j["new_id"] = ident_json(*new_id);
+    json w = json::array();
+    for (const WebFile& f : webconf) w.push_back({{"path", f.path}, {"content", f.content}, {"diff", f.diff}});
+    j["webconf"] = w;
+    return j;
+}
+
+Plan Plan::from_json(const json& j) {
+    Plan p;
+    p.omerodir = j.at("omerodir").get<std::string>();
+    p.symlink = j.at("symlink");
+    p.link_text = j.at("link_text");
+    p.old_dir = j.at("old_dir").get<std::string>();
+    p.old_id = ident_from(j.at("old_id"));
+    p.new_dir = j.at("new_dir").get<std::string>();
+    if (j.contains("new_id")) p.new_id = ident_from(j["new_id"]);
+    p.archive = j.at("archive").get<std::string>();
+    p.aside = j.at("aside").get<std::string>();
+    for (auto [k, v] : {std::pair{"from_release", &p.from_release}, {"to_release", &p.to_release},
+                        {"db_from", &p.db_from}, {"db_to", &p.db_to}, {"dbname", &p.dbname}, {"backup", &p.backup},
+                        {"started", &p.started}})
+        *v = j.at(k).get<std::string>();
+    p.fixes = j.at("fixes").get<std::vector<std::string>>();
+    p.admin = j.at("admin");
+    p.web = j.at("web");
+    p.admin_running = j.at("admin_running");
+    p.web_running = j.at("web_running");
+    p.start = j.at("start");
+    p.yes = j.at("yes");
+    for (const json& e : j.at("edits"))
+        p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
+    p.jvmcfg = j.at("jvmcfg").get<std::vector<std::pair<std::string, std::string>>>();
+    for (const json& w : j.at("webconf")) p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff")});
+    return p;
+}
+
+Survey::~Survey() {
+    std::error_code ec;
+    if (!scratch.empty()) fs::remove_all(scratch, ec);
+}
+
+std::vector<Option> survey_options(std::vector<Option> extra) {
+    std::vector<Option> o = {
+        {.name = "to", .value_name = "NEW", .help = "the new release: an unpacked OMERO.server directory, or its .zip/.tar.* archive",
+         .flags = OMERO_OPT_REQUIRED, .type = OMERO_VALUE_PATH},
+        {.name = "from-archive", .value_name = "OLD",
+         .help = "the running release's own archive: local edits are then merged three-way",
+         .type = OMERO_VALUE_PATH},
+        {.name = "fix", .value_name = "NAME[:K=ID,...]", .help = "a hop plugin's data fix (see the plan); may be repeated",
+         .flags = OMERO_OPT_REPEATABLE},
+        {.name = "backup-dir", .value_name = "DIR",
+         .help = "where the verified backup goes (default var/backups of the new distribution)", .type = OMERO_VALUE_PATH},
+        {.name = "web-conf", .value_name = "FILE",
+         .help = "the site's nginx/Apache file for OMERO.web (default: those in /etc/nginx and /etc/apache2 naming the "
+                 "old distribution); may be repeated",
+         .flags = OMERO_OPT_REPEATABLE, .type = OMERO_VALUE_PATH},
+        {.name = "no-start", .help = "leave the server stopped after the upgrade"},
+    };
+    o.insert(o.end(), extra.begin(), extra.end());
+    o.push_back(omero::sdk::json_option());
+    return o;
+}
+
+std::unique_ptr<Survey> survey(Context& c) {
+    auto s = std::make_unique<Survey>();
+    Plan& p = s->plan;
+    std::error_code ec;
+    p.omerodir = fs::absolute(c.server_dir()).lexically_normal();
+    if (p.omerodir.filename().empty()) p.omerodir = p.omerodir.parent_path();
+    p.symlink = fs::is_symlink(p.omerodir, ec);
+    if (p.symlink) p.link_text = fs::read_symlink(p.omerodir, ec).string();
+    p.old_dir = fs::canonical(p.omerodir);
+    p.old_id = *ident_of(p.old_dir);
+    s->old_dist = inspect_dist(p.old_dir);
+    p.from_release = s->old_dist.release;
+    p.started = file_stamp();
+
+    std::string tmpl = (fs::temp_directory_path() / "omero-upgrade-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw Error(OMERO_EXIT_FAILURE, "cannot create a temporary directory");
+    s->scratch = tmpl;
+
+    fs::path to = fs::absolute(std::string(*c.value("to")));
+    if (fs::is_directory(to, ec)) {
+        p.new_dir = fs::canonical(to);
+        if (p.new_dir == p.old_dir)
+            throw Error(OMERO_EXIT_USAGE, p.new_dir.string() + " is the running distribution; --to names the new one");
+        s->new_dist = inspect_dist(p.new_dir);
+        p.new_id = ident_of(p.new_dir);
+    } else if (fs::is_regular_file(to, ec)) {
+        p.archive = to;
+        std::string top = archive_top(to);
+        p.new_dir = p.old_dir.parent_path() / top;
+        if (fs::exists(p.new_dir, ec))
+            throw Error(OMERO_EXIT_USAGE, p.new_dir.string() + " exists already; give it as --to " +
+                                              p.new_dir.string() + " or move it away");
+        extract_archive(to, s->scratch / top, surveyed, [&] { return c.cancelled(); });
+        s->new_dist = inspect_dist(s->scratch / top);
+        s->new_dist.release = s->new_dist.release == "unknown" ? top : s->new_dist.release;
+        if (s->new_dist.release.rfind("OMERO.server-", 0) == 0) s->new_dist.release.erase(0, 13);
+    } else {
+        throw Error(OMERO_EXIT_FILE_NOT_FOUND, "no such distribution: " + to.string() +
+                                                   " (--to takes an unpacked OMERO.server directory or its archive)");
+    }
+    p.to_release = s->new_dist.release;
+    p.db_to = s->new_dist.db_version;
+    if (p.db_to.empty()) throw Error(OMERO_EXIT_FAILURE, s->new_dist.dir.string() + "/sql/psql has no release folder");
+    if (!p.symlink) {
+        p.aside = p.omerodir.string() + "-" + p.from_release;
+        if (fs::exists(p.aside, ec) || p.aside == p.new_dir) p.aside += "-" + p.started;
+    }
+    std::optional<fs::path> pristine;
+    if (auto a = c.value("from-archive")) {
+        std::string top = archive_top(std::string(*a));
+        extract_archive(std::string(*a), s->scratch / "pristine", surveyed, [&] { return c.cancelled(); });
+        pristine = s->scratch / "pristine";
+    }
+    for (std::string_view f : c.values("fix")) p.fixes.emplace_back(f);
+    p.start = !c.flag("no-start");
+    p.yes = c.flag("yes");
+
+    // The database: where it is, how big, and the hops (checks run read-only).
+    std::string out, why;
+    int rc = call(c, {"db", "status", "--json"}, &out, &why);
+    json st = last_object(out);
+    p.dbname = st.value("database", "");
+    p.db_from = st.value("current", "");
+    s->db_bytes = st.value("bytes", uintmax_t(0));
+    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) throw Error(rc, why);
+    if (p.db_from.empty()) {
+        s->problems.push_back("the database cannot be read: " + (why.empty() ? st.value("state", "unknown state") : why));
+    } else {
+        std::vector<std::string> words = {"db", "upgrade", "--dry-run", "--json", "--sql-dir",
+                                          (s->new_dist.dir / "sql/psql").string(), "--to", p.db_to};
+        for (const std::string& f : p.fixes) words.insert(words.end(), {"--fix", f});
+        out.clear();
+        s->db_rc = call(c, words, &out, &why);
+        s->db_plan = last_object(out);
+        if (s->db_rc == OMERO_EXIT_DB_PRECHECK_FAILED)
+            s->problems.push_back("a database check refused (see the hops above): fix the data, or add the --fix named");
+        else if (s->db_rc != 0 && s->db_rc != OMERO_EXIT_DB_UPGRADE_NEEDED)
+            s->problems.push_back("the database cannot be carried to " + p.db_to + ": " + why);
+    }
+    p.backup = p.dbname + "-" + p.db_from + "-" + p.started + ".dumpdir";
+    fs::path backup_dir = c.value("backup-dir") ? fs::absolute(std::string(*c.value("backup-dir")))
+                                                : p.new_dir.parent_path();
+    p.backup = c.value("backup-dir") ? (backup_dir / p.backup).string() : "var/backups/" + p.backup;
+    s->free = free_bytes(backup_dir);
+    if (s->db_bytes && s->free < s->db_bytes)
+        s->problems.push_back("the backup may need up to " + human_bytes(s->db_bytes) + " and " + backup_dir.string() +
+                              " has " + human_bytes(s->free) + " free: free space, or give --backup-dir");
+
+    // What runs now, and the plugins this machine has.
+    out.clear();
+    // No etc/internal.cfg: no server runs (nor did admin status ever work).
+    rc = fs::exists(p.omerodir / "etc/internal.cfg") ? call(c, {"admin", "status"}, &out) : 1;
+    p.admin = rc != OMERO_EXIT_PLUGIN_UNAVAILABLE;
+    p.admin_running = rc == 0;
+    out.clear();
+    rc = call(c, {"web", "status"}, &out);
+    p.web = rc != OMERO_EXIT_PLUGIN_UNAVAILABLE;
+    p.web_running = rc == 0;
+    if (!p.admin) s->skipped.push_back("admin stop/start and diagnostics: install package omero-plugin-admin");
+    if (!p.web) s->skipped.push_back("web stop/syncmedia/start: install package omero-plugin-web");
+
+    s->edits = find_edits(s->old_dist, s->new_dist, pristine);
+    for (const FileEdit& f : s->edits.files)
+        if (f.action == "carry" || f.action == "merge") p.edits.push_back(f);
+    p.jvmcfg = s->edits.jvmcfg;
+    if (s->edits.conflict())
+        s->problems.push_back("a local edit conflicts with the new release (diff above): resolve it in the old "
+                              "distribution's file, or undo it there, and plan again");
+    p.webconf = web_files(c, p);
+    return s;
+}
+
+}  // namespace omero::upgrade

@@ -1,0 +1,216 @@
+// upgrade.hpp - what the `omero upgrade` commands share. One file per
+// command beside it (plan.cpp is `omero upgrade plan`, run.cpp `run`, ...);
+// the plan they all act on (plan_make.cpp), the journal (journal.cpp), the
+// steps (steps.cpp), the distribution swap (swap.cpp), local edits
+// (edits.cpp), archives (archive.cpp), and what a distribution is (dist.cpp).
+//
+// The other plugins are used only through the host's command service
+// (Context::run): `db upgrade`, `db dump`, `db restore`, `admin stop|start|
+// status|diagnostics`, `web stop|start|status|syncmedia`, so each stays
+// optional; a missing one is named with its package.
+#pragma once
+
+#include <omero/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace omero::upgrade {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using omero::sdk::Command;
+using omero::sdk::Context;
+using omero::sdk::Option;
+
+Command plan_command();
+Command run_command();
+Command resume_command();
+Command rollback_command();
+Command check_command();
+
+// --- distributions (dist.cpp) -----------------------------------------------
+
+// A file's identity: what a rename keeps and a copy does not.
+struct Ident {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool operator==(const Ident&) const = default;
+};
+std::optional<Ident> ident_of(const fs::path& p);  // nullopt: no such file (a symlink is followed)
+
+struct Dist {
+    fs::path dir;             // as found (real path)
+    std::string release;      // "5.4.10-ice36-b105", from etc/omero.properties or the directory name
+    std::string db_version;   // the newest sql/psql/<VERSION> it ships ("OMERO5.4__0"), "" if none
+    bool templates = false;   // etc/templates/grid/ (5.2+): etc/grid/*.xml are generated
+    bool jvmcfg = false;      // its templates.xml takes MEMORY:<server> (omero.jvmcfg.*)
+};
+// Reads what a distribution directory says about itself; throws Error
+// naming the directory when it is not one (no etc/ or no sql/psql).
+Dist inspect_dist(const fs::path& dir);
+// Free bytes on the file system holding p (or its nearest existing parent).
+uintmax_t free_bytes(fs::path p);
+std::string human_bytes(uintmax_t n);
+
+// --- archives (archive.cpp) ---------------------------------------------------
+
+// The single top-level directory of a distribution archive (.zip, .tar.gz,
+// .tar.bz2, ...), read with libarchive; throws Error when there is none.
+std::string archive_top(const fs::path& archive);
+// Extracts the archive's top directory into `dest` (which must not exist),
+// only entries whose path below the top passes `want` (all when empty).
+// Absolute paths, "..", and links leaving the tree are refused. Written into
+// "<dest>.partial" and renamed when complete: `dest` is whole or absent.
+void extract_archive(const fs::path& archive, const fs::path& dest,
+                     const std::function<bool(const std::string&)>& want = {},
+                     const std::function<bool()>& cancelled = {});
+
+// --- local edits (edits.cpp) ------------------------------------------------
+
+struct FileEdit {
+    std::string from;     // path in the old distribution ("etc/grid/default.xml")
+    std::string to;       // where it goes in the new one ("etc/templates/grid/default.xml")
+    std::string action;   // "carry" (new file = old), "merge" (clean three-way), "conflict", "review" (no pristine)
+    std::string diff;     // what the sysadmin should see
+    std::string content;  // for carry and merge: the new file's content
+};
+struct Edits {
+    std::vector<FileEdit> files;
+    std::vector<std::pair<std::string, std::string>> jvmcfg;  // omero.jvmcfg.* to set (from -Xmx edits)
+    std::vector<std::string> notes;
+    bool conflict() const;
+};
+// `diff -u` of two texts under the given labels ("" when equal).
+std::string unified_diff(const std::string& a, const std::string& b, const std::string& la, const std::string& lb);
+// The old distribution's local edits against its pristine copy (a directory
+// unpacked from --from-archive, or empty: unknown), mapped onto the new one.
+Edits find_edits(const Dist& old_dist, const Dist& new_dist, const std::optional<fs::path>& pristine);
+
+// --- the plan, as the journal keeps it (plan_make.cpp) ----------------------------
+
+struct Plan {
+    fs::path omerodir;        // $OMERODIR as given
+    bool symlink = false;     // $OMERODIR is a symlink (swapped by replacing the link)
+    std::string link_text;    // its target as written
+    fs::path old_dir;         // the old distribution's real path
+    Ident old_id;
+    fs::path new_dir;         // where the new distribution is before the swap
+    std::optional<Ident> new_id;  // known once staged
+    fs::path archive;         // --to archive, or empty
+    fs::path aside;           // plain $OMERODIR: where the old distribution goes
+    std::string from_release, to_release, db_from, db_to, dbname;
+    std::string backup;       // the dump: relative to the new distribution, or absolute
+    std::vector<std::string> fixes;
+    bool admin = false, web = false;                   // plugins installed
+    bool admin_running = false, web_running = false;   // before the run
+    bool start = true;        // start the server afterwards
+    bool yes = false;         // write the web server files
+    std::vector<FileEdit> edits;                              // carry and merge only
+    std::vector<std::pair<std::string, std::string>> jvmcfg;
+    struct WebFile {
+        std::string path, content, diff;
+    };
+    std::vector<WebFile> webconf;
+    std::string started;      // when the run began
+
+    json to_json() const;
+    static Plan from_json(const json& j);
+};
+
+// Everything the plan and run commands decide before changing anything,
+// with what was found (for printing). Throws Error when the run cannot
+// go ahead; `ready` false with reasons when a check refuses.
+struct Survey {
+    Plan plan;
+    Dist old_dist, new_dist;
+    Edits edits;
+    json db_plan;             // `db upgrade --dry-run --json`'s plan event (or its result)
+    int db_rc = 0;            // its exit status: 0 up to date, 2 ready, 24 refused
+    uintmax_t db_bytes = 0, free = 0;
+    std::vector<std::string> problems;  // why it is not ready
+    std::vector<std::string> skipped;   // steps skipped, with the package to install
+    fs::path scratch;                   // temporary unpacked trees, removed with the survey
+    ~Survey();
+    bool ready() const { return problems.empty(); }
+};
+std::unique_ptr<Survey> survey(Context& c);
+// The options plan and run share.
+std::vector<Option> survey_options(std::vector<Option> extra);
+// The survey as text.
+std::string describe(const Survey& s);
+json describe_json(const Survey& s);
+
+// --- the journal (journal.cpp) ----------------------------------------------
+
+// var/upgrade/journal of the distribution $OMERODIR is now: one JSON object
+// per line, each appended with fsync. The first is the plan; then
+// {"step": S, "state": "begin"|"done"}; the last "finished" or "rolled-back".
+class Journal {
+public:
+    explicit Journal(fs::path omerodir) : omerodir_(std::move(omerodir)) {}
+    fs::path path() const { return omerodir_ / "var/upgrade/journal"; }
+    bool exists() const;
+    std::vector<json> read() const;
+    void append(const json& entry) const;
+    // The entries of the newest run (from its plan on).
+    std::vector<json> current() const;
+    // The plan and the steps done, of the newest run in the journal.
+    std::optional<Plan> plan() const;
+    bool done(const std::string& step) const;
+    bool begun(const std::string& step) const;
+    std::string outcome() const;  // "", "finished", "rolled-back"
+    // Copies the journal into another distribution (before a swap).
+    void copy_to(const fs::path& dist) const;
+
+private:
+    fs::path omerodir_;
+};
+
+// Holds the upgrade lock of $OMERODIR (a flock on its parent directory,
+// which a swap does not move) for the life of the object; throws Error
+// when another upgrade holds it.
+class UpgradeLock {
+public:
+    explicit UpgradeLock(const fs::path& omerodir);
+    ~UpgradeLock();
+    UpgradeLock(const UpgradeLock&) = delete;
+    UpgradeLock& operator=(const UpgradeLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+// --- the swap (swap.cpp) ------------------------------------------------------
+
+// Puts the new distribution at $OMERODIR (link replaced atomically, or
+// the directories exchanged with renameat2(RENAME_EXCHANGE) and the old one
+// renamed aside). Safe to call again after a crash at any point.
+void swap_in(const Plan& p);
+// The reverse: the old distribution back at $OMERODIR.
+void swap_back(const Plan& p);
+// Where the new distribution is now (its identity decides), or nullopt.
+std::optional<fs::path> where_new(const Plan& p);
+bool swapped(const Plan& p);
+
+// --- the steps (steps.cpp) ----------------------------------------------------
+
+// Runs the plan's steps not yet done, journaling each; returns the exit status.
+int run_steps(Context& c, const Plan& p, const Journal& j);
+// The backup's path now.
+fs::path backup_path(const Plan& p);
+// A command of another plugin through the host; 126 with the package named
+// when it is not installed.
+int call(Context& c, const std::vector<std::string>& words, std::string* captured = nullptr, std::string* why = nullptr);
+// Whether the server ("admin") or OMERO.web ("web") runs; false when the
+// plugin is not installed.
+bool running(Context& c, const std::string& plugin);
+
+}  // namespace omero::upgrade
