@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <regex>
 
 namespace omero::upgrade {
 
@@ -25,17 +24,20 @@ namespace {
 // filled in), else the directory's name (OMERO.server-5.4.10-ice36-b105).
 std::string release_of(const fs::path& dir) {
     if (auto props = read_file_if_exists(dir / "etc/omero.properties", 1 << 20)) {
-        static const std::regex line("(^|\n)omero\\.version=([^\r\n]*)");
-        std::smatch m;
-        if (std::regex_search(*props, m, line)) {
-            std::string v = m[2];
-            if (!v.empty() && v.find('@') == std::string::npos) return v;
+        const std::string key = "omero.version=";
+        for (size_t at = 0; at < props->size();) {
+            size_t nl = props->find('\n', at);
+            std::string line = props->substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line.rfind(key, 0) == 0 && line.size() > key.size() && line.find('@') == std::string::npos)
+                return line.substr(key.size());
+            if (nl == std::string::npos) break;
+            at = nl + 1;
         }
     }
-    static const std::regex name("^OMERO\\.server-(.+)$");
-    std::smatch m;
+    const std::string prefix = "OMERO.server-";
     std::string base = dir.filename().string();
-    if (std::regex_match(base, m, name)) return m[1];
+    if (base.rfind(prefix, 0) == 0 && base.size() > prefix.size()) return base.substr(prefix.size());
     return "unknown";
 }
 

@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 namespace omero::upgrade {
 
@@ -75,16 +74,24 @@ const std::map<std::string, std::string> kServers = {
     {"Blitz", "blitz"}, {"Indexer", "indexer"}, {"PixelData", "pixeldata"}, {"Repository", "repository"}};
 
 // Each server template's literal -Xmx option: {"blitz": "-Xmx4096M"}.
+// (Plain searches: std::regex recurses per character and a template file
+// is tens of kilobytes.)
 std::map<std::string, std::string> heap_options(const std::string& xml) {
     std::map<std::string, std::string> out;
-    static const std::regex tmpl("<server-template\\s+id=\"(\\w+)Template\"[\\s\\S]*?</server-template>");
-    static const std::regex opt("<option>\\s*(-Xmx[^<\\s]+)\\s*</option>");
-    for (std::sregex_iterator it(xml.begin(), xml.end(), tmpl), end; it != end; ++it) {
-        auto s = kServers.find((*it)[1]);
+    const std::string open = "<server-template id=\"", close = "</server-template>", opt = "<option>-Xmx";
+    for (size_t at = xml.find(open); at != std::string::npos; at = xml.find(open, at + 1)) {
+        size_t id = at + open.size(), quote = xml.find('"', id), end = xml.find(close, id);
+        if (quote == std::string::npos || end == std::string::npos) break;
+        std::string name = xml.substr(id, quote - id);
+        if (name.size() <= 8 || name.compare(name.size() - 8, 8, "Template") != 0) continue;
+        auto s = kServers.find(name.substr(0, name.size() - 8));
         if (s == kServers.end()) continue;
-        std::string body = (*it)[0];
-        std::smatch m;
-        if (std::regex_search(body, m, opt)) out[s->second] = m[1];
+        size_t o = xml.find(opt, quote);
+        if (o == std::string::npos || o > end) continue;
+        size_t v = o + 8, stop = xml.find("</option>", v);
+        if (stop == std::string::npos || stop > end) continue;
+        std::string value = xml.substr(v, stop - v);
+        if (value.find_first_of(" \t\n<") == std::string::npos) out[s->second] = value;
     }
     return out;
 }
