@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
 #include <random>
 #include <regex>
@@ -296,8 +297,9 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
                 execv(omero_exe().c_str(), argv.data());
                 _exit(127);
             }
-            // Later kills wait longer: the run gets further each time.
-            std::uniform_int_distribution<int> delay_ms(0, 300 + 250 * kills);
+            // Later kills may wait longer (up to ~14 s): the run gets further
+            // each time, however loaded the machine.
+            std::uniform_int_distribution<int> delay_ms(0, static_cast<int>(200 * std::pow(1.6, kills)));
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
             kill(pid, SIGKILL);
             int status = 0;

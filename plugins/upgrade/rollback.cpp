@@ -13,19 +13,6 @@ namespace omero::upgrade {
 
 namespace {
 
-void say(Context& c, const std::string& text) {
-    if (c.json()) c.emit_json(json{{"event", "rollback"}, {"message", text}}.dump());
-    else c.err("==> rollback: " + text + "\n");
-}
-
-void must(Context& c, const std::vector<std::string>& words) {
-    std::string why, line;
-    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
-    say(c, "omero " + line);
-    if (int rc = call(c, words, nullptr, &why); rc != 0)
-        throw Error(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
-}
-
 // The database the backup goes into: a new name each attempt (a restore
 // a kill cut short stays, named, for the sysadmin to drop).
 std::string restore_name(const Plan& p, const Journal& j) {
@@ -62,32 +49,32 @@ int run(Context& c) {
         j.append({{"step", name}, {"state", "done"}});
     };
     step("rollback-stop", [&] {
-        if (p.web && running(c, "web")) must(c, {"web", "stop"});
-        if (p.admin && running(c, "admin")) must(c, {"admin", "stop"});
+        if (p.web && running(c, "web")) invoke(c, "rollback", {"web", "stop"});
+        if (p.admin && running(c, "admin")) invoke(c, "rollback", {"admin", "stop"});
     });
     step("rollback-swap", [&] {
         if (swapped(p) || (!p.symlink && !ident_of(p.omerodir))) {
             // The old distribution's journal learns what happened before it is back.
             fs::path old_at = p.symlink ? p.old_dir : (ident_of(p.aside) == p.old_id ? p.aside : p.new_dir);
             j.copy_to(old_at);
-            say(c, "putting " + p.old_dir.filename().string() + " back at " + p.omerodir.string());
+            say(c, "rollback", "putting " + p.old_dir.filename().string() + " back at " + p.omerodir.string());
         }
         swap_back(p);
     });
     std::string restored;
     step("rollback-restore", [&] {
         if (!db_touched) {
-            say(c, "the database was not upgraded: " + p.dbname + " is still at " + p.db_from);
+            say(c, "rollback", "the database was not upgraded: " + p.dbname + " is still at " + p.db_from);
             return;
         }
         restored = restore_name(p, j);
         int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-        must(c, {"db", "restore", backup_path(p).string(), "--to", restored, "--switch", "--jobs", std::to_string(jobs)});
+        invoke(c, "rollback", {"db", "restore", backup_path(p).string(), "--to", restored, "--switch", "--jobs", std::to_string(jobs)});
         j.append({{"update", {{"restored", restored}}}});
     });
     step("rollback-start", [&] {
-        if (p.admin && p.admin_running && !running(c, "admin")) must(c, {"admin", "start"});
-        if (p.web && p.web_running && !running(c, "web")) must(c, {"web", "start"});
+        if (p.admin && p.admin_running && !running(c, "admin")) invoke(c, "rollback", {"admin", "start"});
+        if (p.web && p.web_running && !running(c, "web")) invoke(c, "rollback", {"web", "start"});
     });
     j.append({{"event", "rolled-back"}});
     std::string msg = "rolled back to OMERO.server " + p.from_release + " at " + p.omerodir.string();

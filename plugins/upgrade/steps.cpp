@@ -44,51 +44,31 @@ fs::path backup_path(const Plan& p) {
     return (at ? *at : p.new_dir) / b;
 }
 
-namespace {
-
-struct StepFailed : Error {
-    using Error::Error;
-};
-
 void say(Context& c, const std::string& step, const std::string& text) {
     if (c.json()) c.emit_json(json{{"event", "step"}, {"step", step}, {"message", text}}.dump());
     else c.err("==> " + step + ": " + text + "\n");
 }
 
-// Runs another plugin's command; a failure stops the run with its reason.
-void must(Context& c, const std::string& step, const std::vector<std::string>& words) {
-    std::string why;
-    std::string line;
+bool invoke(Context& c, const std::string& step, const std::vector<std::string>& words, bool optional) {
+    std::string why, line;
     for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
     say(c, step, "omero " + line);
     int rc = call(c, words, nullptr, &why);
-    if (rc != 0)
-        throw StepFailed(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" +
-                                 (why.empty() ? "" : ": " + why));
-}
-
-// A command of a plugin the run can do without: false (and said) when
-// the plugin is not installed.
-bool optional(Context& c, const std::string& step, const std::vector<std::string>& words) {
-    std::string why;
-    std::string line;
-    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
-    say(c, step, "omero " + line);
-    int rc = call(c, words, nullptr, &why);
-    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) {
+    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE && optional) {
         say(c, step, "skipped: " + why);
         return false;
     }
     if (rc != 0)
-        throw StepFailed(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" +
-                                 (why.empty() ? "" : ": " + why));
+        throw Error(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
     return true;
 }
+
+namespace {
 
 // Starts what a crash may already have started.
 void start(Context& c, const std::string& step, const std::string& plugin) {
     if (running(c, plugin)) say(c, step, plugin == "admin" ? "the server runs already" : "OMERO.web runs already");
-    else optional(c, step, {plugin, "start"});
+    else invoke(c, step, {plugin, "start"}, true);
 }
 
 void stage(Context& c, const Plan& p, const Journal& j) {
@@ -99,7 +79,7 @@ void stage(Context& c, const Plan& p, const Journal& j) {
             extract_archive(p.archive, p.new_dir, {}, [&] { return c.cancelled(); });
         }
         auto id = ident_of(p.new_dir);
-        if (!id) throw StepFailed(OMERO_EXIT_FAILURE, "cannot read " + p.new_dir.string());
+        if (!id) throw Error(OMERO_EXIT_FAILURE, "cannot read " + p.new_dir.string());
         // The identity decides where the distribution is from now on.
         j.append({{"update", {{"new_id", json::array({static_cast<uint64_t>(id->dev), static_cast<uint64_t>(id->ino)})}}}});
         inspect_dist(p.new_dir);
@@ -113,8 +93,8 @@ void stage(Context& c, const Plan& p, const Journal& j) {
 }
 
 void stop(Context& c, const Plan& p) {
-    if (p.web && running(c, "web")) must(c, "stop", {"web", "stop"});
-    if (p.admin && running(c, "admin")) must(c, "stop", {"admin", "stop"});
+    if (p.web && running(c, "web")) invoke(c, "stop", {"web", "stop"});
+    if (p.admin && running(c, "admin")) invoke(c, "stop", {"admin", "stop"});
     if (!p.admin) say(c, "stop", "omero-plugin-admin is not installed: make sure the server is stopped");
     if (!p.web) say(c, "stop", "omero-plugin-web is not installed: make sure OMERO.web is stopped");
 }
@@ -124,7 +104,7 @@ void backup(Context& c, const Plan& p) {
     std::error_code ec;
     fs::remove_all(b, ec);  // a dump an interrupted step left: ours, by its name
     int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-    must(c, "backup", {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs", std::to_string(jobs),
+    invoke(c, "backup", {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs", std::to_string(jobs),
                        "--parents"});
 }
 
@@ -133,7 +113,7 @@ void swap(Context& c, const Plan& p, const Journal& j) {
         // config.xml changed since the stage (a `config set` meanwhile): carry it again.
         std::string cfg = read_file(p.old_dir / "etc/grid/config.xml");
         auto at = where_new(p);
-        if (!at) throw StepFailed(OMERO_EXIT_FAILURE, "the new distribution is not at " + p.new_dir.string());
+        if (!at) throw Error(OMERO_EXIT_FAILURE, "the new distribution is not at " + p.new_dir.string());
         if (read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != cfg)
             write_file_atomic(*at / "etc/grid/config.xml", cfg);
         j.copy_to(*at);
@@ -154,7 +134,7 @@ void config(Context& c, const Plan& p) {
 void database(Context& c, const Plan& p) {
     std::vector<std::string> words = {"db", "upgrade", "--no-backup", "--to", p.db_to};
     for (const std::string& f : p.fixes) words.insert(words.end(), {"--fix", f});
-    must(c, "database", words);
+    invoke(c, "database", words);
 }
 
 void webconf(Context& c, const Plan& p) {
@@ -190,15 +170,15 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
         {"config", [&](const Plan& p) { config(c, p); }, !p0.jvmcfg.empty()},
         {"database", [&](const Plan& p) { database(c, p); }, true},
         {"start", [&](const Plan&) { start(c, "start", "admin"); }, p0.admin && p0.start},
-        {"syncmedia", [&](const Plan&) { must(c, "syncmedia", {"web", "syncmedia"}); }, p0.web && p0.web_running},
+        {"syncmedia", [&](const Plan&) { invoke(c, "syncmedia", {"web", "syncmedia"}); }, p0.web && p0.web_running},
         {"webconf", [&](const Plan& p) { webconf(c, p); }, !p0.webconf.empty()},
         {"webstart", [&](const Plan&) { start(c, "webstart", "web"); },
          p0.web && p0.web_running && p0.start},
         {"diagnostics",
          [&](const Plan&) {
              try {
-                 optional(c, "diagnostics", {"admin", "diagnostics", "--no-logs"});
-             } catch (const StepFailed&) {
+                 invoke(c, "diagnostics", {"admin", "diagnostics", "--no-logs"}, true);
+             } catch (const Error&) {
                  say(c, "diagnostics", "reported problems (above); the upgrade itself is complete");
              }
          },

@@ -209,6 +209,12 @@ fs::path backup_path(const Plan& p);
 // A command of another plugin through the host; 126 with the package named
 // when it is not installed.
 int call(Context& c, const std::vector<std::string>& words, std::string* captured = nullptr, std::string* why = nullptr);
+// "==> STEP: text" on stderr, or {"event": "step", ...} under --json.
+void say(Context& c, const std::string& step, const std::string& text);
+// Runs another plugin's command for a step, saying so. A failure throws
+// Error with its exit status and reason; so does a plugin that is not
+// installed, unless `optional` (then false, and the package is named).
+bool invoke(Context& c, const std::string& step, const std::vector<std::string>& words, bool optional = false);
 // Whether the server ("admin") or OMERO.web ("web") runs; false when the
 // plugin is not installed.
 bool running(Context& c, const std::string& plugin);
