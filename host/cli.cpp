@@ -150,7 +150,7 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     // A plugin that claims the command but cannot be used: say why.
     auto unavailable = [&](const std::string& msg) {
         host_context()->last_error = msg;
-        err("omero: " + msg + "\n");
+        if (!host_context()->errors_to_caller) err("omero: " + msg + "\n");
         return OMERO_EXIT_PLUGIN_UNAVAILABLE;
     };
     for (const PluginEntry& e : plugins())
@@ -276,7 +276,8 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     const PluginEntry& e = *r.plugin;
     const std::string& path = r.info->path;
     auto fail = [&](int code, const std::string& msg) {
-        err("omero " + path + ": error: " + msg + "\n");
+        h->last_error = msg;
+        if (!h->errors_to_caller) err("omero " + path + ": error: " + msg + "\n");
         return code;
     };
 

@@ -167,6 +167,7 @@ void h_last_error(omero_host* h, omero_sink sink, void* user) { sink(user, h->la
 
 void h_report_error(omero_host* h, const char* p, size_t n) {
     h->reported_error.assign(p, n);
+    if (h->errors_to_caller) return;
     std::string msg = "omero " + h->command + ": error: " + std::string(p, n);
     if (msg.back() != '\n') msg += '\n';
     if (h->progress_shown && !h->json && isatty(2)) msg = "\n" + msg;
@@ -286,19 +287,22 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
         bool json;
         omero_sink capture;
         void* capture_user;
+        bool errors_to_caller;
         ~Saved() {
             h->command = command;
             h->json = json;
             h->capture = capture;
             h->capture_user = capture_user;
+            h->errors_to_caller = errors_to_caller;
             --h->depth;
         }
-    } saved{h, h->command, h->json, h->capture, h->capture_user};
+    } saved{h, h->command, h->json, h->capture, h->capture_user, h->errors_to_caller};
     ++h->depth;
     if (out) {
         h->capture = out;
         h->capture_user = user;
     }
+    h->errors_to_caller = out != nullptr;
     h->reported_error.clear();
     h->last_error.clear();
     // A command run through here may change config.xml, or the caller may

@@ -45,6 +45,9 @@ struct omero_host {
     // Runs a command line inside this process (set by the command line).
     std::function<int(const std::vector<std::string>&)> dispatch;
     int depth = 0;  // nesting of run_command
+    // The running command was called through run_command with its stdout
+    // captured: its error goes to the caller (last_error), not to stderr.
+    bool errors_to_caller = false;
 };
 
 namespace omero::host {

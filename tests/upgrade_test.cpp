@@ -341,6 +341,46 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
     }
 }
 
+// A packager's subset (no admin, no web): the plan names their packages,
+// the run does the rest; `upgrade check` needs admin's registry query.
+// --json: one object with the whole plan.
+TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
+    make_dist("5.2.8", opt / "OMERO.server-5.2.8");
+    fs::create_directory_symlink("OMERO.server-5.2.8", omerodir);
+    make_dist("5.4.10", opt / "OMERO.server-5.4.10");
+    sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
+    ASSERT_EQ(psql_file(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql").code, 0);
+    configure();
+    fs::path plugins = tmp / "plugins";
+    fs::create_directories(plugins);
+    for (const auto& e : fs::directory_iterator(build_dir() / "lib/omero/plugins/abi1")) {
+        std::string name = e.path().filename().string();
+        if (name.find("admin") == std::string::npos && name.find("web") == std::string::npos)
+            fs::copy(e.path(), plugins / name);
+    }
+    RunOptions o;
+    o.env.emplace("OMERO_PLUGIN_PATH", plugins.string());
+    Result r = omero({"upgrade", "plan", "--json", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto plan = nlohmann::json::parse(r.out);
+    EXPECT_EQ(plan["ready"], true);
+    EXPECT_EQ(plan["db_from"], "OMERO5.2__0");
+    EXPECT_EQ(plan["db_to"], "OMERO5.4__0");
+    EXPECT_EQ(plan["db_plan"]["hops"].size(), 2u) << plan.dump(1);
+    EXPECT_NE(plan["skipped"].dump().find("install package omero-plugin-admin"), std::string::npos) << plan.dump(1);
+    EXPECT_NE(plan["skipped"].dump().find("install package omero-plugin-web"), std::string::npos);
+    r = omero({"upgrade", "run", "--optimize", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("==> optimize: omero db optimize --full"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("==> start:"), std::string::npos) << r.err;
+    EXPECT_EQ(version(), "OMERO5.4__0");
+    r = omero({"upgrade", "check"}, o);
+    EXPECT_EQ(r.code, 126);
+    EXPECT_NE(r.err.find("omero-plugin-admin"), std::string::npos) << r.err;
+    set("omero.upgrades.url", "http://127.0.0.1:" + std::to_string(free_port()) + "/");
+    EXPECT_EQ(omero({"upgrade", "check"}).code, 2) << "the registry cannot be asked";
+}
+
 // A running 5.3 server and OMERO.web on a symlinked OMERODIR: both
 // stopped, the backup taken while they are down, both back on 5.4 with
 // the static files synced; a second run is refused while one is unfinished.

@@ -59,6 +59,7 @@ std::string describe(const Survey& s) {
     steps.push_back("swap");
     for (auto& [k, v] : p.jvmcfg) steps.push_back("config set " + k + " " + v);
     steps.push_back("db upgrade --to " + p.db_to);
+    if (p.optimize) steps.push_back("db optimize --full");
     if (p.admin && p.start) steps.push_back("admin start");
     if (p.web && p.web_running) steps.push_back("web syncmedia");
     for (const auto& w : p.webconf) steps.push_back("re-point " + w.path + (p.yes ? "" : " (shown; written with --yes)"));

@@ -8,6 +8,7 @@
 //   swap        the new distribution at $OMERODIR
 //   config      omero.jvmcfg.* from the old memory edits
 //   database    db upgrade (each hop one transaction; it re-plans from the live version)
+//   optimize    db optimize --full (--optimize), the server still down
 //   start       admin start
 //   syncmedia   web syncmedia (when OMERO.web was running)
 //   webconf     the site's nginx/Apache file re-pointed (written with --yes)
@@ -31,8 +32,6 @@ int call(Context& c, const std::vector<std::string>& words, std::string* capture
 }
 
 bool running(Context& c, const std::string& plugin) {
-    // Without etc/internal.cfg no server can run (and admin status says so loudly).
-    if (plugin == "admin" && !fs::exists(c.server_dir() / "etc/internal.cfg")) return false;
     std::string out;
     return call(c, {plugin, "status"}, &out) == 0;
 }
@@ -169,6 +168,7 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
         {"swap", [&](const Plan& p) { swap(c, p, j); }, true},
         {"config", [&](const Plan& p) { config(c, p); }, !p0.jvmcfg.empty()},
         {"database", [&](const Plan& p) { database(c, p); }, true},
+        {"optimize", [&](const Plan&) { invoke(c, "optimize", {"db", "optimize", "--full"}); }, p0.optimize},
         {"start", [&](const Plan&) { start(c, "start", "admin"); }, p0.admin && p0.start},
         {"syncmedia", [&](const Plan&) { invoke(c, "syncmedia", {"web", "syncmedia"}); }, p0.web && p0.web_running},
         {"webconf", [&](const Plan& p) { webconf(c, p); }, !p0.webconf.empty()},

@@ -83,7 +83,7 @@ json Plan::to_json() const {
               {"archive", archive.string()}, {"aside", aside.string()}, {"from_release", from_release},
               {"to_release", to_release}, {"db_from", db_from}, {"db_to", db_to}, {"dbname", dbname},
               {"backup", backup}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
-              {"web_running", web_running}, {"start", start}, {"yes", yes}, {"edits", edits_json(edits)},
+              {"web_running", web_running}, {"start", start}, {"optimize", optimize}, {"yes", yes}, {"edits", edits_json(edits)},
               {"jvmcfg", jvmcfg}, {"started", started}};
     if (new_id) j["new_id"] = ident_json(*new_id);
     json w = json::array();
@@ -113,6 +113,7 @@ Plan Plan::from_json(const json& j) {
     p.admin_running = j.at("admin_running");
     p.web_running = j.at("web_running");
     p.start = j.at("start");
+    p.optimize = j.value("optimize", false);
     p.yes = j.at("yes");
     for (const json& e : j.at("edits"))
         p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
@@ -142,6 +143,7 @@ std::vector<Option> survey_options(std::vector<Option> extra) {
                  "old distribution); may be repeated",
          .flags = OMERO_OPT_REPEATABLE, .type = OMERO_VALUE_PATH},
         {.name = "no-start", .help = "leave the server stopped after the upgrade"},
+        {.name = "optimize", .help = "then REINDEX + VACUUM FULL ANALYZE (db optimize --full), the server still down"},
     };
     o.insert(o.end(), extra.begin(), extra.end());
     o.push_back(omero::sdk::json_option());
@@ -203,6 +205,7 @@ std::unique_ptr<Survey> survey(Context& c) {
     }
     for (std::string_view f : c.values("fix")) p.fixes.emplace_back(f);
     p.start = !c.flag("no-start");
+    p.optimize = c.flag("optimize");
     p.yes = c.flag("yes");
 
     // The database: where it is, how big, and the hops (checks run read-only).
@@ -238,8 +241,7 @@ std::unique_ptr<Survey> survey(Context& c) {
 
     // What runs now, and the plugins this machine has.
     out.clear();
-    // No etc/internal.cfg: no server runs (nor did admin status ever work).
-    rc = fs::exists(p.omerodir / "etc/internal.cfg") ? call(c, {"admin", "status"}, &out) : 1;
+    rc = call(c, {"admin", "status"}, &out);  // captured: its errors are ours to tell
     p.admin = rc != OMERO_EXIT_PLUGIN_UNAVAILABLE;
     p.admin_running = rc == 0;
     out.clear();

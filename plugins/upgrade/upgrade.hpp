@@ -112,6 +112,7 @@ struct Plan {
     bool admin = false, web = false;                   // plugins installed
     bool admin_running = false, web_running = false;   // before the run
     bool start = true;        // start the server afterwards
+    bool optimize = false;    // REINDEX + VACUUM FULL ANALYZE while the server is down
     bool yes = false;         // write the web server files
     std::vector<FileEdit> edits;                              // carry and merge only
     std::vector<std::pair<std::string, std::string>> jvmcfg;

@@ -136,7 +136,9 @@ typedef struct omero_host_api {
      * process, as if typed after `omero`, and returns its exit status. What
      * it writes through this API on stdout (text and JSON) goes to `out` when
      * out is not NULL, else to our stdout; its stderr, log and progress are
-     * ours. Under --json the command runs in JSON mode too. (Built-in
+     * ours, except its error message when `out` is given: a caller that
+     * captures a command's output reports its failure itself, and finds the
+     * message in last_error(). Under --json the command runs in JSON mode too. (Built-in
      * commands such as `plugin list` print directly and are not captured.) A command whose plugin
      * is not installed or not usable returns 126 (OMERO_EXIT_PLUGIN_UNAVAILABLE)
      * with the package to install in last_error(). Main thread only; the
