@@ -418,7 +418,9 @@ TEST_F(Db, KilledDumpLeavesNoSecretAndNoOrphan) {
     ASSERT_TRUE(wait_for([&] { return sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
                                           "AND relation = 'image'::regclass") == "1\n"; }));
     pid_t dump = spawn({"omero", "db", "dump", "-f", (dir / "a.pgdump").string()});
-    ASSERT_TRUE(wait_for([&] { return !pg_dumps().empty(); })) << "pg_dump did not start";
+    // Started, and its file open (a loaded machine may show the process first).
+    ASSERT_TRUE(wait_for([&] { return !pg_dumps().empty() && fs::exists(dir / "a.pgdump.partial"); }))
+        << "pg_dump did not start";
     kill(dump, SIGKILL);
     waitpid(dump, nullptr, 0);
     EXPECT_TRUE(wait_for([&] { return pg_dumps().empty(); })) << "pg_dump outlived omero: " << pg_dumps();
