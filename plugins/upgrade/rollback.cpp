@@ -77,6 +77,8 @@ int run(Context& c) {
         if (p.web && p.web_running && !running(c, "web")) invoke(c, "rollback", {"web", "start"});
     });
     j.append({{"event", "rolled-back"}});
+    for (const json& e : j.current())  // restored by an earlier attempt
+        if (e.contains("update") && e["update"].contains("restored")) restored = e["update"]["restored"];
     std::string msg = "rolled back to OMERO.server " + p.from_release + " at " + p.omerodir.string();
     if (db_touched)
         msg += "; the backup is restored into " + (restored.empty() ? std::string("a new database") : restored) +

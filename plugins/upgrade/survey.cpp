@@ -196,10 +196,15 @@ std::unique_ptr<Survey> survey(Context& c) {
     if (!p.symlink) {
         p.aside = p.omerodir.string() + "-" + p.from_release;
         if (fs::exists(p.aside, ec) || p.aside == p.new_dir) p.aside += "-" + p.started;
+        // The swap is a rename: both must be on one file system.
+        auto here = ident_of(p.omerodir.parent_path()), there = ident_of(p.new_dir.parent_path());
+        if (here && there && here->dev != there->dev)
+            s->problems.push_back(p.new_dir.string() + " is on another file system than " + p.omerodir.string() +
+                                  ", and the swap is a rename: unpack it next to " + p.omerodir.string());
     }
     std::optional<fs::path> pristine;
     if (auto a = c.value("from-archive")) {
-        std::string top = archive_top(std::string(*a));
+        archive_top(std::string(*a));  // one top directory, or a clear error
         extract_archive(std::string(*a), s->scratch / "pristine", surveyed, [&] { return c.cancelled(); });
         pristine = s->scratch / "pristine";
     }
@@ -235,9 +240,15 @@ std::unique_ptr<Survey> survey(Context& c) {
                                                 : p.new_dir.parent_path();
     p.backup = c.value("backup-dir") ? (backup_dir / p.backup).string() : "var/backups/" + p.backup;
     s->free = free_bytes(backup_dir);
-    if (s->db_bytes && s->free < s->db_bytes)
-        s->problems.push_back("the backup may need up to " + human_bytes(s->db_bytes) + " and " + backup_dir.string() +
-                              " has " + human_bytes(s->free) + " free: free space, or give --backup-dir");
+    // An archive unpacks beside the old distribution (about twice its size).
+    uintmax_t unpacked = p.archive.empty() ? 0 : 2 * fs::file_size(p.archive, ec);
+    bool same_fs = ident_of(backup_dir) && ident_of(p.new_dir.parent_path()) &&
+                   ident_of(backup_dir)->dev == ident_of(p.new_dir.parent_path())->dev;
+    if (s->free < s->db_bytes + (same_fs ? unpacked : 0))
+        s->problems.push_back("the backup may need up to " + human_bytes(s->db_bytes) +
+                              (same_fs && unpacked ? " and the unpacked release about " + human_bytes(unpacked) : "") +
+                              ", and " + backup_dir.string() + " has " + human_bytes(s->free) +
+                              " free: free space, or give --backup-dir");
 
     // What runs now, and the plugins this machine has.
     out.clear();
