@@ -338,6 +338,12 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
             EXPECT_FALSE(fs::exists(opt / "OMERO.server-5.4.10.partial"));
         }
         EXPECT_EQ(omero({"upgrade", "resume"}).out.find("nothing to resume") != std::string::npos, true);
+        // The scratch trees of killed surveys are gone with the run.
+        for (const fs::path& d : {omerodir, opt / "OMERO.server-4.1.2"}) {
+            if (!fs::is_directory(d / "var/upgrade")) continue;
+            for (const auto& e : fs::directory_iterator(d / "var/upgrade"))
+                EXPECT_EQ(e.path().filename().string().rfind("scratch.", 0), std::string::npos) << e.path();
+        }
     }
 }
 

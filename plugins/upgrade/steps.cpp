@@ -155,6 +155,7 @@ void webconf(Context& c, const Plan& p) {
 
 int run_steps(Context& c, const Plan& p0, const Journal& j) {
     c.cancelled();  // Ctrl-C and SIGTERM now end the run between steps (exit 130), resumable
+    clean_scratch(p0.old_dir);  // a survey killed before this run's
     struct Step {
         const char* name;
         std::function<void(const Plan&)> run;

@@ -8,7 +8,10 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <thread>
 
@@ -75,7 +78,33 @@ std::vector<Plan::WebFile> web_files(Context& c, const Plan& p) {
     return out;
 }
 
+// var/upgrade/scratch.<pid>: the survey's unpacked trees. Those of a
+// process that is gone (a kill -9) are removed first.
+fs::path scratch_dir(const fs::path& omerodir) {
+    fs::path base = omerodir / "var/upgrade";
+    std::error_code ec;
+    fs::create_directories(base, ec);
+    clean_scratch(omerodir);
+    fs::path dir = base / ("scratch." + std::to_string(::getpid()));
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir, ec);
+    if (ec) throw Error(OMERO_EXIT_FAILURE, "cannot create " + dir.string() + ": " + ec.message());
+    return dir;
+}
+
 }  // namespace
+
+void clean_scratch(const fs::path& dist) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dist / "var/upgrade", ec)) {
+        std::string name = e.path().filename().string();
+        if (name.rfind("scratch.", 0) != 0) continue;
+        pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 8));
+        if (pid > 0 && pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM)) continue;
+        std::error_code rm;
+        fs::remove_all(e.path(), rm);
+    }
+}
 
 json Plan::to_json() const {
     json j = {{"omerodir", omerodir.string()}, {"symlink", symlink}, {"link_text", link_text},
@@ -164,9 +193,7 @@ std::unique_ptr<Survey> survey(Context& c) {
     p.from_release = s->old_dist.release;
     p.started = file_stamp();
 
-    std::string tmpl = (fs::temp_directory_path() / "omero-upgrade-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error(OMERO_EXIT_FAILURE, "cannot create a temporary directory");
-    s->scratch = tmpl;
+    s->scratch = scratch_dir(p.omerodir);
 
     fs::path to = fs::absolute(std::string(*c.value("to")));
     if (fs::is_directory(to, ec)) {

@@ -143,6 +143,9 @@ struct Survey {
     bool ready() const { return problems.empty(); }
 };
 std::unique_ptr<Survey> survey(Context& c);
+// Removes the scratch trees (var/upgrade/scratch.<pid>) of surveys whose
+// process is gone.
+void clean_scratch(const fs::path& dist);
 // The options plan and run share.
 std::vector<Option> survey_options(std::vector<Option> extra);
 // The survey as text.
