@@ -87,6 +87,8 @@ void stage(Context& c, const Plan& p, const Journal& j) {
     write_file_atomic(p.new_dir / "etc/grid/config.xml", read_file(p.old_dir / "etc/grid/config.xml"));
     for (const FileEdit& e : p.edits) {
         say(c, "stage", (e.action == "merge" ? "merging your edits of " : "carrying your ") + e.from + " into " + e.to);
+        std::error_code ec;
+        fs::create_directories((p.new_dir / e.to).parent_path(), ec);  // a file of yours in a folder of yours
         write_file_atomic(p.new_dir / e.to, e.content);
     }
 }
