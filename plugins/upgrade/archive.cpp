@@ -80,9 +80,12 @@ std::string archive_top(const fs::path& file) {
     return top;
 }
 
-void extract_archive(const fs::path& file, const fs::path& dest, const std::function<bool(const std::string&)>& want,
+void extract_archive(const fs::path& file, const fs::path& given, const std::function<bool(const std::string&)>& want,
                      const std::function<bool()>& cancelled) {
     std::error_code ec;
+    // libarchive refuses to write through a symlink anywhere on the path (its
+    // guard against entries that plant one): resolve ours first.
+    fs::path dest = fs::weakly_canonical(given.parent_path(), ec) / given.filename();
     fs::path partial = dest.string() + ".partial";
     fs::remove_all(partial, ec);  // ours, from an interrupted run
     fs::create_directories(partial, ec);

@@ -193,7 +193,7 @@ std::unique_ptr<Survey> survey(Context& c) {
     p.from_release = s->old_dist.release;
     p.started = file_stamp();
 
-    s->scratch = scratch_dir(p.omerodir);
+    s->scratch = scratch_dir(p.old_dir);  // the real path: libarchive will not write through a link
 
     fs::path to = fs::absolute(std::string(*c.value("to")));
     if (fs::is_directory(to, ec)) {
