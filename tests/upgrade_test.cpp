@@ -366,7 +366,24 @@ TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
     }
     RunOptions o;
     o.env.emplace("OMERO_PLUGIN_PATH", plugins.string());
-    Result r = omero({"upgrade", "plan", "--json", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
+    // A client still on the database (the server, as far as we can tell): refused.
+    pid_t holder = fork();
+    if (holder == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
+        execl((source_dir() / "scripts/pg-cluster.sh").c_str(), "pg-cluster.sh", "psql", cluster().dir.c_str(), "-d",
+              dbname.c_str(), "-c", "SELECT pg_sleep(30)", nullptr);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") != "1\n"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    Result r = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
+    EXPECT_EQ(r.code, 27) << r.out << r.err;
+    EXPECT_NE(r.out.find("other client(s) are connected to " + dbname), std::string::npos) << r.out;
+    kill(holder, SIGKILL);
+    waitpid(holder, nullptr, 0);
+    sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'");
+    r = omero({"upgrade", "plan", "--json", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     auto plan = nlohmann::json::parse(r.out);
     EXPECT_EQ(plan["ready"], true);

@@ -38,10 +38,15 @@ int run(Context& c) {
                 j["data_directory"] = *dir;
     } catch (const Error&) {
     }
-    // Its size on disk: what a backup may need (upgrade plan).
-    if (c.json())
-        if (auto n = db.scalar("SELECT pg_database_size(current_database())"))
-            j["bytes"] = std::stoull(*n);
+    // Its size on disk (what a backup may need) and the other clients
+    // connected to it (a server still running): for upgrade plan.
+    if (c.json()) {
+        if (auto n = db.scalar("SELECT pg_database_size(current_database())")) j["bytes"] = std::stoull(*n);
+        // (Another role's row hides backend_type from us; autovacuum workers have no role.)
+        if (auto n = db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid() AND usesysid IS NOT NULL"))
+            j["sessions"] = std::stoull(*n);
+    }
     if (!cur) {
         if (size_t tables = user_table_count(db); tables > 0) {
             // Not empty, not OMERO: another application's database, or a restore

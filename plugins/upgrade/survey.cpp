@@ -287,6 +287,11 @@ std::unique_ptr<Survey> survey(Context& c) {
     p.web = rc != OMERO_EXIT_PLUGIN_UNAVAILABLE;
     p.web_running = rc == 0;
     if (!p.admin) s->skipped.push_back("admin stop/start and diagnostics: install package omero-plugin-admin");
+    // Without admin nothing can stop the server: a client on the database says it runs.
+    if (!p.admin && st.value("sessions", uint64_t(0)) > 0)
+        s->problems.push_back(std::to_string(st.value("sessions", uint64_t(0))) + " other client(s) are connected to " +
+                              p.dbname + " (the server, or someone's psql): stop them first (without "
+                              "omero-plugin-admin, omero cannot stop the server)");
     if (!p.web) s->skipped.push_back("web stop/syncmedia/start: install package omero-plugin-web");
 
     s->edits = find_edits(s->old_dist, s->new_dist, pristine);
