@@ -294,6 +294,7 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
             h->capture = capture;
             h->capture_user = capture_user;
             h->errors_to_caller = errors_to_caller;
+            h->config_cache.reset();
             --h->depth;
         }
     } saved{h, h->command, h->json, h->capture, h->capture_user, h->errors_to_caller};
@@ -306,12 +307,9 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
     h->reported_error.clear();
     h->last_error.clear();
     // A command run through here may change config.xml, or the caller may
-    // have (an upgrade swaps the distribution): both read it afresh.
+    // have (an upgrade swaps the distribution): both read it afresh (the
+    // caller's cache is dropped again by `saved` on the way out).
     h->config_cache.reset();
-    struct Fresh {
-        omero_host* h;
-        ~Fresh() { h->config_cache.reset(); }
-    } fresh{h};
     int rc;
     try {
         rc = h->dispatch(words);

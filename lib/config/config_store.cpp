@@ -43,14 +43,6 @@ void write_all(int fd, const std::string& s, const fs::path& p) {
     }
 }
 
-void fsync_dir(const fs::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
 // Where writes go: the target of a symlinked config.xml, which stays a link.
 fs::path write_target(const fs::path& file) {
     std::error_code ec;

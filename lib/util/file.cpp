@@ -103,10 +103,14 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
         ::unlink(tmpl.c_str());
         throw fail("replace " + p.string(), e);
     }
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
+    fsync_dir(dir);
+}
+
+void fsync_dir(const std::filesystem::path& dir) {
+    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
     }
 }
 

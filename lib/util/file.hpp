@@ -35,6 +35,10 @@ namespace omero {
 // file; `p` is untouched then.
 void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true);
 
+// Makes a rename or a new file in `dir` durable (best effort: errors are
+// ignored, as a directory that cannot be opened has nothing to sync).
+void fsync_dir(const std::filesystem::path& dir);
+
 // The last `lines` lines of a text (its trailing newlines dropped).
 std::string tail_lines(const std::string& text, size_t lines);
 // The same of a file, reading at most its last 64 KiB; "" when it cannot be read.

@@ -18,6 +18,10 @@ std::optional<Ident> ident_of(const fs::path& p) {
     return Ident{st.st_dev, st.st_ino};
 }
 
+json ident_json(const Ident& i) { return json::array({static_cast<uint64_t>(i.dev), static_cast<uint64_t>(i.ino)}); }
+
+Ident ident_from(const json& j) { return {static_cast<dev_t>(j[0].get<uint64_t>()), static_cast<ino_t>(j[1].get<uint64_t>())}; }
+
 namespace {
 
 // omero.version from etc/omero.properties (a built distribution has it

@@ -14,17 +14,6 @@
 
 namespace omero::upgrade {
 
-namespace {
-
-void fsync_dir(const fs::path& dir) {
-    if (int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-}  // namespace
-
 bool Journal::exists() const {
     std::error_code ec;
     return fs::exists(path(), ec);
@@ -59,31 +48,16 @@ void Journal::append(const json& entry) const {
     fsync_dir(path().parent_path());
 }
 
-namespace {
-
-std::vector<json> newest_run(const std::vector<json>& all);
-
-}  // namespace
-
-std::vector<json> Journal::current() const { return newest_run(read()); }
-
-namespace {
-
 // The entries of the newest run: from its last plan on.
-std::vector<json> newest_run(const std::vector<json>& all) {
-    size_t start = all.size();
+std::vector<json> Journal::current() const {
+    std::vector<json> all = read();
     for (size_t i = all.size(); i-- > 0;)
-        if (all[i].value("event", "") == "plan") {
-            start = i;
-            break;
-        }
-    return start == all.size() ? std::vector<json>{} : std::vector<json>(all.begin() + start, all.end());
+        if (all[i].value("event", "") == "plan") return std::vector<json>(all.begin() + static_cast<long>(i), all.end());
+    return {};
 }
 
-}  // namespace
-
 std::optional<Plan> Journal::plan() const {
-    auto run = newest_run(read());
+    auto run = current();
     if (run.empty()) return std::nullopt;
     json p = run[0]["plan"];
     for (const json& e : run)  // what steps learnt (the unpacked distribution's identity)
@@ -92,20 +66,20 @@ std::optional<Plan> Journal::plan() const {
 }
 
 bool Journal::done(const std::string& step) const {
-    for (const json& e : newest_run(read()))
+    for (const json& e : current())
         if (e.value("step", "") == step && e.value("state", "") == "done") return true;
     return false;
 }
 
 bool Journal::begun(const std::string& step) const {
-    for (const json& e : newest_run(read()))
+    for (const json& e : current())
         if (e.value("step", "") == step) return true;
     return false;
 }
 
 std::string Journal::outcome() const {
     std::string out;
-    for (const json& e : newest_run(read())) {
+    for (const json& e : current()) {
         std::string ev = e.value("event", "");
         if (ev == "finished" || ev == "rolled-back") out = ev;
     }

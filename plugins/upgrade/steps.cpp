@@ -80,7 +80,7 @@ void stage(Context& c, const Plan& p, const Journal& j) {
         auto id = ident_of(p.new_dir);
         if (!id) throw Error(OMERO_EXIT_FAILURE, "cannot read " + p.new_dir.string());
         // The identity decides where the distribution is from now on.
-        j.append({{"update", {{"new_id", json::array({static_cast<uint64_t>(id->dev), static_cast<uint64_t>(id->ino)})}}}});
+        j.append({{"update", {{"new_id", ident_json(*id)}}}});
         inspect_dist(p.new_dir);
     }
     say(c, "stage", "copying etc/grid/config.xml into " + p.new_dir.string());

@@ -19,9 +19,6 @@ namespace omero::upgrade {
 
 namespace {
 
-json ident_json(const Ident& i) { return json::array({static_cast<uint64_t>(i.dev), static_cast<uint64_t>(i.ino)}); }
-Ident ident_from(const json& j) { return {static_cast<dev_t>(j[0].get<uint64_t>()), static_cast<ino_t>(j[1].get<uint64_t>())}; }
-
 json edits_json(const std::vector<FileEdit>& v) {
     json a = json::array();
     for (const FileEdit& f : v)
@@ -262,15 +259,15 @@ std::unique_ptr<Survey> survey(Context& c) {
         else if (s->db_rc != 0 && s->db_rc != OMERO_EXIT_DB_UPGRADE_NEEDED)
             s->problems.push_back("the database cannot be carried to " + p.db_to + ": " + why);
     }
-    p.backup = p.dbname + "-" + p.db_from + "-" + p.started + ".dumpdir";
-    fs::path backup_dir = c.value("backup-dir") ? fs::absolute(std::string(*c.value("backup-dir")))
-                                                : p.new_dir.parent_path();
-    p.backup = c.value("backup-dir") ? (backup_dir / p.backup).string() : "var/backups/" + p.backup;
+    std::string dump = p.dbname + "-" + p.db_from + "-" + p.started + ".dumpdir";
+    auto given = c.value("backup-dir");
+    fs::path backup_dir = given ? fs::absolute(std::string(*given)) : p.new_dir.parent_path();
+    p.backup = given ? (backup_dir / dump).string() : "var/backups/" + dump;
     s->free = free_bytes(backup_dir);
     // An archive unpacks beside the old distribution (about twice its size).
     uintmax_t unpacked = p.archive.empty() ? 0 : 2 * fs::file_size(p.archive, ec);
-    bool same_fs = ident_of(backup_dir) && ident_of(p.new_dir.parent_path()) &&
-                   ident_of(backup_dir)->dev == ident_of(p.new_dir.parent_path())->dev;
+    auto backup_fs = ident_of(backup_dir), new_fs = ident_of(p.new_dir.parent_path());
+    bool same_fs = backup_fs && new_fs && backup_fs->dev == new_fs->dev;
     if (s->free < s->db_bytes + (same_fs ? unpacked : 0))
         s->problems.push_back("the backup may need up to " + human_bytes(s->db_bytes) +
                               (same_fs && unpacked ? " and the unpacked release about " + human_bytes(unpacked) : "") +

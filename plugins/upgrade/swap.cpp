@@ -7,6 +7,7 @@
 #include "upgrade.hpp"
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -22,13 +23,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what, int err) {
     throw Error(OMERO_EXIT_FAILURE, what + ": " + std::strerror(err));
-}
-
-void fsync_dir(const fs::path& dir) {
-    if (int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
 }
 
 bool is(const fs::path& p, const std::optional<Ident>& id) {

@@ -45,6 +45,8 @@ struct Ident {
     bool operator==(const Ident&) const = default;
 };
 std::optional<Ident> ident_of(const fs::path& p);  // nullopt: no such file (a symlink is followed)
+json ident_json(const Ident& i);  // [dev, ino], as the journal keeps it
+Ident ident_from(const json& j);
 
 struct Dist {
     fs::path dir;             // as found (real path)
