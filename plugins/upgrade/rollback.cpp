@@ -37,16 +37,7 @@ int run(Context& c) {
     c.cancelled();
     bool db_touched = j.begun("database");
     auto step = [&](const std::string& name, const std::function<void()>& fn) {
-        if (j.done(name)) return;
-        j.append({{"step", name}, {"state", "begin"}});
-        try {
-            fn();
-        } catch (const Error& e) {
-            j.append({{"step", name}, {"state", "failed"}, {"error", e.what()}});
-            throw Error(OMERO_EXIT_UPGRADE_STEP_FAILED, "rollback step " + name + " failed: " + e.what() +
-                                                            "\nfix the cause and run 'omero upgrade rollback' again");
-        }
-        j.append({{"step", name}, {"state", "done"}});
+        journaled(j, name, fn, "fix the cause and run 'omero upgrade rollback' again");
     };
     step("rollback-stop", [&] {
         if (p.web && running(c, "web")) invoke(c, "rollback", {"web", "stop"});

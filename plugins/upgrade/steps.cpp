@@ -155,6 +155,19 @@ void webconf(Context& c, const Plan& p) {
 
 }  // namespace
 
+void journaled(const Journal& j, const std::string& step, const std::function<void()>& fn, const std::string& next) {
+    if (j.done(step)) return;
+    j.append({{"step", step}, {"state", "begin"}});
+    try {
+        fn();
+    } catch (const Error& e) {
+        j.append({{"step", step}, {"state", "failed"}, {"error", e.what()}});
+        throw Error(e.code() == OMERO_EXIT_CANCELLED ? e.code() : OMERO_EXIT_UPGRADE_STEP_FAILED,
+                    "step " + step + " failed: " + e.what() + "\n" + next);
+    }
+    j.append({{"step", step}, {"state", "done"}});
+}
+
 int run_steps(Context& c, const Plan& p0, const Journal& j) {
     c.cancelled();  // Ctrl-C and SIGTERM now end the run between steps (exit 130), resumable
     clean_scratch(p0.old_dir);  // a survey killed before this run's
@@ -190,18 +203,8 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
     for (const Step& s : steps) {
         if (!s.wanted || j.done(s.name)) continue;
         if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "stopped before step " + std::string(s.name));
-        Plan p = plan();
-        j.append({{"step", s.name}, {"state", "begin"}});
-        try {
-            s.run(p);
-        } catch (const Error& e) {
-            j.append({{"step", s.name}, {"state", "failed"}, {"error", e.what()}});
-            throw Error(e.code() == OMERO_EXIT_CANCELLED ? e.code() : OMERO_EXIT_UPGRADE_STEP_FAILED,
-                        std::string("step ") + s.name + " failed: " + e.what() +
-                            "\nfix the cause and run 'omero upgrade resume', or undo it all with 'omero upgrade "
-                            "rollback'");
-        }
-        j.append({{"step", s.name}, {"state", "done"}});
+        journaled(j, s.name, [&] { s.run(plan()); },
+                  "fix the cause and run 'omero upgrade resume', or undo it all with 'omero upgrade rollback'");
     }
     Plan p = plan();
     j.append({{"event", "finished"}});

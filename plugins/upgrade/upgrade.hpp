@@ -208,6 +208,11 @@ bool swapped(const Plan& p);
 
 // --- the steps (steps.cpp) ----------------------------------------------------
 
+// Runs one step (of `run` or `rollback`) between its "begin" and "done"
+// lines, unless the journal says it is done. A failure is journaled and
+// rethrown naming the step, then `next` (what to do about it): exit 29, or
+// 130 when it was Ctrl-C.
+void journaled(const Journal& j, const std::string& step, const std::function<void()>& fn, const std::string& next);
 // Runs the plan's steps not yet done, journaling each; returns the exit status.
 int run_steps(Context& c, const Plan& p, const Journal& j);
 // The backup's path now.
