@@ -25,9 +25,6 @@ namespace {
 
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(cluster_environment());
 
-// The versions a run can leave behind: dbpatch always names one of them.
-const std::set<std::string> kChain = {"OMERO4.1__0", "OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0",
-                                      "OMERO5.1__1", "OMERO5.2__0", "OMERO5.3__0", "OMERO5.4__0"};
 
 // Recipe A of ../shared/omero-sql-legacy/README.md with its tested
 // correction (only "_key" names): the 8.x names of multi-column UNIQUE
@@ -145,14 +142,7 @@ protected:
     }
     // A 4.1 database as `bin/omero db script` of 4.1 created it.
     void create_41(const std::string& name) {
-        fs::path script = tmp / "OMERO4.1__0.sql";
-        if (!fs::exists(script)) {
-            Result r = run(source_dir() / "scripts/legacy-41.sh", {(shared / "omero-sql-legacy").string()});
-            ASSERT_EQ(r.code, 0) << r.err;
-            write_file(script, r.out);
-        }
-        sql("CREATE DATABASE " + name + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-        Result r = psql_file(name, script);
+        Result r = create_database(name, legacy_41_script(tmp.path()));
         ASSERT_EQ(r.code, 0) << r.err;
         ASSERT_EQ(version(), "OMERO4.1__0\n");
     }
@@ -301,7 +291,7 @@ TEST_F(Legacy, KilledChainAlwaysLeavesACompleteVersion) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         std::string v = version();
         v.pop_back();
-        EXPECT_TRUE(kChain.count(v)) << v;
+        EXPECT_TRUE(kLegacyChain.count(v)) << v;
         seen.insert(v);
     }
     Result r = db({"upgrade", "--no-backup"});

@@ -30,9 +30,6 @@ namespace {
 
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(cluster_environment());
 
-const std::set<std::string> kChain = {"OMERO4.1__0", "OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0",
-                                      "OMERO5.1__1", "OMERO5.2__0", "OMERO5.3__0", "OMERO5.4__0"};
-
 class Upgrade : public ::testing::Test {
 protected:
     TempDir tmp;
@@ -100,14 +97,14 @@ protected:
         return v;
     }
     void create_41() {
-        fs::path script = tmp / "OMERO4.1__0.sql";
-        Result r = run(source_dir() / "scripts/legacy-41.sh", {(shared_dir() / "omero-sql-legacy").string()});
-        ASSERT_EQ(r.code, 0) << r.err;
-        write_file(script, r.out);
-        sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-        r = psql_file(dbname, script);
+        Result r = create_database(dbname, legacy_41_script(tmp.path()));
         ASSERT_EQ(r.code, 0) << r.err;
         ASSERT_EQ(version(), "OMERO4.1__0");
+    }
+    // A 5.2 database as 5.2's `bin/omero db script` wrote it.
+    void create_52() {
+        Result r = create_database(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql");
+        ASSERT_EQ(r.code, 0) << r.err;
     }
     // An archive of a directory, made with Python's zipfile or tarfile.
     void archive(const fs::path& dir, const fs::path& out) {
@@ -225,8 +222,7 @@ TEST_F(Upgrade, ConflictingEditStopsBeforeAnythingChanges) {
          "<variable name=\"SEP\"           value=\":\"/><!-- 5.4 -->");
     edit(omerodir / "etc/templates/grid/default.xml", "<variable name=\"SEP\"           value=\":\"/>",
          "<variable name=\"SEP\"           value=\";\"/>");
-    sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-    ASSERT_EQ(psql_file(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql").code, 0);
+    create_52();
     configure();
     std::string config_before = read_file(omerodir / "etc/grid/config.xml");
     for (const char* cmd : {"plan", "run"}) {
@@ -309,7 +305,7 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
                                            "AND pid <> pg_backend_pid()") != "0\n";
                  ++k)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            EXPECT_TRUE(kChain.count(version())) << version();
+            EXPECT_TRUE(kLegacyChain.count(version())) << version();
             landed.insert(last_step() + "@" + version());
             ASSERT_TRUE(fs::exists(omerodir / "etc/grid/config.xml")) << "after kill " << kills;
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;  // it finished first
@@ -354,8 +350,7 @@ TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
     make_dist("5.2.8", opt / "OMERO.server-5.2.8");
     fs::create_directory_symlink("OMERO.server-5.2.8", omerodir);
     make_dist("5.4.10", opt / "OMERO.server-5.4.10");
-    sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-    ASSERT_EQ(psql_file(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql").code, 0);
+    create_52();
     configure();
     fs::path plugins = tmp / "plugins";
     fs::create_directories(plugins);
@@ -414,8 +409,7 @@ TEST_F(Upgrade, RunningServerAndWebComeBackOnTheNewRelease) {
     fs::create_directory_symlink("OMERO.server-5.3.5", omerodir);
     make_dist("5.4.10", opt / "OMERO.server-5.4.10");
     fs::copy(source_dir() / "tests/web", tmp / "py", fs::copy_options::recursive);
-    sql("CREATE DATABASE " + dbname + " OWNER omero ENCODING 'UTF8' TEMPLATE template0", "postgres");
-    ASSERT_EQ(psql_file(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql").code, 0);
+    create_52();
     configure();
     set("omero.web.python", "/usr/bin/python3");
     set("omero.web.application_server.port", std::to_string(free_port()));

@@ -70,4 +70,22 @@ Result psql_file(const std::string& db, const fs::path& file) {
                {.env = {{"PGPASSWORD", g_cluster->password}}});
 }
 
+Result create_database(const std::string& db, const fs::path& script) {
+    Result r = superuser("postgres", "CREATE DATABASE " + db + " OWNER omero ENCODING 'UTF8' TEMPLATE template0");
+    return r.code != 0 ? r : psql_file(db, script);
+}
+
+fs::path legacy_41_script(const fs::path& dir) {
+    fs::path script = dir / "OMERO4.1__0.sql";
+    if (!fs::exists(script)) {
+        Result r = run(source_dir() / "scripts/legacy-41.sh", {(shared_dir() / "omero-sql-legacy").string()});
+        EXPECT_EQ(r.code, 0) << r.err;
+        write_file(script, r.out);
+    }
+    return script;
+}
+
+const std::set<std::string> kLegacyChain = {"OMERO4.1__0", "OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0",
+                                            "OMERO5.1__1", "OMERO5.2__0", "OMERO5.3__0", "OMERO5.4__0"};
+
 }  // namespace omero::test

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,14 @@ std::vector<std::string> schema_lines(const std::string& db);
 
 // psql as the "omero" role over TCP, running a file.
 Result psql_file(const std::string& db, const std::filesystem::path& file);
+
+// A new UTF8 database owned by "omero", filled by `script` run as "omero"
+// (psql's result: code 0 when it all ran).
+Result create_database(const std::string& db, const std::filesystem::path& script);
+// The OMERO 4.1 creation script (scripts/legacy-41.sh on ../shared), written
+// once into dir; its path.
+std::filesystem::path legacy_41_script(const std::filesystem::path& dir);
+// The versions a 4.1 -> 5.4 upgrade can leave behind: dbpatch always names one.
+extern const std::set<std::string> kLegacyChain;
 
 }  // namespace omero::test
