@@ -1,5 +1,7 @@
 #include "config/config_store.hpp"
 
+#include "config/config_scan.hpp"
+
 #include "util/file.hpp"
 
 #include <omero/exit_codes.h>
@@ -152,6 +154,10 @@ Document Store::prepare(std::string text) const {
 Document Store::read() const {
     bool exists = true;
     std::string text = read_config(file_, exists);
+    return read_from(std::move(text), exists);
+}
+
+Document Store::read_from(std::string text, bool exists) const {
     if (exists && text.empty() && locked_by_other(file_))
         // omero-py creates config.xml empty and fills it under the lock.
         throw Error(OMERO_EXIT_CONFIG_INVALID, file_.string() +
@@ -162,6 +168,13 @@ Document Store::read() const {
     if (exists && !writable() && opts_.env_profile)
         throw Error(OMERO_EXIT_CONFIG_INVALID, "Non-default OMERO_CONFIG on read-only: " + *opts_.env_profile);
     return d;
+}
+
+std::optional<std::string> Store::get(std::string_view key) const {
+    auto text = read_file_prefaulted_if_exists(file_, kMaxConfigBytes, OMERO_EXIT_CONFIG_INVALID);
+    if (text && !opts_.env_profile)
+        if (QuickGet q = quick_get(text->view(), key); q.decided) return std::move(q.value);
+    return read_from(text ? std::string(text->view()) : std::string(), text.has_value()).get(key);
 }
 
 WriteLock Store::lock() const {

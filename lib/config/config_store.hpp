@@ -51,6 +51,9 @@ public:
 
     // The current document (the default tree when the file does not exist).
     Document read() const;
+    // read().get(key) with the same errors, without building the tree when
+    // the file is a plain one (config_scan.hpp): `config get KEY`.
+    std::optional<std::string> get(std::string_view key) const;
 
     // Under the lock: reads the current file, lets `mutate` change it, and
     // installs the result when `mutate` returns true.
@@ -64,6 +67,7 @@ public:
 
 private:
     Document prepare(std::string text) const;
+    Document read_from(std::string text, bool exists) const;
     void check_writable() const;
 
     std::filesystem::path file_;

@@ -1,6 +1,8 @@
 #include "config/config_xml.hpp"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "config/pyjson.hpp"
 #include "util/clock.hpp"
@@ -58,10 +60,23 @@ static std::pair<size_t, size_t> line_column(std::string_view text, size_t offse
     return {line, col};
 }
 
+// The offset of the first byte at or after i outside 0x20..0x7F (a control
+// character or a byte of a multi-byte character), 8 bytes a step: config.xml
+// is nearly all printable ASCII, and both checks below run on every read.
+static size_t skip_printable_ascii(std::string_view s, size_t i) {
+    constexpr uint64_t high = 0x8080808080808080ull, space = 0x2020202020202020ull;
+    for (uint64_t w; i + 8 <= s.size(); i += 8) {
+        std::memcpy(&w, s.data() + i, 8);
+        if ((w | (w - space)) & high) break;  // a byte >= 0x80, or one < 0x20 (borrowing)
+    }
+    while (i < s.size() && static_cast<unsigned char>(s[i]) - 0x20u < 0x60u) ++i;
+    return i;
+}
+
 // Offset of the first byte that is not valid UTF-8, or npos.
 static size_t invalid_utf8(std::string_view s) {
     size_t i = 0;
-    while (i < s.size()) {
+    while ((i = skip_printable_ascii(s, i)) < s.size()) {
         unsigned char c = static_cast<unsigned char>(s[i]);
         size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
         if (n == 0 || (n == 2 && c < 0xC2) || i + n > s.size()) return i;
@@ -83,7 +98,7 @@ static size_t invalid_utf8(std::string_view s) {
 // Characters XML 1.0 cannot carry at all (even escaped): controls other
 // than tab, newline and CR, and U+FFFE / U+FFFF (EF BF BE / EF BF BF).
 static size_t forbidden_char(std::string_view s) {
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t i = 0; (i = skip_printable_ascii(s, i)) < s.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
         if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBF &&

@@ -1,15 +1,22 @@
 #include "util/file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <utility>
 
 namespace omero {
 
-std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes, int code) {
+namespace {
+
+// Opens `p` when it is a regular file of at most max_bytes (its size in
+// `size`); -1 when there is no such file. Throws the errors read_file_if_exists names.
+int open_regular(const std::filesystem::path& p, size_t max_bytes, int code, size_t& size) {
     auto fail = [&](const std::string& why) { return Error(code, p.string() + why); };
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -18,7 +25,7 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, s
         struct stat lst {};
         if (e == ENOENT && ::lstat(p.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
             throw fail(" is a symbolic link to a file that does not exist; create the target or remove the link");
-        if (e == ENOENT) return std::nullopt;
+        if (e == ENOENT) return -1;
         throw Error(code, "cannot read " + p.string() + ": " + std::strerror(e));
     }
     struct stat st {};
@@ -31,13 +38,21 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, s
         ::close(fd);
         throw fail(" is larger than " + std::to_string(max_bytes) + " bytes");
     }
-    std::string out(static_cast<size_t>(st.st_size) + 1, '\0');  // +1: see the end of file in the same read
+    size = static_cast<size_t>(st.st_size);
+    return fd;
+}
+
+// Reads fd to its end into `out` (sized to the file and one byte more, so
+// one read also sees the end), growing it while the file grows, up to
+// max_bytes; closes fd.
+template <class Buffer>
+void read_all(int fd, Buffer& out, const std::filesystem::path& p, size_t max_bytes, int code) {
     size_t got = 0;
     for (;;) {
         if (got == out.size()) {
             if (out.size() > max_bytes) {
                 ::close(fd);
-                throw fail(" grows while being read");
+                throw Error(code, p.string() + " grows while being read");
             }
             out.resize(out.size() * 2);
         }
@@ -53,6 +68,50 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, s
     }
     ::close(fd);
     out.resize(got);
+}
+
+}  // namespace
+
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes, int code) {
+    size_t size = 0;
+    int fd = open_regular(p, max_bytes, code, size);
+    if (fd < 0) return std::nullopt;
+    std::string out(size + 1, '\0');
+    read_all(fd, out, p, max_bytes, code);
+    return out;
+}
+
+PrefaultedText::PrefaultedText(size_t size) { resize(size); }
+
+PrefaultedText::~PrefaultedText() {
+    if (map_) ::munmap(map_, capacity_);
+}
+
+PrefaultedText::PrefaultedText(PrefaultedText&& o) noexcept
+    : map_(std::exchange(o.map_, nullptr)), size_(std::exchange(o.size_, 0)), capacity_(std::exchange(o.capacity_, 0)) {}
+
+void PrefaultedText::resize(size_t size) {
+    if (size <= capacity_) {
+        size_ = size;
+        return;
+    }
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t capacity = (size + page - 1) / page * page;
+    void* m = map_ ? ::mremap(map_, capacity_, capacity, MREMAP_MAYMOVE)
+                   : ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    map_ = static_cast<char*>(m);
+    capacity_ = capacity;
+    size_ = size;
+}
+
+std::optional<PrefaultedText> read_file_prefaulted_if_exists(const std::filesystem::path& p, size_t max_bytes,
+                                                             int code) {
+    size_t size = 0;
+    int fd = open_regular(p, max_bytes, code, size);
+    if (fd < 0) return std::nullopt;
+    PrefaultedText out(size + 1);
+    read_all(fd, out, p, max_bytes, code);
     return out;
 }
 

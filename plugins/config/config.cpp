@@ -56,11 +56,11 @@ int print_properties(Context& c, const std::vector<std::string>& keys) {
     if (c.flag("show-password") && c.flag("hide-password"))
         throw Error(OMERO_EXIT_USAGE, "give --show-password or --hide-password, not both");
     bool hide = !c.flag("show-password");
-    Document d = open_store(c).read();
     if (keys.size() == 1 && !c.flag("defaults")) {  // one key: the raw value, never masked (scripts rely on it)
-        if (auto v = d.get(keys[0])) c.out(*v + "\n");
+        if (auto v = open_store(c).get(keys[0])) c.out(*v + "\n");
         return 0;
     }
+    Document d = open_store(c).read();
     std::map<std::string, std::string> props;
     if (c.flag("defaults"))
         if (auto dir = std::getenv("OMERODIR"); dir && *dir)
