@@ -53,20 +53,55 @@ const std::vector<PluginEntry>& Cli::plugins(bool deep) {
     return *plugins_;
 }
 
+// `omero config get K` needs the config plugin alone. When the first word
+// names a first-party plugin, only that plugin's manifest is looked for
+// (one stat per search dir instead of reading every manifest: most of a
+// plugin command's start-up with a dozen plugins installed). The answer is
+// the full search's: no other plugin may declare a command under a
+// first-party name (discover() refuses it), and the first manifest of a name
+// wins in both. It is used only when that plugin is usable and declares
+// nothing outside its own name (a command elsewhere could be taken by
+// another plugin first); otherwise every plugin is read, as before.
+std::vector<PluginEntry>* Cli::narrowed(const std::string& word) {
+    if (globals_.no_plugins || plugins_) return nullptr;  // nothing to save
+    const auto& fp = first_party_plugins();
+    if (std::find(fp.begin(), fp.end(), word) == fp.end()) return nullptr;
+    auto [it, fresh] = narrowed_.try_emplace(word);
+    if (fresh) {
+        std::vector<std::string> builtins;
+        for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
+        DiscoveryOptions o{globals_.paths, false, false, word};
+        std::vector<PluginEntry> found = discover(o, builtins, fp);
+        bool usable = !found.empty() && found.front().state == PluginState::ok &&
+                      std::all_of(found.front().manifest->commands.begin(), found.front().manifest->commands.end(),
+                                  [&](const CommandInfo& c) { return c.top() == word; });
+        if (usable) it->second = std::move(found);
+    }
+    return it->second ? &*it->second : nullptr;
+}
+
+std::vector<PluginEntry>& Cli::view() {
+    if (view_) return *view_;
+    plugins();
+    return *plugins_;
+}
+
 const std::vector<CommandSource>& Cli::commands() {
-    if (commands_cache_.empty()) {
+    const std::vector<PluginEntry>& v = view();
+    if (commands_cache_.empty() || cache_view_ != &v) {
+        commands_cache_.clear();
         for (const Builtin& b : builtin_table()) commands_cache_.push_back({b.info, ""});
-        for (const PluginEntry& e : plugins())
+        for (const PluginEntry& e : v)
             if (e.state == PluginState::ok)
                 for (const CommandInfo& c : e.manifest->commands) commands_cache_.push_back({c, e.name});
+        cache_view_ = &v;
     }
     return commands_cache_;
 }
 
 void Cli::load_details() {
-    plugins();
     bool changed = false;
-    for (PluginEntry& e : *plugins_)
+    for (PluginEntry& e : view())
         if (e.state == PluginState::ok && !e.manifest->details) {
             try {
                 e.manifest = read_manifest(e.manifest_path, /*details=*/true);
@@ -116,7 +151,7 @@ Cli::Resolved Cli::resolve(const std::vector<std::string>& args) {
                 matched = true;
             }
         if (!matched)
-            for (const PluginEntry& e : plugins())
+            for (const PluginEntry& e : view())
                 if (e.state == PluginState::ok)
                     for (const CommandInfo& c : e.manifest->commands)
                         if (c.path == path) {
@@ -250,6 +285,13 @@ std::vector<std::string> Cli::hoist_group_options(const std::vector<std::string>
 
 int Cli::dispatch(const std::vector<std::string>& original) {
     if (original.empty()) return help({});
+    // This command line's view; a command run from a command gets its own.
+    struct ViewScope {
+        Cli& cli;
+        std::vector<PluginEntry>* saved;
+        ~ViewScope() { cli.view_ = saved; }
+    } scope{*this, view_};
+    view_ = narrowed(original.front());
     const std::vector<std::string> args = hoist_group_options(original);
     Resolved r = resolve(args);
     if (!r.info) return unknown(args, r);
@@ -282,7 +324,6 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     };
 
     h->server_dir = server_dir_from_env();
-    h->plugins = &plugins();
     if (r.info->needs_server_dir) {
         if (int rc = check_server_dir(*h); rc != OMERO_OK)
             return fail(rc == OMERO_E_NO_SERVER_DIR ? OMERO_EXIT_NO_SERVER_DIR : OMERO_EXIT_SERVER_DIR_MISSING,
@@ -487,6 +528,8 @@ int run_main(int argc, char** argv) {
     Cli cli(g);
     // Commands run other commands (run_command) through this same command line.
     host_context()->dispatch = [&cli](const std::vector<std::string>& words) { return cli.dispatch(words); };
+    // The hop services see every plugin (found when first asked).
+    host_context()->all_plugins = [&cli]() -> const std::vector<PluginEntry>& { return cli.plugins(); };
     if (g.help) return cli.help(args);
     // No command and input from a pipe: run the lines as commands (as omero-py does).
     if (args.empty() && !isatty(0)) return cli.dispatch({"load", "-"});

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,10 +69,20 @@ private:
     const CommandInfo* find(const std::string& path);
     std::vector<std::string> hoist_group_options(const std::vector<std::string>& args);
 
+    // The plugins the command line being dispatched resolves against: every
+    // plugin, or only the first-party one its first word names (narrowed()).
+    std::vector<PluginEntry>& view();
+    std::vector<PluginEntry>* narrowed(const std::string& word);
+
     Globals globals_;
     std::optional<std::vector<PluginEntry>> plugins_;
     bool deep_ = false;
+    // First-party plugins found alone, by name; never erased (a running
+    // command's entry lives here while it runs others through dispatch).
+    std::map<std::string, std::optional<std::vector<PluginEntry>>> narrowed_;
+    std::vector<PluginEntry>* view_ = nullptr;  // nullptr: every plugin
     std::vector<CommandSource> commands_cache_;
+    const std::vector<PluginEntry>* cache_view_ = nullptr;  // what commands_cache_ was built from
 };
 
 // Entry point: busybox names, global options, dispatch.

@@ -149,10 +149,17 @@ static std::string unsafe_ancestor(const fs::path& dir) {
     return {};
 }
 
-static std::vector<fs::path> manifests_in(const fs::path& dir) {
+static std::vector<fs::path> manifests_in(const fs::path& dir, const std::string& only) {
     std::vector<fs::path> out;
     std::error_code ec;
-    if (fs::is_regular_file(dir, ec)) return {dir};
+    if (fs::is_regular_file(dir, ec))
+        return only.empty() || dir.filename() == only + kManifestSuffix ? std::vector<fs::path>{dir}
+                                                                      : std::vector<fs::path>{};
+    if (!only.empty()) {
+        fs::path one = dir / (only + kManifestSuffix);
+        if (fs::exists(one, ec)) out.push_back(one);
+        return out;
+    }
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string n = it->path().filename().string();
         if (n.size() > std::string(kManifestSuffix).size() && n.ends_with(kManifestSuffix)) out.push_back(it->path());
@@ -170,9 +177,12 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
     std::map<std::string, size_t> by_command;  // top-level command -> owning entry
 
     for (const SearchDir& sd : search_dirs(opts)) {
-        std::string dir_problem = unsafe_reason(sd.dir);
-        if (dir_problem.empty()) dir_problem = unsafe_ancestor(sd.dir);
-        for (const fs::path& mf : manifests_in(sd.dir)) {
+        std::optional<std::string> dir_problem;  // looked at once the dir has a manifest
+        for (const fs::path& mf : manifests_in(sd.dir, opts.only)) {
+            if (!dir_problem) {
+                dir_problem = unsafe_reason(sd.dir);
+                if (dir_problem->empty()) dir_problem = unsafe_ancestor(sd.dir);
+            }
             PluginEntry e;
             e.manifest_path = mf;
             e.origin = sd.origin;
@@ -182,7 +192,7 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
                 e.state = s;
                 e.reason = std::move(why);
             };
-            std::string unsafe = dir_problem.empty() ? unsafe_reason(mf) : dir_problem;
+            std::string unsafe = dir_problem->empty() ? unsafe_reason(mf) : *dir_problem;
             if (!unsafe.empty()) {
                 set(PluginState::refused, unsafe);
             } else {

@@ -174,9 +174,13 @@ void h_report_error(omero_host* h, const char* p, size_t n) {
     write_all(2, msg.data(), msg.size());
 }
 
+// Every plugin found (nullptr outside a command line, e.g. in unit tests).
+const std::vector<PluginEntry>* all_plugins(omero_host* h) { return h->all_plugins ? &h->all_plugins() : nullptr; }
+
 int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
-    if (!h->plugins) return OMERO_OK;
-    for (const PluginEntry& e : *h->plugins) {
+    const std::vector<PluginEntry>* plugins = all_plugins(h);
+    if (!plugins) return OMERO_OK;
+    for (const PluginEntry& e : *plugins) {
         if (e.state != PluginState::ok || e.manifest->hops.empty()) continue;
         try {
             LoadedPlugin lp = load_library(e.library_path, host_api(), h);
@@ -192,9 +196,10 @@ int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
 }
 
 int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
-    if (!h->plugins) return OMERO_OK;
+    const std::vector<PluginEntry>* plugins = all_plugins(h);
+    if (!plugins) return OMERO_OK;
     auto str = [](const std::string& s) { return omero_str{s.data(), s.size()}; };
-    for (const PluginEntry& e : *h->plugins) {
+    for (const PluginEntry& e : *plugins) {
         // A plugin the admin disabled serves nothing; a broken one is listed as unusable.
         if (!e.manifest || e.state == PluginState::shadowed || e.state == PluginState::disabled) continue;
         const std::string package = package_of(e.name);
@@ -224,7 +229,7 @@ int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
         char tail = 0;
         if (std::sscanf(name.c_str(), "hop-%u-%u%c", &major, &minor, &tail) != 2) continue;
         bool present = false;
-        for (const PluginEntry& e : *h->plugins) present |= e.name == name;
+        for (const PluginEntry& e : *plugins) present |= e.name == name;
         if (present) continue;
         const std::string from = "OMERO" + std::to_string(major) + "." + std::to_string(minor);
         const std::string package = package_of(name), reason = "not installed";
@@ -240,8 +245,9 @@ int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
 }
 
 int h_load_hop(omero_host* h, const char* plugin, const char* from, const char* to, const omero_upgrade_hop** out) {
-    if (!h->plugins || !plugin || !from || !to || !out) return OMERO_E_FAILED;
-    for (const PluginEntry& e : *h->plugins) {
+    const std::vector<PluginEntry>* plugins = all_plugins(h);
+    if (!plugins || !plugin || !from || !to || !out) return OMERO_E_FAILED;
+    for (const PluginEntry& e : *plugins) {
         if (e.name != plugin || e.state == PluginState::shadowed) continue;
         if (e.state != PluginState::ok) {
             h->last_error = "plugin '" + e.name + "' is " + state_name(e.state) + ": " + e.reason;

@@ -30,8 +30,9 @@ struct omero_host {
     bool progress_shown = false;
     std::chrono::steady_clock::time_point progress_start, progress_last;
 
-    // Plugins found by the command line (for for_each_hop).
-    const std::vector<omero::host::PluginEntry>* plugins = nullptr;
+    // Every plugin the command line finds (for the hop services; searched
+    // when first called: a command that runs no hop never reads them all).
+    std::function<const std::vector<omero::host::PluginEntry>&()> all_plugins;
 
     // Config read once per process; dropped after a write.
     std::shared_ptr<const omero::config::Document> config_cache;

@@ -2,6 +2,10 @@
 
 #include "config/config_xml.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace omero::config {
@@ -86,26 +90,90 @@ std::optional<std::string_view> decoded(std::string_view raw, std::string& scrat
     return std::string_view(scratch);
 }
 
+// The text being scanned: all of it (a string), or a file read a chunk at a
+// time into one buffer used again and again.
+class Source {
+public:
+    explicit Source(std::string_view text) : text_(text), final_(true) {}
+    Source(int fd, size_t chunk) : fd_(fd), buf_(chunk ? chunk : 1, '\0') {}
+
+    std::string_view text() const { return fd_ < 0 ? text_ : std::string_view(buf_.data(), len_); }
+    bool final() const { return final_; }
+
+    // Drops the text before `keep` and reads more after the rest. False when
+    // there is no more to read, on a read error, or past kMaxFile.
+    bool refill(size_t keep) {
+        if (fd_ < 0 || final_) return false;
+        std::memmove(buf_.data(), buf_.data() + keep, len_ - keep);
+        len_ -= keep;
+        if (len_ == buf_.size()) {  // one item longer than the buffer
+            if (buf_.size() > kMaxFile) return false;
+            buf_.resize(buf_.size() * 2);
+        }
+        ssize_t n;
+        do n = ::read(fd_, buf_.data() + len_, buf_.size() - len_);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return false;
+        final_ = n == 0;
+        len_ += static_cast<size_t>(n);
+        total_ += static_cast<size_t>(n);
+        return total_ <= kMaxFile;
+    }
+
+private:
+    static constexpr size_t kMaxFile = size_t(64) << 20;  // as the config store
+    int fd_ = -1;
+    std::string_view text_;
+    std::string buf_;
+    size_t len_ = 0, total_ = 0;
+    bool final_ = false;
+};
+
+// Reads markup in a window of the text. Running into the window's end before
+// the text's end marks the scanner "starved": the item being read fails, and
+// the caller reads more and reads the item again.
 class Scanner {
 public:
-    explicit Scanner(std::string_view text) : t_(text) {}
+    void reset(std::string_view window, bool final) {
+        t_ = window;
+        final_ = final;
+        i_ = 0;
+    }
+    size_t pos() const { return i_; }
+    bool starved() const { return starved_; }
+    void clear_starved() { starved_ = false; }
+    bool at_end() {
+        if (i_ < t_.size()) return false;
+        starved_ |= !final_;
+        return true;
+    }
 
-    bool done() const { return i_ >= t_.size(); }
-    bool at(std::string_view s) const {  // (a loop the compiler unrolls: no memcmp call per tag)
-        if (t_.size() - i_ < s.size()) return false;
+    bool at(std::string_view s) {  // (a loop the compiler unrolls: no memcmp call per tag)
+        if (t_.size() - i_ < s.size()) {
+            starved_ |= !final_;
+            return false;
+        }
         for (size_t k = 0; k < s.size(); ++k)
             if (t_[i_ + k] != s[k]) return false;
         return true;
+    }
+
+    void skip_space() {
+        while (i_ < t_.size() && is_space(t_[i_])) ++i_;
+        at_end();
     }
 
     // Whitespace and comments. False on a comment XML forbids ("--" inside,
     // "-" last) or one without its end.
     bool skip_misc() {
         for (;;) {
-            while (i_ < t_.size() && is_space(t_[i_])) ++i_;
+            skip_space();
             if (!at("<!--")) return true;
             size_t end = t_.find("-->", i_ + 4);
-            if (end == std::string_view::npos) return false;
+            if (end == std::string_view::npos) {
+                starved_ |= !final_;
+                return false;
+            }
             std::string_view body = t_.substr(i_ + 4, end - i_ - 4);
             if (body.find("--") != std::string_view::npos || (!body.empty() && body.back() == '-')) return false;
             i_ = end + 3;
@@ -114,8 +182,9 @@ public:
 
     bool name(std::string_view& out) {
         size_t start = i_;
-        if (i_ >= t_.size() || !name_start(t_[i_])) return false;
+        if (at_end() || !name_start(t_[i_])) return false;
         while (i_ < t_.size() && name_char(t_[i_])) ++i_;
+        at_end();  // a name cut by the window's end is read again whole
         out = t_.substr(start, i_ - start);
         return true;
     }
@@ -126,7 +195,7 @@ public:
     bool attributes(F&& on_attr, bool& empty_element) {
         for (;;) {
             size_t before = i_;
-            while (i_ < t_.size() && is_space(t_[i_])) ++i_;
+            skip_space();
             if (at("/>")) {
                 i_ += 2;
                 empty_element = true;
@@ -139,14 +208,17 @@ public:
             }
             std::string_view n;
             if (i_ == before || !name(n)) return false;
-            while (i_ < t_.size() && is_space(t_[i_])) ++i_;
+            skip_space();
             if (!at("=")) return false;
             ++i_;
-            while (i_ < t_.size() && is_space(t_[i_])) ++i_;
-            if (i_ >= t_.size() || (t_[i_] != '"' && t_[i_] != '\'')) return false;
+            skip_space();
+            if (at_end() || (t_[i_] != '"' && t_[i_] != '\'')) return false;
             char quote = t_[i_++];
             size_t close = t_.find(quote, i_);
-            if (close == std::string_view::npos) return false;
+            if (close == std::string_view::npos) {
+                starved_ |= !final_;
+                return false;
+            }
             std::string_view raw = t_.substr(i_, close - i_);
             if (raw.find('<') != std::string_view::npos) return false;
             i_ = close + 1;
@@ -160,7 +232,7 @@ public:
         i_ += 2;
         std::string_view n;
         if (!name(n) || n != want) return false;
-        while (i_ < t_.size() && is_space(t_[i_])) ++i_;
+        skip_space();
         if (!at(">")) return false;
         ++i_;
         return true;
@@ -173,129 +245,151 @@ public:
         return name(tag);
     }
 
-    // `<NAME` where NAME is exactly `want`.
-    bool start_tag(std::string_view want) {
-        if (!at("<")) return false;
-        size_t save = i_++;
-        std::string_view n;
-        if (name(n) && n == want) return true;
-        i_ = save;
-        return false;
-    }
-
 private:
     std::string_view t_;
     size_t i_ = 0;
+    bool final_ = true, starved_ = false;
 };
 
 struct BlockSeen {
     std::string id;
-    bool has_id = false;
     bool matched = false;          // a <property> named KEY
     bool match_has_value = false;  // ... the last one with a value attribute
-    std::string_view match_raw;    // ... and its text
+    std::string match_raw;         // ... and its text
 };
 
-}  // namespace
-
-QuickGet quick_get(std::string_view text, std::string_view key) {
-    const QuickGet undecided;
-    const std::string_view version_key = kVersionKey, profile_key = kProfileKey;
-    if (text.empty() || text.starts_with("\xEF\xBB\xBF") || !xml_text_problem(text).empty()) return undecided;
-    std::string scratch;
+// What the scan has read so far, changed only by whole items.
+struct ScanState {
+    enum class Where { before_root, in_root, in_block, after_root } where = Where::before_root;
     std::vector<BlockSeen> blocks;
+    bool in_internal = false;  // the block being read is the first __ACTIVE__
     // The profile __ACTIVE__ names: from the first such block's first
     // <property name="omero.config.profile">, as Document::stored_active.
-    bool active_seen = false, active_from_file = false;
-    std::string_view active_raw;
-    bool active_has_value = false;
+    bool active_seen = false, active_from_file = false, active_has_value = false;
+    std::string active_raw;
+    std::string scratch;
+};
 
-    Scanner s(text);
-    bool empty_element = false;
-    if (!s.skip_misc() || !s.start_tag("icegrid") ||
-        !s.attributes([](std::string_view, std::string_view) { return true; }, empty_element))
-        return undecided;
-    while (!empty_element) {
-        if (!s.skip_misc()) return undecided;
-        if (s.at("</")) {
-            if (!s.end_tag("icegrid")) return undecided;
-            break;
+enum class Step { ok, failed, done };
+
+const auto ignore_attributes = [](std::string_view, std::string_view) { return true; };
+
+// Reads one item (whitespace and comments, then a tag) and applies it to
+// `st` only when it is whole.
+Step step(Scanner& s, ScanState& st, std::string_view key) {
+    using Where = ScanState::Where;
+    if (!s.skip_misc()) return Step::failed;
+    switch (st.where) {
+        case Where::before_root: {
+            std::string_view n;
+            bool empty = false;
+            if (!s.open_element(n) || n != "icegrid" || !s.attributes(ignore_attributes, empty)) return Step::failed;
+            st.where = empty ? Where::after_root : Where::in_root;
+            return Step::ok;
         }
-        if (!s.start_tag("properties")) {
-            // Other empty elements (config.xml ends with <include file="templates.xml" />) are not read.
-            std::string_view other;
-            bool other_empty = false;
-            if (!s.open_element(other) ||
-                !s.attributes([](std::string_view, std::string_view) { return true; }, other_empty) || !other_empty)
-                return undecided;
-            continue;
-        }
-        BlockSeen& b = blocks.emplace_back();
-        bool block_empty = false;
-        bool ok = s.attributes(
-            [&](std::string_view n, std::string_view raw) {
-                if (n != "id" || b.has_id) return true;
-                b.has_id = true;
-                return decode(raw, b.id);
-            },
-            block_empty);
-        if (!ok) return undecided;
-        const bool internal = b.id == kInternal && !active_seen;
-        if (internal) active_seen = true;
-        while (!block_empty) {
-            if (!s.skip_misc()) return undecided;
+        case Where::after_root:
+            return s.at_end() && !s.starved() ? Step::done : Step::failed;
+        case Where::in_root: {
             if (s.at("</")) {
-                if (!s.end_tag("properties")) return undecided;
-                break;
+                if (!s.end_tag("icegrid")) return Step::failed;
+                st.where = Where::after_root;
+                return Step::ok;
             }
-            std::string_view tag;
-            struct {
-                bool has_name = false, has_value = false;
-                std::string_view name, value;
-            } e;
-            bool element_empty = false;
+            std::string_view tag, id_raw;
+            bool has_id = false, empty = false;
             if (!s.open_element(tag) ||
                 !s.attributes(
                     [&](std::string_view n, std::string_view raw) {
-                        if (n == "name" && !e.has_name) e.has_name = true, e.name = raw;
-                        else if (n == "value" && !e.has_value) e.has_value = true, e.value = raw;
+                        if (n == "id" && !has_id) has_id = true, id_raw = raw;
                         return true;
                     },
-                    element_empty) ||
-                !element_empty)
-                return undecided;
-            if (!e.has_name) continue;
-            auto name = decoded(e.name, scratch);
-            if (!name) return undecided;
-            // Document rewrites 4.2.0 and 4.2.1 profiles when it opens the file.
-            if (*name == version_key && e.has_value) {
-                std::string v;
-                if (!decode(e.value, v)) return undecided;
-                if (v == "4.2.0" || v == "4.2.1") return undecided;
+                    empty))
+                return Step::failed;
+            if (tag != "properties") {
+                // Other empty elements (config.xml ends with <include file="templates.xml" />) are not read.
+                return empty ? Step::ok : Step::failed;
             }
-            if (tag != "property") continue;
-            if (internal && !active_from_file && *name == profile_key) {
-                active_from_file = true;
-                active_has_value = e.has_value;
-                active_raw = e.value;
+            BlockSeen b;
+            if (has_id && !decode(id_raw, b.id)) return Step::failed;
+            st.in_internal = b.id == kInternal && !st.active_seen;
+            st.active_seen |= st.in_internal;
+            st.blocks.push_back(std::move(b));
+            if (!empty) st.where = Where::in_block;
+            return Step::ok;
+        }
+        case Where::in_block: {
+            if (s.at("</")) {
+                if (!s.end_tag("properties")) return Step::failed;
+                st.where = Where::in_root;
+                return Step::ok;
+            }
+            std::string_view tag, name_raw, value_raw;
+            bool has_name = false, has_value = false, empty = false;
+            if (!s.open_element(tag) ||
+                !s.attributes(
+                    [&](std::string_view n, std::string_view raw) {
+                        if (n == "name" && !has_name) has_name = true, name_raw = raw;
+                        else if (n == "value" && !has_value) has_value = true, value_raw = raw;
+                        return true;
+                    },
+                    empty) ||
+                !empty)
+                return Step::failed;
+            if (!has_name) return Step::ok;
+            auto name = decoded(name_raw, st.scratch);
+            if (!name) return Step::failed;
+            // Document rewrites 4.2.0 and 4.2.1 profiles when it opens the file.
+            if (*name == std::string_view(kVersionKey) && has_value) {
+                std::string v;
+                if (!decode(value_raw, v) || v == "4.2.0" || v == "4.2.1") return Step::failed;
+            }
+            if (tag != "property") return Step::ok;
+            if (st.in_internal && !st.active_from_file && *name == std::string_view(kProfileKey)) {
+                st.active_from_file = true;
+                st.active_has_value = has_value;
+                st.active_raw = value_raw;
             }
             if (*name == key) {
+                BlockSeen& b = st.blocks.back();
                 b.matched = true;
-                b.match_has_value = e.has_value;
-                b.match_raw = e.value;
+                b.match_has_value = has_value;
+                b.match_raw = value_raw;
             }
+            return Step::ok;
         }
     }
-    if (!s.skip_misc() || !s.done()) return undecided;
+    return Step::failed;
+}
+
+QuickGet scan(Source& src, std::string_view key) {
+    const QuickGet undecided;
+    ScanState st;
+    Scanner s;
+    if (src.text().empty() && !src.refill(0)) return undecided;
+    s.reset(src.text(), src.final());
+    for (;;) {
+        const size_t item = s.pos();
+        s.clear_starved();
+        Step r = step(s, st, key);
+        if (r != Step::failed) {
+            // Bytes Document::parse refuses are left to it (an item never
+            // splits a character: its ends are ASCII).
+            if (!xml_text_problem(src.text().substr(item, s.pos() - item)).empty()) return undecided;
+            if (r == Step::done) break;
+            continue;
+        }
+        if (!s.starved() || !src.refill(item)) return undecided;
+        s.reset(src.text(), src.final());
+    }
 
     std::string active = "default";
-    if (active_from_file) {
+    if (st.active_from_file) {
         active.clear();
-        if (active_has_value && !decode(active_raw, active)) return undecided;
+        if (st.active_has_value && !decode(st.active_raw, active)) return undecided;
     }
     QuickGet r;
     r.decided = true;
-    for (const BlockSeen& b : blocks) {
+    for (const BlockSeen& b : st.blocks) {
         if (b.id != active) continue;
         if (b.matched) {
             r.value.emplace();
@@ -304,6 +398,18 @@ QuickGet quick_get(std::string_view text, std::string_view key) {
         break;
     }
     return r;
+}
+
+}  // namespace
+
+QuickGet quick_get(std::string_view text, std::string_view key) {
+    Source src(text);
+    return scan(src, key);
+}
+
+QuickGet quick_get(int fd, std::string_view key, size_t chunk) {
+    Source src(fd, chunk);
+    return scan(src, key);
 }
 
 }  // namespace omero::config

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <random>
 #include <vector>
 
@@ -24,6 +27,18 @@ std::string tree_get(const std::string& text, const std::string& key) {
 
 std::string scan_get(const std::string& text, const std::string& key) {
     QuickGet q = quick_get(text, key);
+    if (!q.decided) return "<undecided>";
+    return q.value ? "=" + *q.value : "<unset>";
+}
+
+// The file read a chunk at a time: the same answers, wherever the chunks end.
+std::string scan_file(const std::string& text, const std::string& key, size_t chunk) {
+    int fd = memfd_create("config.xml", 0);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    lseek(fd, 0, SEEK_SET);
+    QuickGet q = quick_get(fd, key, chunk);
+    close(fd);
     if (!q.decided) return "<undecided>";
     return q.value ? "=" + *q.value : "<unset>";
 }
@@ -62,6 +77,16 @@ TEST(QuickGet, DecidesOnWhatOmeroWrites) {
     EXPECT_EQ(scan_get(text, "omero.multi"), "=line one\nline two\ttabbed\r");
     EXPECT_EQ(scan_get(text, "omero.web.ui.top_links"), R"(=[["Data", "webindex", {"title": "<b>&'x'"}]])");
     EXPECT_EQ(scan_get(text, "omero.nothing"), "<unset>");
+}
+
+TEST(QuickGet, ReadsAFileInChunks) {
+    const std::string text = written_file();
+    for (size_t chunk : {1, 2, 7, 64, 4096, 1 << 20})
+        for (const char* key : {"omero.db.name", "omero.multi", "omero.nothing", "omero.config.version"})
+            EXPECT_EQ(scan_file(text, key, chunk), scan_get(text, key)) << key << " chunk " << chunk;
+    EXPECT_EQ(scan_file(text, "omero.db.name", 5), "=omero");
+    EXPECT_EQ(scan_file("", "k", 16), "<undecided>");
+    EXPECT_EQ(scan_file(text.substr(0, text.size() - 3), "omero.db.name", 16), "<undecided>");  // cut short
 }
 
 TEST(QuickGet, ReadsTheProfileActiveNames) {
@@ -166,6 +191,11 @@ TEST(QuickGet, AgreesWithTheTreeOnMutations) {
                     case 1: s.erase(at, 1 + rng() % 4); break;
                     case 2: s.insert(at, 1, "<>&\"'=/ !-#;\t\nk"[rng() % 15]); break;
                     default: s.insert(at, s.substr(rng() % s.size(), rng() % 40)); break;
+                }
+            }
+            if (m % 50 == 0) {  // the chunked reading, at a few buffer sizes
+                for (size_t chunk : {1, 3, 16, 100}) {
+                    ASSERT_EQ(scan_file(s, "k", chunk), scan_get(s, "k")) << "chunk " << chunk << " of:\n" << s;
                 }
             }
             for (const std::string& key : keys) {

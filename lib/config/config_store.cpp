@@ -171,10 +171,15 @@ Document Store::read_from(std::string text, bool exists) const {
 }
 
 std::optional<std::string> Store::get(std::string_view key) const {
-    auto text = read_file_prefaulted_if_exists(file_, kMaxConfigBytes, OMERO_EXIT_CONFIG_INVALID);
-    if (text && !opts_.env_profile)
-        if (QuickGet q = quick_get(text->view(), key); q.decided) return std::move(q.value);
-    return read_from(text ? std::string(text->view()) : std::string(), text.has_value()).get(key);
+    if (!opts_.env_profile) {
+        int fd = open_regular_file(file_, kMaxConfigBytes, OMERO_EXIT_CONFIG_INVALID);
+        if (fd >= 0) {
+            QuickGet q = quick_get(fd, key);
+            ::close(fd);
+            if (q.decided) return std::move(q.value);
+        }
+    }
+    return read().get(key);  // what the scan leaves undecided (rare: the file is read again)
 }
 
 WriteLock Store::lock() const {

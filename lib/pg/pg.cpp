@@ -1,5 +1,7 @@
 #include "pg/pg.hpp"
 
+#include "util/file.hpp"
+
 #include <omero/exit_codes.h>
 
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 
 namespace omero::db {
 
@@ -44,8 +45,7 @@ static std::string prompt_password(const ConnParams& p) {
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         tcsetattr(0, TCSANOW, &quiet);
     }
-    std::string pw;
-    std::getline(std::cin, pw);
+    std::string pw = read_stdin_line().value_or("");
     if (tty) tcsetattr(0, TCSANOW, &old);
     std::fprintf(stderr, "\n");
     return pw;

@@ -1,14 +1,11 @@
 #include "util/file.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <new>
-#include <utility>
 
 namespace omero {
 
@@ -16,7 +13,7 @@ namespace {
 
 // Opens `p` when it is a regular file of at most max_bytes (its size in
 // `size`); -1 when there is no such file. Throws the errors read_file_if_exists names.
-int open_regular(const std::filesystem::path& p, size_t max_bytes, int code, size_t& size) {
+int open_checked(const std::filesystem::path& p, size_t max_bytes, int code, size_t& size) {
     auto fail = [&](const std::string& why) { return Error(code, p.string() + why); };
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -45,8 +42,7 @@ int open_regular(const std::filesystem::path& p, size_t max_bytes, int code, siz
 // Reads fd to its end into `out` (sized to the file and one byte more, so
 // one read also sees the end), growing it while the file grows, up to
 // max_bytes; closes fd.
-template <class Buffer>
-void read_all(int fd, Buffer& out, const std::filesystem::path& p, size_t max_bytes, int code) {
+void read_all(int fd, std::string& out, const std::filesystem::path& p, size_t max_bytes, int code) {
     size_t got = 0;
     for (;;) {
         if (got == out.size()) {
@@ -74,45 +70,41 @@ void read_all(int fd, Buffer& out, const std::filesystem::path& p, size_t max_by
 
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes, int code) {
     size_t size = 0;
-    int fd = open_regular(p, max_bytes, code, size);
+    int fd = open_checked(p, max_bytes, code, size);
     if (fd < 0) return std::nullopt;
     std::string out(size + 1, '\0');
     read_all(fd, out, p, max_bytes, code);
     return out;
 }
 
-PrefaultedText::PrefaultedText(size_t size) { resize(size); }
-
-PrefaultedText::~PrefaultedText() {
-    if (map_) ::munmap(map_, capacity_);
-}
-
-PrefaultedText::PrefaultedText(PrefaultedText&& o) noexcept
-    : map_(std::exchange(o.map_, nullptr)), size_(std::exchange(o.size_, 0)), capacity_(std::exchange(o.capacity_, 0)) {}
-
-void PrefaultedText::resize(size_t size) {
-    if (size <= capacity_) {
-        size_ = size;
-        return;
-    }
-    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    const size_t capacity = (size + page - 1) / page * page;
-    void* m = map_ ? ::mremap(map_, capacity_, capacity, MREMAP_MAYMOVE)
-                   : ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (m == MAP_FAILED) throw std::bad_alloc();
-    map_ = static_cast<char*>(m);
-    capacity_ = capacity;
-    size_ = size;
-}
-
-std::optional<PrefaultedText> read_file_prefaulted_if_exists(const std::filesystem::path& p, size_t max_bytes,
-                                                             int code) {
+int open_regular_file(const std::filesystem::path& p, size_t max_bytes, int code) {
     size_t size = 0;
-    int fd = open_regular(p, max_bytes, code, size);
-    if (fd < 0) return std::nullopt;
-    PrefaultedText out(size + 1);
-    read_all(fd, out, p, max_bytes, code);
+    return open_checked(p, max_bytes, code, size);
+}
+
+std::string read_stdin() {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
     return out;
+}
+
+std::optional<std::string> read_stdin_line() {
+    // A byte at a time: what follows the line stays unread for whoever reads next.
+    std::string line;
+    for (;;) {
+        char c;
+        ssize_t n = ::read(0, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return line.empty() ? std::nullopt : std::optional<std::string>(line);
+        if (c == '\n') return line;
+        line += c;
+    }
 }
 
 std::string read_file(const std::filesystem::path& p, size_t max_bytes, int code) {

@@ -20,33 +20,9 @@ namespace omero {
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& p, size_t max_bytes,
                                                int code = OMERO_EXIT_FAILURE);
 
-// A file's text in a private anonymous mapping whose pages are all made
-// present by the one mmap call (MAP_POPULATE). A heap buffer takes a page
-// fault for every 4 KiB first touched, microseconds each on a virtual
-// machine: for a large file read once and scanned in place (`config get` on
-// config.xml) that was most of the command's time.
-class PrefaultedText {
-public:
-    explicit PrefaultedText(size_t size);
-    ~PrefaultedText();
-    PrefaultedText(PrefaultedText&& other) noexcept;
-    PrefaultedText(const PrefaultedText&) = delete;
-    PrefaultedText& operator=(const PrefaultedText&) = delete;
-    PrefaultedText& operator=(PrefaultedText&&) = delete;
-
-    char* data() { return map_; }
-    size_t size() const { return size_; }
-    void resize(size_t size);  // growing keeps the text; new pages are not prefaulted
-    std::string_view view() const { return {map_ ? map_ : "", size_}; }
-
-private:
-    char* map_ = nullptr;
-    size_t size_ = 0, capacity_ = 0;
-};
-
-// read_file_if_exists() into a PrefaultedText.
-std::optional<PrefaultedText> read_file_prefaulted_if_exists(const std::filesystem::path& p, size_t max_bytes,
-                                                             int code = OMERO_EXIT_FAILURE);
+// The checks of read_file_if_exists() without the read: a descriptor open
+// on the file (the caller closes it), or -1 when there is no such file.
+int open_regular_file(const std::filesystem::path& p, size_t max_bytes, int code = OMERO_EXIT_FAILURE);
 
 // The same, a missing file being an error too.
 std::string read_file(const std::filesystem::path& p, size_t max_bytes = size_t(1) << 30,
@@ -66,6 +42,14 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
 // Makes a rename or a new file in `dir` durable (best effort: errors are
 // ignored, as a directory that cannot be opened has nothing to sync).
 void fsync_dir(const std::filesystem::path& dir);
+
+// Standard input with read(2), not std::cin: <iostream> would put
+// libstdc++'s stream and locale set-up into every start of a plugin that
+// links the runtime statically, whatever command runs.
+std::string read_stdin();  // to the end of input
+// One line without its newline (a last line without one too); nullopt at
+// the end of input.
+std::optional<std::string> read_stdin_line();
 
 // The last `lines` lines of a text (its trailing newlines dropped).
 std::string tail_lines(const std::string& text, size_t lines);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 #include <unordered_map>
 
@@ -88,11 +87,8 @@ int print_properties(Context& c, const std::vector<std::string>& keys) {
 // The text of FILE, or of standard input for "-"; a missing file or a
 // directory is a usage error, as omero-py's argparse reports them.
 std::string read_input(const std::string& file) {
+    if (file == "-") return read_stdin();
     std::stringstream ss;
-    if (file == "-") {
-        ss << std::cin.rdbuf();
-        return ss.str();
-    }
     std::error_code ec;
     if (!fs::exists(file, ec)) throw Error(OMERO_EXIT_USAGE, "File does not exist: " + file);
     if (!fs::is_regular_file(file, ec)) throw Error(OMERO_EXIT_USAGE, "Path is not a file: " + file);

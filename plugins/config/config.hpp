@@ -11,6 +11,7 @@
 #include "config/defaults.hpp"
 #include "config/load_grammar.hpp"
 #include "config/pyjson.hpp"
+#include "util/file.hpp"
 
 #include <omero/plugin.hpp>
 

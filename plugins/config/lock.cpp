@@ -1,7 +1,7 @@
 // `omero config lock`: hold the configuration lock until Enter is pressed.
 #include "config.hpp"
 
-#include <iostream>
+#include "util/file.hpp"
 
 namespace omero::config {
 
@@ -11,8 +11,7 @@ int run(Context& c) {
     Store store = open_store(c);
     WriteLock held = store.lock();
     c.out("Press enter to unlock");
-    std::string line;
-    std::getline(std::cin, line);  // end of input unlocks too
+    read_stdin_line();  // end of input unlocks too
     return 0;
 }
 

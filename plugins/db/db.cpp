@@ -1,10 +1,11 @@
 #include "db.hpp"
 
+#include "util/file.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
 
-#include <iostream>
 
 namespace fs = std::filesystem;
 
@@ -194,11 +195,10 @@ std::string root_password(Context& c) {
     if (!isatty(0))
         throw Error(OMERO_EXIT_USAGE,
                     "no root password: give --password PW, set OMERO_ROOT_PASSWORD, or run on a terminal");
-    std::string a, b;
     c.err("Please enter password for OMERO root user: ");
-    std::getline(std::cin, a);
+    std::string a = read_stdin_line().value_or("");
     c.err("Please re-enter password for OMERO root user: ");
-    std::getline(std::cin, b);
+    std::string b = read_stdin_line().value_or("");
     if (a != b) throw Error(OMERO_EXIT_FAILURE, "the passwords do not match");
     return a;
 }
