@@ -22,18 +22,21 @@ export OMERODIR=$tmp/srv
 mkdir -p "$OMERODIR"
 for i in $(seq 1 1000); do echo "omero.bench.key$i=value number $i"; done > "$tmp/props"
 OMERO_PLUGIN_PATH=$static/lib/omero/plugins/abi1 "$static/bin/omero" config load "$tmp/props"
-runs=${RUNS:-200}
+runs=${RUNS:-400}
 "$wall" -n "$runs" --label "/bin/true" -- /bin/true
 for kind in static shared; do
   dir=$static
   [ "$kind" = shared ] && dir=$(cd "$shared" && pwd)
   export OMERO_PLUGIN_PATH=$dir/lib/omero/plugins/abi1
-  for cmd in "version" "help" "config path" "config get omero.bench.key500"; do
-    # shellcheck disable=SC2086
-    "$wall" -n "$runs" --label "$kind: $cmd" -- "$dir/bin/omero" $cmd
-    if command -v perf >/dev/null 2>&1; then
+  o=$dir/bin/omero
+  # Interleaved (version, help, path, get, version, ...): a drift in the
+  # VM's speed hits all alike; each line's ratio is to `omero version`.
+  "$wall" -n "$runs" --label "$kind: version,$kind: help,$kind: config path,$kind: config get" -- \
+    "$o" version ::: "$o" help ::: "$o" config path ::: "$o" config get omero.bench.key500
+  if command -v perf >/dev/null 2>&1; then
+    for cmd in "version" "help" "config path" "config get omero.bench.key500"; do
       # shellcheck disable=SC2086
-      perf stat -x, -e page-faults -r 20 "$dir/bin/omero" $cmd 2>&1 >/dev/null | awk -F, -v l="$kind: $cmd" '/page-faults/ {printf "%-28s page_faults=%s\n", l, $1}'
-    fi
-  done
+      perf stat -x, -e page-faults -r 20 "$o" $cmd 2>&1 >/dev/null | awk -F, -v l="$kind: $cmd" '/page-faults/ {printf "%-28s page_faults=%s\n", l, $1}'
+    done
+  fi
 done

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -242,11 +243,14 @@ int Cli::help(const std::vector<std::string>& words) {
 }
 
 const CommandInfo* Cli::find(const std::string& path) {
-    // Built-ins first: naming one must not cost a plugin scan.
+    // Built-ins first: naming one must not cost a plugin scan. Then the
+    // plugins in view, in commands()'s order, without copying them there.
     for (const Builtin& b : builtin_table())
         if (b.info.path == path) return &b.info;
-    for (const CommandSource& c : commands())
-        if (c.info.path == path) return &c.info;
+    for (const PluginEntry& e : view())
+        if (e.state == PluginState::ok)
+            for (const CommandInfo& c : e.manifest->commands)
+                if (c.path == path) return &c;
     return nullptr;
 }
 
@@ -436,14 +440,28 @@ std::vector<std::string> split_words(const std::string& line) {
     return words;
 }
 
+namespace {
+std::atomic<int> g_log_level{spdlog::level::warn};
+}
+
+spdlog::logger& host_logger() {
+    // Made when first used (thread-safe: plugins may log from their threads):
+    // most commands never log, and building it is a tenth of a plugin
+    // command's start-up.
+    static std::shared_ptr<spdlog::logger> logger = [] {
+        auto l = std::make_shared<spdlog::logger>("omero", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        l->set_pattern("omero: %l: %v");
+        l->set_level(static_cast<spdlog::level::level_enum>(g_log_level.load()));
+        return l;
+    }();
+    return *logger;
+}
+
 static void setup_logging(const Globals& g) {
-    auto logger = spdlog::stderr_logger_mt("omero");  // plugins may log from their threads
-    logger->set_pattern("omero: %l: %v");
-    logger->set_level(g.debug >= 2 ? spdlog::level::trace
-                      : g.debug == 1 ? spdlog::level::debug
-                      : g.quiet      ? spdlog::level::err
-                                     : spdlog::level::warn);
-    spdlog::set_default_logger(logger);
+    g_log_level = g.debug >= 2 ? spdlog::level::trace
+                  : g.debug == 1 ? spdlog::level::debug
+                  : g.quiet      ? spdlog::level::err
+                                 : spdlog::level::warn;
 }
 
 // Parses -d's comma list: 0, debug, 1-9, t/trace, p/profile (as omero-py).

@@ -2,14 +2,16 @@
 
 #include "elf_symbols.hpp"
 
+#include "util/file.hpp"
+
 #include <fnmatch.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <system_error>
 
@@ -71,16 +73,18 @@ std::vector<SearchDir> search_dirs(const DiscoveryOptions& opts) {
     if (fs::path e = exe_dir(); !e.empty()) dirs.push_back({e.parent_path() / "lib/omero/plugins" / abi, "install"});
     dirs.push_back({fs::path("/usr/local/lib/omero/plugins") / abi, "system"});
     dirs.push_back({fs::path("/usr/lib/omero/plugins") / abi, "system"});
-    // The same directory twice (the install tree is often a system dir) is scanned once.
+    // The same directory twice (the install tree is often a system dir) is
+    // scanned once, and one that does not exist not at all: one stat each
+    // (this runs on every start).
     std::vector<SearchDir> unique;
+    std::vector<std::pair<dev_t, ino_t>> seen;
     for (auto& d : dirs) {
-        std::error_code ec;
-        fs::path canon = fs::weakly_canonical(d.dir, ec);
-        bool seen = std::any_of(unique.begin(), unique.end(), [&](const SearchDir& u) {
-            std::error_code ec2;
-            return fs::weakly_canonical(u.dir, ec2) == canon;
-        });
-        if (!seen) unique.push_back(d);
+        struct stat st {};
+        if (::stat(d.dir.c_str(), &st) != 0) continue;
+        const std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+        seen.push_back(id);
+        unique.push_back(std::move(d));
     }
     return unique;
 }
@@ -95,8 +99,18 @@ static std::vector<std::string> deny_list() {
     else if (const char* home = env("HOME"))
         files.push_back(fs::path(home) / ".config/omero/plugins.deny");
     for (const fs::path& f : files) {
-        std::ifstream in(f);
-        for (std::string line; std::getline(in, line);) {
+        std::optional<std::string> text;
+        try {
+            text = read_file_if_exists(f, 1 << 20);  // one failed open when there is none (the usual case)
+        } catch (const Error&) {
+            continue;  // unreadable: as if absent
+        }
+        if (!text) continue;
+        for (size_t start = 0; start < text->size();) {
+            size_t end = text->find('\n', start);
+            if (end == std::string::npos) end = text->size();
+            std::string line = text->substr(start, end - start);
+            start = end + 1;
             line.erase(0, line.find_first_not_of(" \t"));
             line.erase(line.find_last_not_of(" \t\r") + 1);
             if (!line.empty() && line[0] != '#') globs.push_back(line);
@@ -126,24 +140,28 @@ static std::string unsafe_reason(const fs::path& p) {
 // only a file's owner may rename or remove it.
 static std::string unsafe_ancestor(const fs::path& dir) {
     std::error_code ec;
-    fs::path given = fs::absolute(dir, ec);
+    const fs::path given = fs::absolute(dir, ec);
     if (ec) return {};
-    // The path as given and, when a symlink is on the way, where it really leads
-    // (walked only when it differs: this runs on every start).
-    fs::path real = fs::canonical(given, ec);
-    std::vector<fs::path> paths = {given};
-    if (!ec && real != given) paths.push_back(real);
-    for (const fs::path& p : paths) {
-        for (fs::path parent = p.parent_path(); !parent.empty(); parent = parent.parent_path()) {
+    // The path as given and, when a symlink is on the way, where it really
+    // leads (walked only when it differs). Plain strings and stat(): this
+    // runs on every start.
+    std::vector<std::string> paths = {given.string()};
+    char real[PATH_MAX];
+    if (::realpath(paths[0].c_str(), real) && paths[0] != real) paths.emplace_back(real);
+    for (std::string& p : paths) {
+        while (p.size() > 1 && p.back() == '/') p.pop_back();
+        while (p.size() > 1) {
+            size_t slash = p.rfind('/');
+            if (slash == std::string::npos) break;
+            p.resize(slash == 0 ? 1 : slash);  // the parent
             struct stat st;
-            if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+            if (::stat(p.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
                 char mode[8];
                 std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-                return "its parent directory " + parent.string() + " is writable by " +
+                return "its parent directory " + p + " is writable by " +
                        ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " + mode +
-                       "); fix with: chmod go-w " + parent.string();
+                       "); fix with: chmod go-w " + p;
             }
-            if (parent == parent.root_path()) break;
         }
     }
     return {};
@@ -177,6 +195,8 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
     std::map<std::string, size_t> by_command;  // top-level command -> owning entry
 
     for (const SearchDir& sd : search_dirs(opts)) {
+        // Looking for one plugin: the first of its name wins, later ones would only be shadowed.
+        if (!opts.only.empty() && !entries.empty()) break;
         std::optional<std::string> dir_problem;  // looked at once the dir has a manifest
         for (const fs::path& mf : manifests_in(sd.dir, opts.only)) {
             if (!dir_problem) {

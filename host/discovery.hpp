@@ -46,9 +46,10 @@ struct DiscoveryOptions {
     std::vector<std::filesystem::path> extra_dirs;  // --path
     bool no_plugins = false;                        // --no-plugins
     bool check_libraries = false;                   // also read each library's symbols
-    // Only the manifests named for this plugin (one stat per search dir, no
-    // directory read): the command line's search for a first-party plugin
-    // named by its first word (Cli::narrowed). Empty: every manifest.
+    // Only the first manifest named for this plugin (one stat per search dir,
+    // no directory read; the later ones it would shadow are not read): the
+    // command line's search for a first-party plugin named by its first word
+    // (Cli::narrowed). Empty: every manifest.
     std::string only;
 };
 

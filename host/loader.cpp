@@ -10,6 +10,7 @@
 
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace fs = std::filesystem;
 
@@ -27,6 +28,14 @@ static std::string load_failure(const fs::path& abs) {
     return e ? e : "unknown error";
 }
 
+// "10", "2.5": whole numbers, without printf's floating-point code (this runs on every plugin start).
+static std::string seconds_text(std::chrono::milliseconds limit) {
+    const long long ms = limit.count();
+    std::string s = std::to_string(ms / 1000);
+    if (ms % 1000) s += "." + std::to_string(ms % 1000 / 100);
+    return s;
+}
+
 LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, omero_host* host) {
     std::error_code ec;
     fs::path abs = fs::absolute(library, ec);
@@ -40,7 +49,7 @@ LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, om
         CrashGuard crash(name, "loading (" + abs.string() + ")");
         auto limit = plugin_load_timeout();
         Watchdog watchdog("omero: plugin '" + name + "' (" + abs.string() + ") did not finish loading within " +
-                              std::to_string(limit.count() / 1000.0).substr(0, 4) +
+                              seconds_text(limit) +
                               " s; it is broken: disable it with OMERO_PLUGINS_DISABLE=" + name +
                               " (OMERO_PLUGIN_LOAD_TIMEOUT sets the bound)",
                           limit);
@@ -105,9 +114,15 @@ std::string mismatch_with_manifest(const LoadedPlugin& p, const Manifest& m) {
     const omero_plugin_api& api = *p.api;
     if (m.name != (api.name ? api.name : ""))
         return "library calls itself '" + std::string(api.name ? api.name : "") + "', manifest says '" + m.name + "'";
-    std::set<std::string> declared, listed;
-    // As the manifest step saw it: groups the plugin left out are added there.
-    for (const CommandInfo& c : manifest_from_api(api, 0, 0, "").commands) declared.insert(c.path);
+    // The paths alone (this runs on every start of a plugin command): the
+    // library's, with the groups the manifest step adds for multi-word ones.
+    std::set<std::string_view> declared, listed;
+    for (size_t i = 0; i < api.n_commands; ++i) {
+        std::string_view path = api.commands[i]->path ? api.commands[i]->path : "";
+        declared.insert(path);
+        for (size_t sp = path.find(' '); sp != std::string_view::npos; sp = path.find(' ', sp + 1))
+            declared.insert(path.substr(0, sp));
+    }
     for (const CommandInfo& c : m.commands) listed.insert(c.path);
     if (declared != listed) return "manifest commands differ from the library's; regenerate the manifest";
     return {};

@@ -74,7 +74,7 @@ void h_log(omero_host*, int level, const char* p, size_t n) {
     static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
                                                      spdlog::level::warn, spdlog::level::err};
     int i = level < 0 ? 0 : level > 4 ? 4 : level;
-    spdlog::log(map[i], "{}", std::string_view(p, n));
+    host_logger().log(map[i], "{}", std::string_view(p, n));
 }
 
 int h_json_mode(omero_host* h) { return h->json ? 1 : 0; }
@@ -188,7 +188,7 @@ int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
             for (size_t i = 0; i < lp.api->n_hops; ++i) sink(user, lp.api->name, lp.api->hops[i]);
         } catch (const LoadError& ex) {
             // One broken plugin never hides the others' hops.
-            spdlog::warn("plugin '{}' ({}) is {}: {}; its hops are skipped", e.name, e.library_path.string(),
+            host_logger().warn("plugin '{}' ({}) is {}: {}; its hops are skipped", e.name, e.library_path.string(),
                          state_name(ex.state), ex.what());
         }
     }

@@ -51,7 +51,15 @@ struct omero_host {
     bool errors_to_caller = false;
 };
 
+namespace spdlog {
+class logger;
+}
+
 namespace omero::host {
+
+// The host's logger (stderr, "omero: LEVEL: text", the level from -d/-q),
+// made when first used.
+spdlog::logger& host_logger();
 
 const omero_host_api* host_api();
 omero_host* host_context();

@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -12,9 +14,36 @@ namespace omero::config {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
-bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-'; }
+// Character classes by table: the scan looks at every byte of the file.
+enum : unsigned char { kSpace = 1, kNameStart = 2, kNameChar = 4, kNotPlain = 8 };
+constexpr auto kClass = [] {
+    std::array<unsigned char, 256> t{};
+    for (char c : {' ', '\t', '\n', '\r'}) t[static_cast<unsigned char>(c)] = kSpace;
+    for (char c : {'&', '\t', '\n', '\r'}) t[static_cast<unsigned char>(c)] |= kNotPlain;  // see decoded()
+    for (int c = 0; c < 256; ++c) {
+        bool start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+        if (start) t[c] |= kNameStart | kNameChar;
+        if ((c >= '0' && c <= '9') || c == '.' || c == '-') t[c] |= kNameChar;
+    }
+    return t;
+}();
+bool is_space(char c) { return kClass[static_cast<unsigned char>(c)] & kSpace; }
+bool name_start(char c) { return kClass[static_cast<unsigned char>(c)] & kNameStart; }
+bool name_char(char c) { return kClass[static_cast<unsigned char>(c)] & kNameChar; }
+
+// True when every byte is printable ASCII (then xml_text_problem() has
+// nothing to say), 8 a step; the common case for an item of config.xml.
+bool printable_ascii(std::string_view s) {
+    constexpr uint64_t high = 0x8080808080808080ull, space = 0x2020202020202020ull;
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= s.size(); i += 8) {
+        std::memcpy(&w, s.data() + i, 8);
+        if ((w | (w - space)) & high) return false;
+    }
+    for (; i < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) - 0x20u >= 0x60u) return false;
+    return true;
+}
 
 void put_utf8(std::string& out, unsigned cp) {
     if (cp < 0x80) {
@@ -83,9 +112,9 @@ bool decode(std::string_view raw, std::string& out) {
 // reference and no tab or line break (nearly always), else decoded into
 // `scratch`. nullopt: undecodable (the caller gives up).
 std::optional<std::string_view> decoded(std::string_view raw, std::string& scratch) {
-    bool plain = true;
-    for (char c : raw) plain &= c != '&' && c != '\t' && c != '\n' && c != '\r';
-    if (plain) return raw;
+    unsigned char seen = 0;
+    for (char c : raw) seen |= kClass[static_cast<unsigned char>(c)];
+    if (!(seen & kNotPlain)) return raw;
     if (!decode(raw, scratch)) return std::nullopt;
     return std::string_view(scratch);
 }
@@ -213,14 +242,15 @@ public:
             ++i_;
             skip_space();
             if (at_end() || (t_[i_] != '"' && t_[i_] != '\'')) return false;
-            char quote = t_[i_++];
-            size_t close = t_.find(quote, i_);
-            if (close == std::string_view::npos) {
+            const char quote = t_[i_++];
+            size_t close = i_;  // values are short: one loop, not two memchr calls
+            for (; close < t_.size() && t_[close] != quote; ++close)
+                if (t_[close] == '<') return false;
+            if (close == t_.size()) {
                 starved_ |= !final_;
                 return false;
             }
             std::string_view raw = t_.substr(i_, close - i_);
-            if (raw.find('<') != std::string_view::npos) return false;
             i_ = close + 1;
             if (!on_attr(n, raw)) return false;
         }
@@ -374,7 +404,8 @@ QuickGet scan(Source& src, std::string_view key) {
         if (r != Step::failed) {
             // Bytes Document::parse refuses are left to it (an item never
             // splits a character: its ends are ASCII).
-            if (!xml_text_problem(src.text().substr(item, s.pos() - item)).empty()) return undecided;
+            std::string_view span = src.text().substr(item, s.pos() - item);
+            if (!printable_ascii(span) && !xml_text_problem(span).empty()) return undecided;
             if (r == Step::done) break;
             continue;
         }
