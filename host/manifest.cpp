@@ -147,43 +147,274 @@ static bool slurp(const std::filesystem::path& file, std::string& out) {
     return true;
 }
 
+namespace {
+
+// The start-up reading of a manifest: SAX events straight into the summary
+// (names, summaries, flags, hops), no document built and nothing kept of the
+// options, arguments and help that only help and completion need. It takes
+// and refuses what the document reading does with those left out.
+class SummaryReader : public nlohmann::json_sax<json> {
+public:
+    Manifest m;
+    std::string syntax_error;  // the JSON itself is broken
+    std::string incomplete;    // a field is missing or of the wrong type
+
+    bool have_schema() const { return have_schema_; }
+    bool finish() {
+        if (!incomplete.empty()) return false;
+        if (!have_schema_) return !fail("'schema_version' is missing");
+        if (!have_name_) return !fail("'name' is missing");
+        if (!have_library_) return !fail("'library' is missing");
+        if (!have_abi_min_ || !have_abi_max_) return !fail("'abi' needs 'min' and 'max'");
+        return true;
+    }
+    int64_t schema = 0;
+
+    bool null() override { return scalar(Value::other, {}, 0); }
+    bool boolean(bool) override { return scalar(Value::other, {}, 0); }
+    bool number_integer(number_integer_t v) override { return scalar(Value::number, {}, v); }
+    bool number_unsigned(number_unsigned_t v) override { return scalar(Value::number, {}, static_cast<int64_t>(v)); }
+    bool number_float(number_float_t v, const string_t&) override {
+        return scalar(Value::number, {}, static_cast<int64_t>(v));
+    }
+    bool string(string_t& v) override { return scalar(Value::string, v, 0); }
+    bool binary(binary_t&) override { return scalar(Value::other, {}, 0); }
+    bool key(string_t& k) override {
+        key_ = k;
+        return true;
+    }
+    bool start_object(std::size_t) override { return open(false); }
+    bool end_object() override { return close(); }
+    bool start_array(std::size_t) override { return open(true); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+        syntax_error = e.what();
+        return false;
+    }
+
+private:
+    enum class Ctx { root, abi, commands, command, flags, hops, hop, skip };
+    enum class Value { string, number, other };
+    std::vector<Ctx> stack_;
+    std::string key_;
+    bool have_schema_ = false, have_name_ = false, have_library_ = false, have_abi_min_ = false,
+         have_abi_max_ = false, have_path_ = false, have_from_ = false, have_to_ = false;
+
+    // Records the first problem and reads on: an unsupported schema_version
+    // (read later, keys are sorted) is the better message.
+    bool fail(std::string why) {
+        if (incomplete.empty()) incomplete = std::move(why);
+        return true;
+    }
+    bool fail_open(std::string why) {
+        stack_.push_back(Ctx::skip);  // the container is still read, as nothing
+        return fail(std::move(why));
+    }
+    Ctx top() const { return stack_.back(); }
+    bool in_array() const { return top() == Ctx::commands || top() == Ctx::flags || top() == Ctx::hops; }
+
+    bool open(bool array) {
+        if (stack_.empty()) {
+            if (array) return fail_open("the manifest is not a JSON object");
+            stack_.push_back(Ctx::root);
+            return true;
+        }
+        Ctx next = Ctx::skip;
+        switch (top()) {
+            case Ctx::root:
+                if (key_ == "abi") {
+                    if (array) return fail_open("'abi' is not an object");
+                    have_abi_min_ = have_abi_max_ = false;  // the last one counts
+                    next = Ctx::abi;
+                } else if (key_ == "commands" && array) {
+                    m.commands.clear();
+                    next = Ctx::commands;
+                } else if (key_ == "hops" && array) {
+                    m.hops.clear();
+                    next = Ctx::hops;
+                } else if (key_ == "schema_version" || key_ == "name" || key_ == "library" || key_ == "vendor" ||
+                           key_ == "version" || key_ == "summary") {
+                    return fail_open("'" + key_ + "' has the wrong type");
+                }
+                break;
+            case Ctx::abi:
+                if (key_ == "min" || key_ == "max") return fail_open("'abi." + key_ + "' is not a number");
+                break;
+            case Ctx::commands:
+                if (array) return fail_open("a command is not an object");
+                m.commands.emplace_back();
+                have_path_ = false;
+                next = Ctx::command;
+                break;
+            case Ctx::command:
+                if (key_ == "flags" && array) {
+                    CommandInfo& c = m.commands.back();
+                    c.group = c.hidden = c.needs_server_dir = false;  // the last "flags" counts
+                    next = Ctx::flags;
+                } else if (key_ == "path" || key_ == "summary") {
+                    return fail_open("command '" + key_ + "' is not a string");
+                }
+                break;  // options, args, help: not read at start-up
+            case Ctx::flags: return fail_open("a command flag is not a string");
+            case Ctx::hops:
+                if (array) return fail_open("a hop is not an object");
+                m.hops.emplace_back();
+                have_from_ = have_to_ = false;
+                next = Ctx::hop;
+                break;
+            case Ctx::hop:
+                if (key_ == "from" || key_ == "to" || key_ == "summary" || key_ == "notes" || key_ == "flags")
+                    return fail_open("hop '" + key_ + "' has the wrong type");
+                break;
+            case Ctx::skip: break;
+        }
+        stack_.push_back(next);
+        return true;
+    }
+
+    bool close() {
+        Ctx done = top();
+        stack_.pop_back();
+        if (done == Ctx::command && !have_path_) return fail("a command has no 'path'");
+        if (done == Ctx::hop && !(have_from_ && have_to_)) return fail("a hop needs 'from' and 'to'");
+        return true;
+    }
+
+    bool scalar(Value type, const std::string& text, int64_t number) {
+        if (stack_.empty()) return fail("the manifest is not a JSON object");
+        auto want_string = [&](std::string& field) {
+            if (type != Value::string) return fail("'" + key_ + "' is not a string");
+            field = text;
+            return true;
+        };
+        switch (top()) {
+            case Ctx::root:
+                if (key_ == "schema_version") {
+                    if (type != Value::number) return fail("'schema_version' is not a number");
+                    schema = number;
+                    have_schema_ = true;
+                } else if (key_ == "name") {
+                    have_name_ = true;
+                    return want_string(m.name);
+                } else if (key_ == "library") {
+                    have_library_ = true;
+                    return want_string(m.library);
+                } else if (key_ == "vendor") {
+                    return want_string(m.vendor);
+                } else if (key_ == "version") {
+                    return want_string(m.version);
+                } else if (key_ == "summary") {
+                    return want_string(m.summary);
+                } else if (key_ == "abi") {
+                    return fail("'abi' is not an object");
+                } else if (key_ == "commands") {
+                    m.commands.clear();  // not a list: none, as the document reading takes it
+                } else if (key_ == "hops") {
+                    m.hops.clear();
+                }
+                return true;
+            case Ctx::abi:
+                if (key_ == "min" || key_ == "max") {
+                    if (type != Value::number) return fail("'abi." + key_ + "' is not a number");
+                    (key_ == "min" ? m.abi_min : m.abi_max) = static_cast<uint32_t>(number);
+                    (key_ == "min" ? have_abi_min_ : have_abi_max_) = true;
+                }
+                return true;
+            case Ctx::commands: return fail("a command is not an object");
+            case Ctx::command: {
+                CommandInfo& c = m.commands.back();
+                if (key_ == "path") {
+                    have_path_ = true;
+                    return want_string(c.path);
+                }
+                if (key_ == "summary") return want_string(c.summary);
+                if (key_ == "flags") {  // not a list: no flags
+                    c.group = c.hidden = c.needs_server_dir = false;
+                }
+                return true;
+            }
+            case Ctx::flags: {
+                if (type != Value::string) return fail("a command flag is not a string");
+                CommandInfo& c = m.commands.back();
+                c.group |= text == "group";
+                c.hidden |= text == "hidden";
+                c.needs_server_dir |= text == "needs-server-dir";
+                return true;
+            }
+            case Ctx::hops: return fail("a hop is not an object");
+            case Ctx::hop: {
+                HopInfo& h = m.hops.back();
+                if (key_ == "from") {
+                    have_from_ = true;
+                    return want_string(h.from);
+                }
+                if (key_ == "to") {
+                    have_to_ = true;
+                    return want_string(h.to);
+                }
+                if (key_ == "summary") return want_string(h.summary);
+                if (key_ == "notes") return want_string(h.notes);
+                if (key_ == "flags") {
+                    if (type != Value::number) return fail("hop 'flags' is not a number");
+                    h.flags = static_cast<uint32_t>(number);
+                }
+                return true;
+            }
+            case Ctx::skip: return true;
+        }
+        return true;
+    }
+};
+
+// The checks both readings make of what they read.
+void check_schema(int64_t schema) {
+    if (schema < 1 || schema > kManifestSchema)
+        throw std::runtime_error("manifest schema_version " + std::to_string(schema) +
+                                 " is not supported (this omero reads 1.." + std::to_string(kManifestSchema) + ")");
+}
+
+void check_names(const Manifest& m) {
+    if (!valid_plugin_name(m.name)) throw std::runtime_error("invalid plugin name '" + m.name + "'");
+    if (m.library.empty() || m.library.find('/') != std::string::npos)
+        throw std::runtime_error("manifest 'library' must be a file name beside the manifest");
+}
+
+}  // namespace
+
 Manifest read_manifest(const std::filesystem::path& file, bool details) {
     std::string text;
     if (!slurp(file, text)) throw std::runtime_error("cannot read manifest");
+    if (!details) {
+        SummaryReader r;
+        json::sax_parse(text.data(), text.data() + text.size(), &r);
+        if (!r.syntax_error.empty()) throw std::runtime_error("manifest is not valid JSON: " + r.syntax_error);
+        if (r.have_schema()) check_schema(r.schema);  // the better message first
+        if (!r.finish()) throw std::runtime_error("manifest is incomplete: " + r.incomplete);
+        check_names(r.m);
+        r.m.details = false;
+        return std::move(r.m);
+    }
     json j;
-    // Inside a command object (depth 3: root, "commands", the command), drop
-    // what only help and completion use.
-    json::parser_callback_t summary_only = [](int depth, json::parse_event_t event, json& parsed) {
-        if (event != json::parse_event_t::key || depth != 3) return true;
-        const auto& key = parsed.get_ref<const std::string&>();
-        return key != "options" && key != "args" && key != "help";
-    };
     try {
-        j = json::parse(text.data(), text.data() + text.size(), details ? nullptr : summary_only);
+        j = json::parse(text.data(), text.data() + text.size());
     } catch (const json::parse_error& e) {
         throw std::runtime_error(std::string("manifest is not valid JSON: ") + e.what());
     }
     try {
-        int schema = j.at("schema_version").get<int>();
-        if (schema < 1 || schema > kManifestSchema)
-            throw std::runtime_error("manifest schema_version " + std::to_string(schema) +
-                                     " is not supported (this omero reads 1.." + std::to_string(kManifestSchema) + ")");
+        check_schema(j.at("schema_version").get<int>());
         Manifest m;
         m.name = j.at("name").get<std::string>();
-        if (!valid_plugin_name(m.name)) throw std::runtime_error("invalid plugin name '" + m.name + "'");
         m.vendor = j.value("vendor", "");
         m.version = j.value("version", "");
         m.summary = j.value("summary", "");
         m.library = j.at("library").get<std::string>();
-        if (m.library.empty() || m.library.find('/') != std::string::npos)
-            throw std::runtime_error("manifest 'library' must be a file name beside the manifest");
         m.abi_min = j.at("abi").at("min").get<uint32_t>();
         m.abi_max = j.at("abi").at("max").get<uint32_t>();
+        check_names(m);
         for (const auto& c : array_at(j, "commands")) m.commands.push_back(command_from_json(c));
         for (const auto& h : array_at(j, "hops"))
             m.hops.push_back({h.at("from").get<std::string>(), h.at("to").get<std::string>(), h.value("summary", ""),
                               h.value("notes", ""), h.value("flags", 0u)});
-        m.details = details;
         return m;
     } catch (const json::exception& e) {
         throw std::runtime_error(std::string("manifest is incomplete: ") + e.what());
