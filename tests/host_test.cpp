@@ -430,6 +430,39 @@ TEST_F(Host, AThirdPartyCommandInAFirstPartyGroupIsRefusedAlone) {
     EXPECT_EQ(r.err.find("evil"), std::string::npos) << r.err;
 }
 
+// `omero config ...` looks for the config plugin's manifest alone; what it
+// finds must be what the full search decides: the first of the name wins,
+// even when it cannot be used (then the command says why), and the deny
+// list applies.
+TEST_F(Host, AFirstPartyCommandFindsItsPluginAsTheFullSearchWould) {
+    const fs::path built = fs::path(OMERO_TEST_BUILD_DIR) / "lib/omero/plugins/abi1";
+    if (!fs::exists(built / "config.omero-plugin.json")) GTEST_SKIP() << "the config plugin is not built";
+    fs::path first = tmp / "first", second = tmp / "second";
+    for (const fs::path& d : {first, second}) {
+        fs::create_directories(d);
+        fs::copy_file(built / "libomero-config.so", d / "libomero-config.so");
+        fs::copy_file(built / "config.omero-plugin.json", d / "config.omero-plugin.json");
+    }
+    const std::string path = first.string() + ":" + second.string(), xml = (tmp / "config.xml").string();
+    write_file(xml, "<icegrid><properties id=\"default\"><property name=\"k\" value=\"v\" /></properties></icegrid>");
+    Result r = omero({"config", "get", "--source", xml, "k"}, {.env = {{"OMERO_PLUGIN_PATH", path}}});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "v\n");
+
+    fs::permissions(first / "libomero-config.so", fs::perms::group_write, fs::perm_options::add);
+    r = omero({"config", "get", "--source", xml, "k"}, {.env = {{"OMERO_PLUGIN_PATH", path}}});
+    EXPECT_EQ(r.code, 126) << r.err;
+    EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
+    r = omero({"plugin", "list"}, {.env = {{"OMERO_PLUGIN_PATH", path}}});
+    EXPECT_NE(r.out.find("shadowed"), std::string::npos) << r.out;
+
+    fs::permissions(first / "libomero-config.so", fs::perms::group_write, fs::perm_options::remove);
+    r = omero({"config", "get", "--source", xml, "k"},
+              {.env = {{"OMERO_PLUGIN_PATH", path}, {"OMERO_PLUGINS_DISABLE", "config"}}});
+    EXPECT_EQ(r.code, 126) << r.err;
+    EXPECT_NE(r.err.find("disabled"), std::string::npos) << r.err;
+}
+
 TEST_F(Host, ManifestStepRefusesBrokenTables) {
     // The probe's own table is sound; a manifest made from it names no problem.
     Result r = omero({"--no-plugins", "plugin", "manifest", (kPlugins / "probe/libomero-probe.so").string()});
