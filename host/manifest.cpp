@@ -175,7 +175,9 @@ public:
     bool number_integer(number_integer_t v) override { return scalar(Value::number, {}, v); }
     bool number_unsigned(number_unsigned_t v) override { return scalar(Value::number, {}, static_cast<int64_t>(v)); }
     bool number_float(number_float_t v, const string_t&) override {
-        return scalar(Value::number, {}, static_cast<int64_t>(v));
+        // Clamped before the conversion (a huge or NaN double has no int64 value).
+        const double x = v != v ? 0 : v < -9e18 ? -9e18 : v > 9e18 ? 9e18 : v;
+        return scalar(Value::number, {}, static_cast<int64_t>(x));
     }
     bool string(string_t& v) override { return scalar(Value::string, v, 0); }
     bool binary(binary_t&) override { return scalar(Value::other, {}, 0); }
