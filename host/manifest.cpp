@@ -213,7 +213,6 @@ private:
         return fail(std::move(why));
     }
     Ctx top() const { return stack_.back(); }
-    bool in_array() const { return top() == Ctx::commands || top() == Ctx::flags || top() == Ctx::hops; }
 
     bool open(bool array) {
         if (stack_.empty()) {
