@@ -177,9 +177,7 @@ int run_plugin_manifest(Cli&, const ParsedArgs& p) {
     try {
         LoadedPlugin lp = load_library(fs::absolute(lib), host_api(), host_context());
         Manifest m = manifest_from_api(*lp.api, lp.plugin_abi_min, lp.plugin_abi_max, lib.filename().string());
-        std::vector<std::string> builtins;
-        for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
-        if (std::string why = manifest_problem(m, builtins); !why.empty()) {
+        if (std::string why = manifest_problem(m, builtin_commands()); !why.empty()) {
             std::fprintf(stderr, "omero plugin manifest: error: %s: %s\nhint: fix the plugin's command table and build again\n",
                          lib.string().c_str(), why.c_str());
             return OMERO_EXIT_FAILURE;
@@ -272,6 +270,15 @@ const std::vector<Builtin>& builtin_table() {
          run_complete},
     };
     return table;
+}
+
+const std::vector<std::string>& builtin_commands() {
+    static const std::vector<std::string> tops = [] {
+        std::vector<std::string> v;
+        for (const Builtin& b : builtin_table()) v.push_back(b.info.top());
+        return v;
+    }();
+    return tops;
 }
 
 }  // namespace omero::host

@@ -42,12 +42,14 @@ std::string join(const std::vector<std::string>& v, size_t from, size_t to, cons
 
 }  // namespace
 
+std::vector<PluginEntry> Cli::search(bool deep, std::string only) const {
+    return discover({globals_.paths, globals_.no_plugins, deep, std::move(only)}, builtin_commands(),
+                    first_party_plugins());
+}
+
 const std::vector<PluginEntry>& Cli::plugins(bool deep) {
     if (!plugins_ || (deep && !deep_)) {
-        std::vector<std::string> builtins;
-        for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
-        DiscoveryOptions o{globals_.paths, globals_.no_plugins, deep};
-        plugins_ = discover(o, builtins, first_party_plugins());
+        plugins_ = search(deep);
         deep_ = deep;
         commands_cache_.clear();
     }
@@ -69,10 +71,7 @@ std::vector<PluginEntry>* Cli::narrowed(const std::string& word) {
     if (std::find(fp.begin(), fp.end(), word) == fp.end()) return nullptr;
     auto [it, fresh] = narrowed_.try_emplace(word);
     if (fresh) {
-        std::vector<std::string> builtins;
-        for (const Builtin& b : builtin_table()) builtins.push_back(b.info.top());
-        DiscoveryOptions o{globals_.paths, false, false, word};
-        std::vector<PluginEntry> found = discover(o, builtins, fp);
+        std::vector<PluginEntry> found = search(false, word);
         bool usable = !found.empty() && found.front().state == PluginState::ok &&
                       std::all_of(found.front().manifest->commands.begin(), found.front().manifest->commands.end(),
                                   [&](const CommandInfo& c) { return c.top() == word; });

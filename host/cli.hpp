@@ -33,6 +33,8 @@ struct Builtin {
 };
 
 const std::vector<Builtin>& builtin_table();
+// Their top-level words ("help", "plugin", ...), which no plugin may take.
+const std::vector<std::string>& builtin_commands();
 
 class Cli {
 public:
@@ -73,6 +75,8 @@ private:
     // plugin, or only the first-party one its first word names (narrowed()).
     std::vector<PluginEntry>& view();
     std::vector<PluginEntry>* narrowed(const std::string& word);
+    // discover() with this command line's options (only: see DiscoveryOptions).
+    std::vector<PluginEntry> search(bool deep, std::string only = {}) const;
 
     Globals globals_;
     std::optional<std::vector<PluginEntry>> plugins_;

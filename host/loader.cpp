@@ -6,6 +6,8 @@
 #include "elf_symbols.hpp"
 #include "plugin_guard.hpp"
 
+#include "util/clock.hpp"
+
 #include <dlfcn.h>
 
 #include <map>
@@ -26,14 +28,6 @@ static std::string load_failure(const fs::path& abs) {
     if (dlopen(abs.c_str(), RTLD_NOW | RTLD_LOCAL)) return "loads now (a transient failure?)";
     const char* e = dlerror();
     return e ? e : "unknown error";
-}
-
-// "10", "2.5": whole numbers, without printf's floating-point code (this runs on every plugin start).
-static std::string seconds_text(std::chrono::milliseconds limit) {
-    const long long ms = limit.count();
-    std::string s = std::to_string(ms / 1000);
-    if (ms % 1000) s += "." + std::to_string(ms % 1000 / 100);
-    return s;
 }
 
 LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, omero_host* host) {

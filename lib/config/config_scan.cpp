@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -30,20 +29,6 @@ constexpr auto kClass = [] {
 bool is_space(char c) { return kClass[static_cast<unsigned char>(c)] & kSpace; }
 bool name_start(char c) { return kClass[static_cast<unsigned char>(c)] & kNameStart; }
 bool name_char(char c) { return kClass[static_cast<unsigned char>(c)] & kNameChar; }
-
-// True when every byte is printable ASCII (then xml_text_problem() has
-// nothing to say), 8 a step; the common case for an item of config.xml.
-bool printable_ascii(std::string_view s) {
-    constexpr uint64_t high = 0x8080808080808080ull, space = 0x2020202020202020ull;
-    size_t i = 0;
-    for (uint64_t w; i + 8 <= s.size(); i += 8) {
-        std::memcpy(&w, s.data() + i, 8);
-        if ((w | (w - space)) & high) return false;
-    }
-    for (; i < s.size(); ++i)
-        if (static_cast<unsigned char>(s[i]) - 0x20u >= 0x60u) return false;
-    return true;
-}
 
 void put_utf8(std::string& out, unsigned cp) {
     if (cp < 0x80) {
@@ -130,13 +115,13 @@ public:
     bool final() const { return final_; }
 
     // Drops the text before `keep` and reads more after the rest. False when
-    // there is no more to read, on a read error, or past kMaxFile.
+    // there is no more to read, on a read error, or past kMaxConfigBytes.
     bool refill(size_t keep) {
         if (fd_ < 0 || final_) return false;
         std::memmove(buf_.data(), buf_.data() + keep, len_ - keep);
         len_ -= keep;
         if (len_ == buf_.size()) {  // one item longer than the buffer
-            if (buf_.size() > kMaxFile) return false;
+            if (buf_.size() > kMaxConfigBytes) return false;
             buf_.resize(buf_.size() * 2);
         }
         ssize_t n;
@@ -146,11 +131,10 @@ public:
         final_ = n == 0;
         len_ += static_cast<size_t>(n);
         total_ += static_cast<size_t>(n);
-        return total_ <= kMaxFile;
+        return total_ <= kMaxConfigBytes;
     }
 
 private:
-    static constexpr size_t kMaxFile = size_t(64) << 20;  // as the config store
     int fd_ = -1;
     std::string_view text_;
     std::string buf_;
@@ -405,7 +389,7 @@ QuickGet scan(Source& src, std::string_view key) {
             // Bytes Document::parse refuses are left to it (an item never
             // splits a character: its ends are ASCII).
             std::string_view span = src.text().substr(item, s.pos() - item);
-            if (!printable_ascii(span) && !xml_text_problem(span).empty()) return undecided;
+            if (!xml_text_ok(span)) return undecided;
             if (r == Step::done) break;
             continue;
         }

@@ -2,6 +2,7 @@
 
 #include "config/config_scan.hpp"
 
+#include "util/clock.hpp"
 #include "util/file.hpp"
 
 #include <omero/exit_codes.h>
@@ -23,8 +24,6 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-// config.xml is a few hundred KB at most; a larger "config.xml" is not one.
-constexpr size_t kMaxConfigBytes = 64 << 20;
 
 // The file's text; `exists` false (and "") when there is none.
 std::string read_config(const fs::path& p, bool& exists) {
@@ -72,7 +71,7 @@ WriteLock::WriteLock(const fs::path& config, std::chrono::milliseconds timeout) 
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto timed_out = [&](const std::string& holder) {
         return Error(OMERO_EXIT_CONFIG_LOCKED, "Could not acquire lock on " + config.string() + " within " +
-                                                   std::to_string(timeout.count() / 1000.0).substr(0, 4) +
+                                                   seconds_text(timeout) +
                                                    " s; another omero (or `config edit`/`config lock`) holds " +
                                                    holder + "; retry, or raise --lock-timeout");
     };

@@ -108,6 +108,10 @@ static size_t forbidden_char(std::string_view s) {
     return std::string_view::npos;
 }
 
+bool xml_text_ok(std::string_view text) {
+    return invalid_utf8(text) == std::string_view::npos && forbidden_char(text) == std::string_view::npos;
+}
+
 std::string xml_text_problem(std::string_view text) {
     if (size_t bad = invalid_utf8(text); bad != std::string_view::npos)
         return "is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";

@@ -8,6 +8,7 @@
 
 #include "util/error.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -109,5 +110,10 @@ bool legal_key(std::string_view key);
 // forbids: controls other than tab/newline/CR, U+FFFE, U+FFFF), naming the
 // byte; empty when it can.
 std::string xml_text_problem(std::string_view text);
+// The same question without the answer's text (for scans of every piece of a file).
+bool xml_text_ok(std::string_view text);
+
+// config.xml is a few hundred KB at most; a larger "config.xml" is not one.
+inline constexpr size_t kMaxConfigBytes = size_t(64) << 20;
 
 }  // namespace omero::config
