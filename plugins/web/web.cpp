@@ -136,6 +136,15 @@ PyEnv python_env(const Settings& s) {
     PyEnv e;
     e.set.push_back("OMERODIR=" + s.omerodir.string());
     if (!std::getenv("DJANGO_SETTINGS_MODULE")) e.set.push_back("DJANGO_SETTINGS_MODULE=omeroweb.settings");
+    // Up to 5.5 OMERO.web shipped inside the server (lib/python/omeroweb) and
+    // omero-py's bin/omero put lib/python on the path: that copy wins, so
+    // each release runs its own OMERO.web.
+    std::error_code ec;
+    if (fs::is_directory(s.omerodir / "lib/python/omeroweb", ec)) {
+        const char* old = std::getenv("PYTHONPATH");
+        e.set.push_back("PYTHONPATH=" + (s.omerodir / "lib/python").string() +
+                        (old && *old ? ":" + std::string(old) : ""));
+    }
     e.unset = {"PGPASSWORD", "OMERO_ROOT_PASSWORD", "OMERO_DB_PASS"};
     return e;
 }
