@@ -82,7 +82,7 @@ for kv in "omero.db.host=127.0.0.1" "omero.db.port=$port" "omero.db.name=omero_d
           "omero.data.dir=$tmp/data" "omero.ports.registry=$(free_port)" "omero.ports.ssl=$(free_port)" \
           "omero.ports.tcp=$(free_port)" "omero.client.icetransports=tcp" "omero.db.poolsize=10" \
           "omero.glacier2.IceSSL.Protocols=tls1_2" "omero.web.python=$py" \
-          "omero.web.application_server.port=$(free_port)"; do
+          "omero.web.application_server.port=$(free_port)" "omero.upgrades.url="; do
   "$omero" config set "${kv%%=*}" "${kv#*=}"
 done
 "$omero" config set omero.db.pass -f "$tmp/pg/password"   # never on a command line

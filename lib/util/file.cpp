@@ -157,6 +157,14 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
     fsync_dir(dir);
 }
 
+std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content) {
+    std::error_code ec;
+    std::filesystem::path target = std::filesystem::canonical(p, ec);
+    if (ec) target = p;  // not there yet: written as a new file
+    write_file_atomic(target, content, false);
+    return target;
+}
+
 void fsync_dir(const std::filesystem::path& dir) {
     int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {

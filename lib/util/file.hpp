@@ -39,6 +39,13 @@ namespace omero {
 // file; `p` is untouched then.
 void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true);
 
+// write_file_atomic for a file that may be a symlink (Debian's
+// sites-enabled/omero -> ../sites-available/omero): the link's final target
+// is replaced, the link stays, and no backup is left (a "<name>.bak" beside
+// a file in an included directory would be loaded too). Returns the path
+// written.
+std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content);
+
 // Makes a rename or a new file in `dir` durable (best effort: errors are
 // ignored, as a directory that cannot be opened has nothing to sync).
 void fsync_dir(const std::filesystem::path& dir);

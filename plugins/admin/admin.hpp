@@ -35,6 +35,7 @@ Command deploy_command();
 Command ice_command();
 Command checkupgrade_command();
 Command diagnostics_command();
+Command check_command();  // what start needs, read-only (upgrade plan asks it)
 Command node_command();  // `omero node`, the reference's worker-node command
 
 // The release registry's answer (admin checkupgrade, diagnostics):

@@ -269,6 +269,12 @@ void database(Report& r, Context& c) {
     std::string port = !j.contains("port") ? "" : j["port"].is_string() ? j["port"].get<std::string>() : j["port"].dump();
     std::string where = j.value("database", std::string()) + " on " + j.value("host", std::string()) + ":" + port;
     if (rc == 0) r.add("Database", "status", "ok", j.value("current", std::string("up to date")), where);
+    else if (rc == OMERO_EXIT_DB_CONNECT) r.add("Database", "status", "error", "cannot connect", why.substr(0, why.find('\n')));
+    else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) r.add("Database", "status", "error", "not initialised", where + ": run omero db init");
+    else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
+        r.add("Database", "status", "error", "at " + j.value("current", std::string()) + ", needs " + j.value("target", std::string()),
+              where + ": run omero db upgrade (omero db upgrade --dry-run shows the plan)");
+    else r.add("Database", "status", "error", j.value("state", std::string("omero db status exits ") + std::to_string(rc)), why);
     // Free space where the cluster keeps its files, when it is on this machine.
     std::string host = j.value("host", std::string());
     if (j.contains("data_directory") && (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1" || host[0] == '/')) {
@@ -280,12 +286,6 @@ void database(Report& r, Context& c) {
                   free < (uintmax_t(1) << 30) ? "less than 1 GB free where PostgreSQL writes" : "");
         }
     }
-    else if (rc == OMERO_EXIT_DB_CONNECT) r.add("Database", "status", "error", "cannot connect", why.substr(0, why.find('\n')));
-    else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) r.add("Database", "status", "error", "not initialised", where + ": run omero db init");
-    else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
-        r.add("Database", "status", "error", "at " + j.value("current", std::string()) + ", needs " + j.value("target", std::string()),
-              where + ": run omero db upgrade (omero db upgrade --dry-run shows the plan)");
-    else r.add("Database", "status", "error", j.value("state", std::string("omero db status exits ") + std::to_string(rc)), why);
 }
 
 // Levenshtein distance, for the did-you-mean.
@@ -356,7 +356,13 @@ int run(Context& c) {
     section(r, "Config", [&] { p = read_props(s.dir); });
     section(r, "Commands", [&] { commands(r); });
     section(r, "Component", [&] {
-        r.add("Component", "OMERO.server", "info", p.get("omero.version", "unknown"));
+        // omero.version is the build's, in etc/omero.properties (the defaults leave it out).
+        std::string version = p.get("omero.version");
+        std::string props = read_file_if_exists(s.etc() / "omero.properties", 1 << 20).value_or("");
+        for (size_t at = props.find("omero.version="); version.empty() && at != std::string::npos;
+             at = props.find("omero.version=", at + 1))
+            if (at == 0 || props[at - 1] == '\n') version = props.substr(at + 14, props.find('\n', at) - at - 14);
+        r.add("Component", "OMERO.server", "info", version.empty() ? "unknown" : version);
         r.add("Component", "omero (this tool)", "info", OMERO_ADMIN_PLUGIN_VERSION);
     });
     section(r, "Server", [&] { servers(r, s); });

@@ -62,7 +62,8 @@ std::string describe(const Survey& s) {
     if (p.optimize) steps.push_back("db optimize --full");
     if (p.admin && p.start) steps.push_back("admin start");
     if (p.web && p.web_running) steps.push_back("web syncmedia");
-    for (const auto& w : p.webconf) steps.push_back("re-point " + w.path + (p.yes ? "" : " (shown; written with --yes)"));
+    for (const auto& w : p.webconf)
+        steps.push_back("re-point " + w.path + (p.yes ? ", test and reload its web server" : " (shown; written with --yes)"));
     if (p.web && p.web_running && p.start) steps.push_back("web start");
     if (p.admin && p.start) steps.push_back("admin diagnostics");
     for (size_t i = 0; i < steps.size(); ++i) o += (i ? "              " : "") + std::to_string(i + 1) + ". " + steps[i] + "\n";
@@ -80,6 +81,7 @@ std::string describe(const Survey& s) {
         if (f.action != "carry") o += f.diff;
     }
     for (const auto& w : p.webconf) o += "  web server  " + w.path + " names the old distribution:\n" + w.diff;
+    for (const std::string& n : s.notes) o += "  note        " + n + "\n";
     if (s.ready()) o += "ready: 'omero upgrade run' with the same options does this\n";
     else
         for (const std::string& why : s.problems) o += "not ready: " + why + "\n";
@@ -87,7 +89,7 @@ std::string describe(const Survey& s) {
 }
 
 json describe_json(const Survey& s) {
-    json problems = s.problems, skipped = s.skipped, notes = s.edits.notes;
+    json problems = s.problems, skipped = s.skipped, notes = s.edits.notes, found = s.notes;
     json edits = json::array();
     for (const FileEdit& f : s.edits.files)
         edits.push_back({{"from", f.from}, {"to", f.to}, {"action", f.action}, {"diff", f.diff}});
@@ -102,7 +104,7 @@ json describe_json(const Survey& s) {
             {"backup_estimate", s.db_bytes}, {"free", s.free},     {"admin_running", p.admin_running},
             {"web_running", p.web_running}, {"jvmcfg", p.jvmcfg}, {"edits", edits},
             {"memory", notes},        {"web_files", web},           {"skipped", skipped},
-            {"problems", problems},   {"ready", s.ready()}};
+            {"problems", problems},   {"notes", found},             {"ready", s.ready()}};
 }
 
 namespace {

@@ -1,10 +1,12 @@
 // `omero upgrade rollback`: undo the journaled upgrade, finished or not:
 // stop what runs, put the old distribution back at $OMERODIR, restore the
 // backup into a new database and point omero.db.name at it (the guide's
-// recipe: the upgraded database is kept, untouched), start what ran.
+// recipe: the upgraded database is kept, untouched), give the site files
+// their text from before the upgrade (tested and reloaded), start what ran.
 #include "upgrade.hpp"
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -62,6 +64,19 @@ int run(Context& c) {
         int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
         invoke(c, "rollback", {"db", "restore", backup_path(p).string(), "--to", restored, "--switch", "--jobs", std::to_string(jobs)});
         j.append({{"update", {{"restored", restored}}}});
+    });
+    step("rollback-webconf", [&] {
+        if (!p.yes) return;
+        for (const Plan::WebFile& w : p.webconf) {
+            auto now = read_file_if_exists(w.path, 16 << 20);
+            if (!now || *now == w.before) continue;
+            if (*now != w.content) {
+                say(c, "rollback", w.path + " was changed since the upgrade wrote it: left as it is (its text before "
+                                   "the upgrade is in the plan, " + j.path().string() + ")");
+                continue;
+            }
+            apply_site_file(c, "rollback", w.path, w.before, *now);
+        }
     });
     step("rollback-start", [&] {
         if (p.admin && p.admin_running && !running(c, "admin")) invoke(c, "rollback", {"admin", "start"});

@@ -11,7 +11,7 @@
 //   optimize    db optimize --full (--optimize), the server still down
 //   start       admin start
 //   syncmedia   web syncmedia (when OMERO.web was running)
-//   webconf     the site's nginx/Apache file re-pointed (written with --yes)
+//   webconf     the site's nginx/Apache file re-pointed (written with --yes), tested and reloaded
 //   webstart    web start (when OMERO.web was running)
 //   diagnostics admin diagnostics
 #include "upgrade.hpp"
@@ -141,15 +141,14 @@ void database(Context& c, const Plan& p) {
 void webconf(Context& c, const Plan& p) {
     for (const Plan::WebFile& w : p.webconf) {
         auto now = read_file_if_exists(w.path, 16 << 20);
-        if (now == w.content) continue;
+        if (now == w.content) continue;  // written before a crash
         if (!c.json()) c.err(w.diff);
         if (!p.yes) {
             say(c, "webconf", w.path + " names the old distribution; the diff above re-points it at " +
                                   p.omerodir.string() + " (not written: run with --yes, or apply it yourself)");
             continue;
         }
-        write_file_atomic(w.path, w.content);
-        say(c, "webconf", "wrote " + w.path + " (the old one is " + w.path + ".bak); reload the web server");
+        apply_site_file(c, "webconf", w.path, w.content, now.value_or(w.before));
     }
 }
 

@@ -42,37 +42,8 @@ json last_object(const std::string& out) {
 bool surveyed(const std::string& rel) {
     for (const char* p : {"etc", "sql", "lib", "lib/python", "lib/python/omeroweb"})
         if (rel == p) return true;
-    return rel.rfind("etc/", 0) == 0 || rel.rfind("sql/", 0) == 0 || rel == "lib/python/omeroweb/settings.py";
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-    for (size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
-    return s;
-}
-
-// Site files of nginx and Apache that name the old distribution by its
-// real path: after a symlink swap they must name $OMERODIR instead.
-std::vector<Plan::WebFile> web_files(Context& c, const Plan& p) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (std::string_view v : c.values("web-conf")) files.emplace_back(std::string(v));
-    if (files.empty())
-        for (const char* d : {"/etc/nginx/sites-enabled", "/etc/nginx/conf.d", "/etc/apache2/sites-enabled",
-                              "/etc/apache2/conf-enabled"})
-            for (const auto& e : fs::directory_iterator(d, ec))
-                if (e.is_regular_file(ec)) files.push_back(e.path());
-    std::vector<Plan::WebFile> out;
-    if (!p.symlink) return out;  // $OMERODIR keeps its name: the files stay right
-    for (const fs::path& f : files) {
-        auto text = read_file_if_exists(f, 16 << 20);
-        if (!text) throw Error(OMERO_EXIT_FILE_NOT_FOUND, "no such web server file: " + f.string());
-        std::string from = p.old_dir.string() + "/";
-        if (text->find(from) == std::string::npos) continue;
-        std::string to = fs::absolute(p.omerodir).lexically_normal().string() + "/";
-        std::string path = fs::absolute(f).string(), content = replace_all(*text, from, to);
-        out.push_back({path, content, unified_diff(*text, content, path, path + " (new)")});
-    }
-    return out;
+    // lib/python/omeroweb/: a release that ships OMERO.web (up to 5.5), whose imports `web check` tries.
+    return rel.rfind("etc/", 0) == 0 || rel.rfind("sql/", 0) == 0 || rel.rfind("lib/python/omeroweb", 0) == 0;
 }
 
 // var/upgrade/scratch.<pid>: the survey's unpacked trees. Those of a
@@ -113,7 +84,8 @@ json Plan::to_json() const {
               {"jvmcfg", jvmcfg}, {"started", started}};
     if (new_id) j["new_id"] = ident_json(*new_id);
     json w = json::array();
-    for (const WebFile& f : webconf) w.push_back({{"path", f.path}, {"content", f.content}, {"diff", f.diff}});
+    for (const WebFile& f : webconf)
+        w.push_back({{"path", f.path}, {"content", f.content}, {"diff", f.diff}, {"before", f.before}});
     j["webconf"] = w;
     return j;
 }
@@ -144,7 +116,7 @@ Plan Plan::from_json(const json& j) {
     for (const json& e : j.at("edits"))
         p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
     p.jvmcfg = j.at("jvmcfg").get<std::vector<std::pair<std::string, std::string>>>();
-    for (const json& w : j.at("webconf")) p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff")});
+    for (const json& w : j.at("webconf")) p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff"), w.value("before", "")});
     return p;
 }
 
@@ -299,6 +271,7 @@ std::unique_ptr<Survey> survey(Context& c) {
         s->problems.push_back("a local edit conflicts with the new release (diff above): resolve it in the old "
                               "distribution's file, or undo it there, and plan again");
     p.webconf = web_files(c, p);
+    preflight(c, *s);
     return s;
 }
 

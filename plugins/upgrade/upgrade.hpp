@@ -119,7 +119,10 @@ struct Plan {
     std::vector<FileEdit> edits;                              // carry and merge only
     std::vector<std::pair<std::string, std::string>> jvmcfg;
     struct WebFile {
-        std::string path, content, diff;
+        std::string path;      // as given or found (may be a symlink: sites-enabled/omero)
+        std::string content;   // the re-pointed text
+        std::string diff;
+        std::string before;    // the text before the upgrade: rollback writes it back (no .bak is left)
     };
     std::vector<WebFile> webconf;
     std::string started;      // when the run began
@@ -140,14 +143,29 @@ struct Survey {
     uintmax_t db_bytes = 0, free = 0;
     std::vector<std::string> problems;  // why it is not ready
     std::vector<std::string> skipped;   // steps skipped, with the package to install
+    std::vector<std::string> notes;     // what the checks found that is worth knowing, not a problem
     fs::path scratch;                   // temporary unpacked trees, removed with the survey
     ~Survey();
     bool ready() const { return problems.empty(); }
 };
 std::unique_ptr<Survey> survey(Context& c);
+// The checks that find, read-only, whatever would make a later step fail
+// (checks.cpp): each adds to s.problems with what to do, or to s.notes.
+void preflight(Context& c, Survey& s);
 // Removes the scratch trees (var/upgrade/scratch.<pid>) of surveys whose
 // process is gone.
 void clean_scratch(const fs::path& dist);
+// --- web server site files (site.cpp) -----------------------------------------
+
+// Site files of nginx and Apache (--web-conf, else those under /etc/nginx
+// and /etc/apache2) that name the old distribution by its real path: after a
+// symlink swap they must name $OMERODIR instead.
+std::vector<Plan::WebFile> web_files(Context& c, const Plan& p);
+// Writes a site file through its symlink and has every running nginx/Apache
+// that loads it test its whole configuration and reload; when one refuses,
+// `previous` is written back and Error names what the server said.
+void apply_site_file(Context& c, const std::string& step, const std::string& path, const std::string& content,
+                     const std::string& previous);
 // The options plan and run share.
 std::vector<Option> survey_options(std::vector<Option> extra);
 // The survey as text.

@@ -5,6 +5,7 @@
 #include "web.hpp"
 
 #include "util/file.hpp"
+#include "util/frontserver.hpp"
 #include "util/process.hpp"
 
 #include <cstdlib>
@@ -14,68 +15,20 @@ namespace omero::web {
 
 namespace {
 
-std::string find_program(const std::vector<std::string>& names) {
-    for (const std::string& n : names)
-        if (std::string p = omero::find_program(n); !p.empty()) return p;
-    return "";
-}
-
-std::string apache_modules_dir() {
-    for (const char* d : {"/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib/httpd/modules"})
-        if (fs::exists(fs::path(d) / "mod_proxy.so")) return d;
-    return "";
-}
-
 // Has the installed nginx or Apache parse `text` (wrapped so it is a whole
 // configuration). Returns what it said; throws Error(168) when it refused.
 std::string check(Form f, const std::string& text, const FrontEnd& v) {
     bool ngx = is_nginx(f);
-    std::string exe = ngx ? find_program({"nginx"}) : find_program({"apache2", "httpd"});
-    if (exe.empty())
-        throw Error(OMERO_EXIT_WEB_CHECK_FAILED, std::string("--check: ") + (ngx ? "nginx" : "apache2 (or httpd)") +
-                                                     " is not installed (Debian: apt install " +
-                                                     (ngx ? "nginx" : "apache2") + ")");
-    std::string tmpl = (fs::temp_directory_path() / "omero-web-check.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error(OMERO_EXIT_FAILURE, "--check: cannot create a temporary directory");
-    fs::path dir = tmpl;
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
-    fs::path file = dir / (std::string(form_name(f)) + ".conf"), main = dir / "main.conf";
-    write_file_atomic(file, text, false);
-    std::vector<std::string> argv;
-    if (ngx) {
-        std::string t = dir.string();
-        std::string temps = "client_body_temp_path " + t + "/b; proxy_temp_path " + t + "/p; fastcgi_temp_path " + t +
-                            "/f; uwsgi_temp_path " + t + "/u; scgi_temp_path " + t + "/s;\n";
-        std::string w = "error_log stderr;\npid " + t + "/nginx.pid;\nevents {}\nhttp {\n" + temps;
-        if (f == Form::nginx) w += "include " + file.string() + ";\n}\n";
-        if (f == Form::nginx_location) w += "server {\nlisten " + std::to_string(v.http_port) + ";\ninclude " + file.string() + ";\n}\n}\n";
-        if (f == Form::nginx_development) main = file;
-        else write_file_atomic(main, w, false);
-        argv = {exe, "-t", "-q", "-p", t, "-e", "stderr", "-c", main.string()};
-    } else {
-        std::string mods = apache_modules_dir();
-        if (mods.empty()) throw Error(OMERO_EXIT_WEB_CHECK_FAILED, "--check: Apache's modules (mod_proxy.so) not found");
-        std::string t = dir.string(), w = "ServerRoot " + t + "\nDefaultRuntimeDir " + t + "\nPidFile " + t +
-                                          "/httpd.pid\nErrorLog /dev/stderr\nServerName localhost\n";
-        for (const char* m : {"mpm_event", "authz_core", "alias", "headers", "proxy", "proxy_http"})
-            w += std::string("LoadModule ") + m + "_module " + mods + "/mod_" + m + ".so\n";
-        w += "Listen 127.0.0.1:" + std::to_string(v.http_port) + "\n";
-        if (f == Form::apache) w += "Include " + file.string() + "\n";
-        else w += "<VirtualHost *:" + std::to_string(v.http_port) + ">\nInclude " + file.string() + "\n</VirtualHost>\n";
-        write_file_atomic(main, w, false);
-        argv = {exe, "-t", "-f", main.string()};
-    }
-    ChildResult r = run_child(argv, ChildOptions{.capture_stdout = true, .timeout = std::chrono::seconds(30)});
-    std::string said = r.err + r.out;
-    if (r.status != 0)
-        throw Error(OMERO_EXIT_WEB_CHECK_FAILED, exe + " refused the generated file (exit " + std::to_string(r.status) +
-                                                     "):\n" + said);
+    SiteCheck how{.nginx = ngx, .server_level = f == Form::nginx || f == Form::apache, .http_port = v.http_port};
+    std::string why;
+    auto said = check_site_text(text, how, &why);
+    if (!said)
+        throw Error(OMERO_EXIT_WEB_CHECK_FAILED, "--check: " + why + (why.find("not installed") != std::string::npos
+                                                                          ? std::string(" (Debian: apt install ") +
+                                                                                (ngx ? "nginx" : "apache2") + ")"
+                                                                          : ""));
+    std::string exe = ngx ? "nginx" : "apache2";
+    if (!said->empty()) throw Error(OMERO_EXIT_WEB_CHECK_FAILED, exe + " refused the generated file:\n" + *said);
     return exe + " -t: the configuration is valid";
 }
 

@@ -15,7 +15,7 @@ omero::sdk::Plugin make_plugin() {
                        "(else python3 on PATH). Pid file: $OMERODIR/var/django.pid."});
     using namespace omero::web;
     for (auto make : {start_command, stop_command, restart_command, status_command, config_command, syncmedia_command,
-                      clearsessions_command, diagnostics_command})
+                      clearsessions_command, diagnostics_command, check_command})
         p.command(make());
     return p;
 }

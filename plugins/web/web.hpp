@@ -32,6 +32,7 @@ Command restart_command();
 Command status_command();
 Command clearsessions_command();
 Command diagnostics_command();
+Command check_command();  // what start needs, read-only (upgrade plan asks it)
 
 // The omero.web.* properties the commands use, with omero-web's defaults,
 // each checked: a value that would break a generated file or a command

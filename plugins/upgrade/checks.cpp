@@ -1,0 +1,104 @@
+// The pre-flight of `upgrade plan` and `upgrade run`: whatever would make a
+// later step fail, found read-only before anything changes (as pg_upgrade's
+// check.c does). Each check adds a problem saying what to do, or a note.
+//
+//   server     admin check --dist NEW: data dir writable by the servers'
+//              account, registry/client ports free or ours, icegridnode,
+//              glacier2router and the descriptor's ${JAVA}/${PYTHON} there
+//   web        web check --dist NEW: OMERO.web's interpreter imports Django,
+//              gunicorn and the new release's omeroweb; its port
+//   site-files each site file to re-point: writable (with --yes), the new
+//              text accepted by the installed nginx/Apache, and every running
+//              server that loads it passing its own -t today
+//
+// The database checks (db upgrade --dry-run) and the space for the backup
+// are taken in survey.cpp, where their facts are gathered.
+#include "upgrade.hpp"
+
+#include "util/error.hpp"
+#include "util/frontserver.hpp"
+
+#include <unistd.h>
+
+namespace omero::upgrade {
+
+namespace {
+
+json last_result(const std::string& out) {
+    json last;
+    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
+        nl = out.find('\n', at);
+        if (nl == std::string::npos) nl = out.size();
+        json j = json::parse(out.substr(at, nl - at), nullptr, false);
+        if (j.is_object() && j.contains("checks")) last = std::move(j);
+    }
+    return last;
+}
+
+// Another plugin's `check --json`: its problems become ours.
+void plugin_check(Context& c, Survey& s, const std::string& plugin, const std::string& what) {
+    std::string out, why;
+    int rc = call(c, {plugin, "check", "--dist", s.new_dist.dir.string(), "--json"}, &out, &why);
+    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) return;  // the step is skipped, and said so
+    json r = last_result(out);
+    if (!r.is_object()) {
+        if (rc == OMERO_EXIT_USAGE) s.notes.push_back(what + " not checked: this omero-plugin-" + plugin + " has no 'check'");
+        else if (rc != 0) s.problems.push_back(what + " cannot be checked: " + why);
+        return;
+    }
+    for (const json& i : r["checks"])
+        if (i.value("status", "") != "ok") s.problems.push_back(what + ": " + i.value("message", ""));
+}
+
+void check_server(Context& c, Survey& s) {
+    if (s.plan.admin && s.plan.start) plugin_check(c, s, "admin", "the new release's server would not start");
+}
+
+void check_web(Context& c, Survey& s) {
+    if (s.plan.web && s.plan.web_running && s.plan.start) plugin_check(c, s, "web", "the new release's OMERO.web would not start");
+}
+
+void check_site_files(Survey& s) {
+    const Plan& p = s.plan;
+    std::vector<FrontServer> servers;
+    if (!p.webconf.empty()) servers = front_servers();
+    for (const Plan::WebFile& w : p.webconf) {
+        std::error_code ec;
+        fs::path target = fs::canonical(w.path, ec);
+        if (ec) target = w.path;
+        if (p.yes && (::access(target.c_str(), W_OK) != 0 || ::access(target.parent_path().c_str(), W_OK | X_OK) != 0))
+            s.problems.push_back(target.string() + " (the site file to re-point) cannot be replaced by this user: run as "
+                                 "the user who may, or leave out --yes and apply the diff yourself");
+        std::string why;
+        if (auto refused = check_site_text(w.content, site_kind(w.content), &why); !refused)
+            s.notes.push_back("the re-pointed " + w.path + " was not tested: " + why);
+        else if (!refused->empty())
+            s.problems.push_back("the re-pointed " + w.path + " is refused by the installed web server:\n" + *refused);
+        int loaders = 0;
+        for (const FrontServer& srv : servers) {
+            auto files = loaded_files(srv, &why);
+            if (!files) {
+                s.problems.push_back(srv.name() + " cannot list the files it loads (" + why +
+                                     "): fix its configuration first, the upgrade reloads it");
+                continue;
+            }
+            if (std::find(files->begin(), files->end(), target) == files->end()) continue;
+            ++loaders;
+            if (std::string bad = test_config(srv); !bad.empty())
+                s.problems.push_back(srv.name() + ", which loads " + w.path + ", refuses its own configuration today:\n" +
+                                     bad + "\nfix that first: the upgrade tests and reloads it");
+            else s.notes.push_back(w.path + " is loaded by " + srv.name() + ": tested (-t) and reloaded after it is written");
+        }
+        if (!loaders) s.notes.push_back("no running nginx or Apache loads " + w.path + ": nothing will be reloaded");
+    }
+}
+
+}  // namespace
+
+void preflight(Context& c, Survey& s) {
+    check_server(c, s);
+    check_web(c, s);
+    check_site_files(s);
+}
+
+}  // namespace omero::upgrade
