@@ -7,12 +7,20 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include <chrono>
+
 namespace omero::upgrade {
+
+double now_seconds() {
+    using namespace std::chrono;
+    return static_cast<double>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) / 1000.0;
+}
 
 bool Journal::exists() const {
     std::error_code ec;
@@ -27,6 +35,9 @@ std::vector<json> Journal::read() const {
         nl = text->find('\n', at);
         if (nl == std::string::npos) break;  // a line cut by a crash: never announced a step
         json j = json::parse(text->substr(at, nl - at), nullptr, false);
+        // A line cut short by a crash or a full disk (the next append starts
+        // a fresh line after it) announced nothing: it is passed over.
+        if (j.is_discarded() && (nl == at || (*text)[nl - 1] != '}')) continue;
         if (j.is_discarded())
             throw Error(OMERO_EXIT_FAILURE, path().string() + " is damaged at byte " + std::to_string(at) +
                                                 "; move it aside to start a new upgrade");
@@ -38,9 +49,16 @@ std::vector<json> Journal::read() const {
 void Journal::append(const json& entry) const {
     std::error_code ec;
     fs::create_directories(path().parent_path(), ec);
-    std::string line = entry.dump() + "\n";
-    int fd = ::open(path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    json e = entry;
+    if (e.is_object() && !e.contains("at")) e["at"] = now_seconds();  // when: for the summary's durations
+    std::string line = e.dump() + "\n";
+    int fd = ::open(path().c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw Error(OMERO_EXIT_FAILURE, "cannot write " + path().string() + ": " + std::strerror(errno));
+    // After a torn append the file does not end in a newline: start a fresh line.
+    struct stat st {};
+    char last = '\n';
+    if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+        line.insert(line.begin(), '\n');
     bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
     int err = errno;
     ::close(fd);

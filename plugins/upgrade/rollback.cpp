@@ -89,8 +89,14 @@ int run(Context& c) {
     if (db_touched)
         msg += "; the backup is restored into " + (restored.empty() ? std::string("a new database") : restored) +
                " and omero.db.name points at it (" + p.dbname + ", upgraded to " + p.db_to + ", is kept)";
-    if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "rolled-back"}, {"database", restored}}.dump());
-    else c.out(msg + "\n");
+    Summary sum = summarize(j, p, true);
+    if (c.json()) {
+        json r = {{"event", "result"}, {"state", "rolled-back"}, {"database", restored}};
+        r.update(sum.to_json());
+        c.emit_json(r.dump());
+    } else {
+        c.out(sum.text() + msg + "\n");
+    }
     return 0;
 }
 

@@ -207,12 +207,18 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
     }
     Plan p = plan();
     j.append({{"event", "finished"}});
+    Summary sum = summarize(j, p, false);
     std::string msg = "OMERO.server " + p.from_release + " -> " + p.to_release + ": upgraded; database " + p.dbname +
                       " at " + p.db_to + ", backup " + backup_path(p).string();
     if (!p.symlink) msg += ", the old distribution kept at " + p.aside.string();
-    if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "upgraded"}, {"from", p.from_release}, {"to", p.to_release},
-                                   {"database", p.db_to}, {"backup", backup_path(p).string()}}.dump());
-    else c.out(msg + "\n");
+    if (c.json()) {
+        json r = {{"event", "result"}, {"state", "upgraded"}, {"from", p.from_release}, {"to", p.to_release},
+                  {"database", p.db_to}};
+        r.update(sum.to_json());
+        c.emit_json(r.dump());
+    } else {
+        c.out(sum.text() + msg + "\n");
+    }
     return 0;
 }
 

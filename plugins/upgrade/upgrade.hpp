@@ -198,6 +198,25 @@ private:
     fs::path omerodir_;
 };
 
+// Seconds since the epoch, to the millisecond (each journal line's "at").
+double now_seconds();
+
+// The end of `run` and `rollback` (summary.cpp): each step with how long it
+// took, the downtime (the server stopped -> OMERO.web, else the server,
+// answering again), the backup and its size, and what to do next; as text,
+// and as the fields of the result event under --json.
+struct Summary {
+    std::vector<std::pair<std::string, double>> steps;  // step, seconds
+    std::optional<double> downtime;
+    std::string downtime_span;  // "server stopped -> OMERO.web answering"
+    std::string backup;
+    uintmax_t backup_bytes = 0;
+    std::vector<std::string> next;
+    std::string text() const;
+    json to_json() const;
+};
+Summary summarize(const Journal& j, const Plan& p, bool rollback);
+
 // Holds the upgrade lock of $OMERODIR (a flock on its parent directory,
 // which a swap does not move) for the life of the object; throws Error
 // when another upgrade holds it.
