@@ -21,7 +21,7 @@ if [ "${DEMO_NO_BUILD:-}" != 1 ]; then
   scripts/install-deps.sh
   scripts/build.sh >/dev/null
 fi
-omero=$src/build/bin/omero
+omero=${OMERO_BUILD_DIR:-$src/${BUILD_DIR:-build}}/bin/omero
 py=/usr/bin/python3
 
 tmp=$(mktemp -d /tmp/omero-demo.XXXXXX)

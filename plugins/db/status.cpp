@@ -28,7 +28,9 @@ int run(Context& c) {
     ConnParams p = conn_params(c);
     Pg db = Pg::connect(p, true);
     auto cur = current_version(db);
-    json j = {{"database", p.dbname}, {"host", p.host}, {"port", p.port}, {"user", p.user}};
+    // The fields and their meaning are a contract (sdk/README.md, "JSON between
+    // plugins"): `upgrade` and `admin` read them; a change bumps "schema".
+    json j = {{"schema", 1}, {"database", p.dbname}, {"host", p.host}, {"port", p.port}, {"user", p.user}};
     // Where the cluster keeps its files (for `admin diagnostics`' free
     // space); only roles that may read the setting see it.
     try {

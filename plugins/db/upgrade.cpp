@@ -45,7 +45,9 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
         if (!checks[i].error.empty()) out += "    check:    " + checks[i].error + "\n";
         else if (checks[i].findings.empty()) out += "    check:    passed\n";
     }
-    if (c.json()) c.emit_json(json{{"event", "plan"}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
+    // A contract (sdk/README.md, "JSON between plugins"): `upgrade plan` reads it.
+    if (c.json())
+        c.emit_json(json{{"event", "plan"}, {"schema", 1}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
     else c.out(out + "nothing was changed (--dry-run)\n");
     return all_ok ? OMERO_EXIT_DB_UPGRADE_NEEDED : OMERO_EXIT_DB_PRECHECK_FAILED;
 }
@@ -86,7 +88,7 @@ int run(Context& c) {
         return plan_hops(*path, [&](const Hop& h) { return plugin_steps(c, sources, h); }, fixes);
     };
     auto up_to_date = [&](const Version& v) {
-        if (c.json()) c.emit_json(json{{"event", "result"}, {"state", "up-to-date"}, {"current", v.name}}.dump());
+        if (c.json()) c.emit_json(json{{"event", "result"}, {"schema", 1}, {"state", "up-to-date"}, {"current", v.name}}.dump());
         else c.out("database " + p.dbname + " is already at " + v.name + "\n");
         return 0;
     };

@@ -77,9 +77,9 @@ void check_site_files(Survey& s) {
         int loaders = 0;
         for (const FrontServer& srv : servers) {
             auto files = loaded_files(srv, &why);
-            if (!files) {
-                s.problems.push_back(srv.name() + " cannot list the files it loads (" + why +
-                                     "): fix its configuration first, the upgrade reloads it");
+            if (!files) {  // -T fails as -t would
+                s.problems.push_back(srv.name() + " refuses its own configuration today:\n" + why +
+                                     "\nfix that first: the upgrade tests and reloads the server that loads " + w.path);
                 continue;
             }
             if (std::find(files->begin(), files->end(), target) == files->end()) continue;

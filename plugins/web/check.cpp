@@ -23,8 +23,9 @@ int run(Context& c) {
     json p;
     try {
         p = probe(c, s);
-        require(s, p, true);
-        fine.emplace_back("python", p.value("python", s.python) + ": Django " + p.value("django", "") + ", gunicorn " +
+        for (auto& [code, why] : missing_modules(s, p, true)) problems.emplace_back("python", why);
+        if (problems.empty())
+            fine.emplace_back("python", p.value("python", s.python) + ": Django " + p.value("django", "") + ", gunicorn " +
                                         p.value("gunicorn", "") + ", omeroweb from " + p.value("omeroweb_dir", ""));
     } catch (const Error& e) {
         if (e.code() == OMERO_EXIT_CANCELLED) throw;

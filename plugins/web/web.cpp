@@ -185,21 +185,28 @@ json run_helper(Context& c, const Settings& s, const std::vector<std::string>& a
 
 json probe(Context& c, const Settings& s) { return run_helper(c, s, {"probe"})["probe"]; }
 
-void require(const Settings& s, const json& p, bool need_gunicorn) {
+std::vector<std::pair<int, std::string>> missing_modules(const Settings& s, const json& p, bool need_gunicorn) {
+    std::vector<std::pair<int, std::string>> out;
     std::string who = " by " + p.value("python", s.python) + " (omero.web.python)";
     if (need_gunicorn && !p.contains("gunicorn"))
-        throw Error(OMERO_EXIT_WEB_NO_GUNICORN,
-                    "gunicorn cannot be imported" + who + ": " + p.value("gunicorn_error", std::string()) +
-                        "; install it (Debian: apt install gunicorn; a virtualenv: pip install gunicorn) or set "
-                        "omero.web.python to the interpreter that has it");
+        out.emplace_back(OMERO_EXIT_WEB_NO_GUNICORN,
+                         "gunicorn cannot be imported" + who + ": " + p.value("gunicorn_error", std::string()) +
+                             "; install it (Debian: apt install gunicorn; a virtualenv: pip install gunicorn) or set "
+                             "omero.web.python to the interpreter that has it");
     for (const char* m : {"django", "omeroweb"})
         if (!p.contains(m))
-            throw Error(OMERO_EXIT_WEB_SETUP_FAILED,
-                        std::string(m == std::string("django") ? "Django" : "OMERO.web (omeroweb)") +
-                            " cannot be imported" + who + ": " + p.value(std::string(m) + "_error", std::string()) +
-                            "; install it (" +
-                            (m == std::string("django") ? "Debian: apt install python3-django" : "pip install omero-web") +
-                            ") or set omero.web.python to the interpreter of OMERO.web's virtualenv");
+            out.emplace_back(OMERO_EXIT_WEB_SETUP_FAILED,
+                             std::string(m == std::string("django") ? "Django" : "OMERO.web (omeroweb)") +
+                                 " cannot be imported" + who + ": " + p.value(std::string(m) + "_error", std::string()) +
+                                 "; install it (" +
+                                 (m == std::string("django") ? "Debian: apt install python3-django" : "pip install omero-web") +
+                                 ") or set omero.web.python to the interpreter of OMERO.web's virtualenv");
+    return out;
+}
+
+void require(const Settings& s, const json& p, bool need_gunicorn) {
+    auto missing = missing_modules(s, p, need_gunicorn);
+    if (!missing.empty()) throw Error(missing.front().first, missing.front().second);
 }
 
 PidState read_pid(const Settings& s) {

@@ -85,6 +85,9 @@ nlohmann::json probe(Context& c, const Settings& s);
 // Throws the right error when what `probe` found cannot run OMERO.web:
 // 178 without gunicorn (when need_gunicorn), 95 without Django or omeroweb.
 void require(const Settings& s, const nlohmann::json& probe, bool need_gunicorn);
+// Each module `probe` could not import, with the exit code and message
+// require() would give for it.
+std::vector<std::pair<int, std::string>> missing_modules(const Settings& s, const nlohmann::json& probe, bool need_gunicorn);
 
 // The gunicorn master named by var/django.pid.
 struct PidState {

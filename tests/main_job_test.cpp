@@ -1,0 +1,351 @@
+// The main job on the demo's distributions (scripts/demo/make-dist.sh: the
+// repository's own SQL tree and templates, no ../shared): a running server
+// (real IceGrid with Glacier2 and the admin stand-ins), OMERO.web under
+// gunicorn and nginx in Debian's layout, upgraded 1.0.0 -> 1.2.0 and rolled
+// back. Every fault `upgrade plan` must foresee is seeded in turn: the plan
+// and the run refuse with 27 before anything changes. And the JSON that
+// `upgrade` reads from `db` is checked against its documented contract.
+#include "cluster.hpp"
+#include "run.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace omero::test;
+using nlohmann::json;
+
+namespace {
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(cluster_environment());
+
+class MainJob : public ::testing::Test {
+protected:
+    TempDir tmp;
+    fs::path opt = tmp / "opt";
+    fs::path omerodir = opt / "OMERO.server";
+    fs::path oldd = opt / "OMERO.server-1.0.0", newd = opt / "OMERO.server-1.2.0";
+    fs::path ngx = tmp / "nginx";
+    fs::path site = ngx / "sites-enabled/omero";
+    std::string dbname;
+    int http = 0;
+    std::string path_env = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+
+    void SetUp() override {
+        chmod(tmp.path().c_str(), 0755);  // IceGrid runs the stand-ins as nobody when we are root
+        fs::create_directories(opt);
+        chmod(opt.c_str(), 0755);
+        static int counter = 0;
+        dbname = "m" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+        for (auto [rel, dir] : {std::pair{"1.0.0", oldd}, {"1.2.0", newd}}) {
+            Result r = run(source_dir() / "scripts/demo/make-dist.sh", {rel, dir.string()});
+            ASSERT_EQ(r.code, 0) << r.err;
+            chmod((dir / "var/log").c_str(), 0777);
+        }
+        fs::create_directory_symlink("OMERO.server-1.0.0", omerodir);
+        fs::create_directories(tmp / "data");
+        chmod((tmp / "data").c_str(), 0777);
+        for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
+                 {"omero.db.host", "127.0.0.1"}, {"omero.db.port", cluster().port}, {"omero.db.name", dbname},
+                 {"omero.db.pass", cluster().password}, {"omero.ports.registry", std::to_string(free_port())},
+                 {"omero.ports.ssl", std::to_string(free_port())}, {"omero.ports.tcp", std::to_string(free_port())},
+                 {"omero.client.icetransports", "tcp"}, {"omero.data.dir", (tmp / "data").string()},
+                 {"omero.db.poolsize", "10"}, {"omero.glacier2.IceSSL.Protocols", "tls1_2"},
+                 {"omero.web.python", "/usr/bin/python3"}, {"omero.upgrades.url", ""},
+                 {"omero.web.application_server.port", std::to_string(free_port())}})
+            set(k, v);
+        RunOptions root;
+        root.env.emplace("OMERO_ROOT_PASSWORD", "root-secret");
+        Result r = omero({"db", "init"}, root);
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+    void TearDown() override {
+        omero({"web", "stop"});
+        if (fs::exists(omerodir / "etc/internal.cfg")) omero({"admin", "stop", "--wait", "20"});
+        for (const fs::path& d : {oldd, newd})
+            if (long pid = std::atol(read_or_empty(d / "var/master/master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
+        if (long pid = std::atol(read_or_empty(ngx / "nginx.pid").c_str()); pid > 1) kill(pid, SIGQUIT);
+    }
+    static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
+
+    Result omero(std::vector<std::string> args, RunOptions o = {}) {
+        o.env.emplace("OMERODIR", omerodir.string());
+        o.env.emplace("OMERO_CONFIG", std::nullopt);
+        o.env.emplace("PGPASSWORD", std::nullopt);
+        o.env.emplace("HOME", tmp.path().string());
+        o.env.emplace("PATH", path_env);
+        return run(omero_exe(), args, o);  // stdin closed: nothing may prompt
+    }
+    void set(const std::string& k, const std::string& v) {
+        Result r = omero({"config", "set", "--", k, v});
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+    std::string version() {
+        Result r = superuser(dbname, "SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
+        return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+    }
+    // nginx in Debian's layout: sites-enabled/omero -> ../sites-available/omero,
+    // generated for the versioned directory; started on a free port.
+    void start_nginx(const std::string& extra_site_text = "") {
+        http = free_port();
+        fs::create_directories(ngx / "sites-available");
+        fs::create_directories(ngx / "sites-enabled");
+        fs::create_directories(ngx / "tmp");
+        fs::copy_file("/etc/nginx/mime.types", ngx / "mime.types");
+        std::string t = ngx.string();
+        write_file(ngx / "nginx.conf", "pid " + t + "/nginx.pid;\nerror_log " + t + "/error.log;\nevents {}\nhttp {\n"
+                                       "include mime.types;\naccess_log off;\nclient_body_temp_path " + t +
+                                           "/tmp/b; proxy_temp_path " + t + "/tmp/p; fastcgi_temp_path " + t +
+                                           "/tmp/f; uwsgi_temp_path " + t + "/tmp/u; scgi_temp_path " + t +
+                                           "/tmp/s;\ninclude " + t + "/sites-enabled/*;\n}\n");
+        RunOptions o;
+        o.env.emplace("OMERODIR", oldd.string());
+        Result r = run(omero_exe(), {"web", "config", "nginx", "--http", std::to_string(http), "--servername", "127.0.0.1",
+                                     "-o", (ngx / "sites-available/omero").string()}, o);
+        ASSERT_EQ(r.code, 0) << r.err;
+        if (!extra_site_text.empty())
+            write_file(ngx / "sites-available/omero", read_file(ngx / "sites-available/omero") + extra_site_text);
+        fs::create_symlink("../sites-available/omero", site);
+        r = run("/usr/sbin/nginx", {"-c", (ngx / "nginx.conf").string(), "-p", t, "-e", t + "/error.log"});
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+    void start_server_and_web() {
+        Result r = omero({"admin", "start"});
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        r = omero({"web", "start"});
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+    }
+    // The body nginx serves for /webclient/ ("" when it does not answer 200).
+    std::string through_nginx() {
+        Result r = run("/usr/bin/python3", {"-c",
+                                            "import http.client,sys\nc=http.client.HTTPConnection('127.0.0.1',int(sys.argv[1]),timeout=10)\n"
+                                            "c.request('GET','/webclient/')\nr=c.getresponse()\nb=r.read().decode()\n"
+                                            "print(b if r.status==200 else '')",
+                                            std::to_string(http)});
+        return r.out;
+    }
+    // nginx's worker pids: a reload replaces them.
+    std::set<std::string> nginx_workers() {
+        std::set<std::string> out;
+        std::string master = read_or_empty(ngx / "nginx.pid");
+        while (!master.empty() && master.back() == '\n') master.pop_back();
+        for (const auto& e : fs::directory_iterator("/proc")) {
+            std::string stat = read_or_empty(e.path() / "stat");
+            size_t close = stat.rfind(')');
+            if (close == std::string::npos) continue;
+            if (std::to_string(std::atol(stat.c_str() + close + 4)) == master) out.insert(e.path().filename().string());
+        }
+        return out;
+    }
+    std::vector<std::string> up_args(std::vector<std::string> extra = {}) {
+        std::vector<std::string> a = {"upgrade", "plan", "--to", newd.string()};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    // plan and run both refuse with 27 naming `expect`; nothing changed.
+    void refused(const std::string& expect, std::vector<std::string> extra = {}, RunOptions o = {}) {
+        Result plan = omero(up_args(extra), o);
+        EXPECT_EQ(plan.code, 27) << plan.out << plan.err;
+        EXPECT_NE(plan.out.find(expect), std::string::npos) << expect << "\n" << plan.out;
+        std::vector<std::string> r = up_args(extra);
+        r[1] = "run";
+        Result ran = omero(r, o);
+        EXPECT_EQ(ran.code, 27) << ran.out << ran.err;
+        EXPECT_NE(ran.err.find(expect), std::string::npos) << expect << "\n" << ran.err;
+        EXPECT_EQ(version(), "OMERO1.0__0") << "the database was touched";
+        EXPECT_FALSE(fs::exists(oldd / "var/upgrade/journal")) << "a refused run journals nothing";
+        EXPECT_EQ(fs::read_symlink(omerodir), "OMERO.server-1.0.0");
+    }
+};
+
+// A listening socket held by this (test) process.
+struct Listener {
+    int fd = -1;
+    explicit Listener(int port) {
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0) ADD_FAILURE() << "cannot listen";
+    }
+    ~Listener() { close(fd); }
+};
+
+// The README's main job, as the demo runs it: plan, run --yes (nginx's site
+// file written through its link, tested, reloaded), the new release
+// answering through nginx, the summary; rollback, and the old one again.
+TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
+    start_nginx();
+    start_server_and_web();
+    EXPECT_NE(through_nginx().find("release=1.0.0"), std::string::npos);
+    std::string before = read_file(ngx / "sites-available/omero");
+
+    Result plan = omero(up_args({"--web-conf", site.string()}));
+    ASSERT_EQ(plan.code, 0) << plan.out << plan.err;
+    EXPECT_NE(plan.out.find("is loaded by nginx (pid"), std::string::npos) << plan.out;
+
+    auto workers = nginx_workers();
+    std::vector<std::string> a = up_args({"--web-conf", site.string(), "--yes", "--json"});
+    a[1] = "run";
+    Result r = omero(a);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(version(), "OMERO1.2__0");
+    EXPECT_NE(through_nginx().find("release=1.2.0"), std::string::npos);
+    // Debian's layout kept: the link stays, its target re-pointed, no .bak where include * loads it.
+    EXPECT_TRUE(fs::is_symlink(site));
+    EXPECT_EQ(std::distance(fs::directory_iterator(ngx / "sites-enabled"), fs::directory_iterator()), 1);
+    std::string now = read_file(ngx / "sites-available/omero");
+    EXPECT_EQ(now.find(oldd.string() + "/"), std::string::npos) << now;
+    EXPECT_NE(now.find(omerodir.string() + "/var/static"), std::string::npos) << now;
+    EXPECT_NE(nginx_workers(), workers) << "nginx was not reloaded";
+    // The summary, as JSON: every step's time, the downtime, the backup.
+    json result;
+    for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1) {
+        json j = json::parse(r.out.substr(at, nl - at), nullptr, false);
+        if (j.is_object() && j.value("event", "") == "result") result = j;
+    }
+    ASSERT_TRUE(result.is_object()) << r.out;
+    EXPECT_EQ(result["state"], "upgraded");
+    ASSERT_TRUE(result["downtime_seconds"].is_number()) << result.dump();
+    EXPECT_GT(result["downtime_seconds"].get<double>(), 0);
+    EXPECT_GT(result["backup_bytes"].get<uint64_t>(), 0u);
+    std::set<std::string> steps;
+    for (const json& s : result["steps"]) steps.insert(s["step"]);
+    for (const char* s : {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart"})
+        EXPECT_TRUE(steps.count(s)) << s << " " << result.dump();
+
+    workers = nginx_workers();
+    r = omero({"upgrade", "rollback"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("downtime"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(ngx / "sites-available/omero"), before);
+    EXPECT_TRUE(fs::is_symlink(site));
+    EXPECT_NE(nginx_workers(), workers) << "nginx was not reloaded after the rollback";
+    EXPECT_NE(through_nginx().find("release=1.0.0"), std::string::npos);
+}
+
+// Each fault that would stop a later step, seeded in turn on a running
+// server: plan and run say 27 and what to do, and nothing changes.
+TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
+    start_nginx();
+    start_server_and_web();
+    std::vector<std::string> web = {"--web-conf", site.string(), "--yes"};
+    ASSERT_EQ(omero(up_args(web)).code, 0);
+
+    // omero.data.dir missing, then not writable by the servers' account.
+    set("omero.data.dir", (tmp / "no-such-data").string());
+    refused("omero.data.dir " + (tmp / "no-such-data").string() + " does not exist", web);
+    if (geteuid() == 0) {
+        fs::create_directories(tmp / "private");
+        chmod((tmp / "private").c_str(), 0700);
+        set("omero.data.dir", (tmp / "private").string());
+        refused("is not writable by nobody", web);
+    }
+    set("omero.data.dir", (tmp / "data").string());
+
+    // IceGrid's programs not on PATH (everything else of /usr/bin is).
+    fs::create_directories(tmp / "bin");
+    for (const auto& e : fs::directory_iterator("/usr/bin"))
+        if (e.path().filename() != "icegridnode" && e.path().filename() != "glacier2router")
+            fs::create_symlink(e.path(), tmp / "bin" / e.path().filename());
+    path_env = (tmp / "bin").string();
+    refused("icegridnode is not on PATH", web);
+    path_env = std::getenv("PATH");
+
+    // The new release's descriptor runs a JVM that is not there.
+    fs::path descriptor = newd / "etc/templates/grid/default.xml";
+    std::string d = read_file(descriptor);
+    std::string java = source_dir().string() + "/tests/admin/java";
+    write_file(descriptor, std::string(d).replace(d.find(java), java.size(), "/nonexistent/java"));
+    refused("the JVM the servers run", web);
+    write_file(descriptor, d);
+
+    // OMERO.web's interpreter cannot import Django (no site-packages).
+    write_file(tmp / "python-bare", "#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n");
+    chmod((tmp / "python-bare").c_str(), 0755);
+    set("omero.web.python", (tmp / "python-bare").string());
+    refused("Django cannot be imported", web);
+    set("omero.web.python", "/usr/bin/python3");
+
+    // The running nginx that loads the site file refuses its own configuration.
+    write_file(ngx / "sites-enabled/broken", "no_such_directive on;\n");
+    refused("refuses its own configuration today", web);
+    fs::remove(ngx / "sites-enabled/broken");
+    ASSERT_EQ(omero(up_args(web)).code, 0);
+
+    // A client port and the registry port held by another program (the
+    // server stopped: nothing of ours holds them).
+    ASSERT_EQ(omero({"admin", "stop"}).code, 0);
+    Result port = omero({"config", "get", "omero.ports.tcp"});
+    int n = std::atoi(port.out.c_str());
+    {
+        Listener hold(n);
+        refused("port " + std::to_string(n) + " (omero.ports.tcp) is held by PID " + std::to_string(getpid()), web);
+    }
+    ASSERT_EQ(omero(up_args(web)).code, 0);
+}
+
+// A site file whose re-pointed text nginx refuses is found by the plan.
+TEST_F(MainJob, PlanRefusesASiteFileTheWebServerWouldRefuse) {
+    start_nginx();
+    // nginx is stopped again: only the standalone check of the new text runs.
+    kill(std::atol(read_file(ngx / "nginx.pid").c_str()), SIGQUIT);
+    for (int i = 0; i < 100 && fs::exists(ngx / "nginx.pid"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    write_file(ngx / "sites-available/omero", read_file(ngx / "sites-available/omero") + "no_such_directive on;\n");
+    refused("is refused by the installed web server", {"--web-conf", site.string(), "--yes"});
+}
+
+// The JSON `upgrade` (and `admin`) read from `db` is a contract: the fields
+// the SDK README lists are there, with their types and a schema number.
+TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {
+    Result r = omero({"db", "status", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    json st = json::parse(r.out);
+    EXPECT_EQ(st["schema"], 1);
+    for (const char* k : {"database", "host", "user", "state", "current", "target"}) EXPECT_TRUE(st[k].is_string()) << k << st.dump();
+    for (const char* k : {"bytes", "sessions"}) EXPECT_TRUE(st[k].is_number_unsigned()) << k << st.dump();
+    EXPECT_TRUE(st.contains("port"));
+    EXPECT_TRUE(st["pending"].is_array());
+
+    // A new release's scripts: the dry run's plan event.
+    r = omero({"db", "upgrade", "--dry-run", "--json", "--sql-dir", (newd / "sql/psql").string(), "--to", "OMERO1.2__0"});
+    ASSERT_EQ(r.code, 2) << r.out << r.err;
+    json plan;
+    for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1) {
+        json j = json::parse(r.out.substr(at, nl - at), nullptr, false);
+        if (j.is_object() && j.value("event", "") == "plan") plan = j;
+    }
+    ASSERT_TRUE(plan.is_object()) << r.out;
+    EXPECT_EQ(plan["schema"], 1);
+    EXPECT_TRUE(plan["current"].is_string());
+    EXPECT_TRUE(plan["ready"].is_boolean());
+    ASSERT_EQ(plan["hops"].size(), 2u) << plan.dump();
+    for (const json& h : plan["hops"]) {
+        for (const char* k : {"from", "to", "script", "sha256", "precheck"}) EXPECT_TRUE(h[k].is_string()) << k << h.dump();
+        EXPECT_TRUE(h["statements"].is_number());
+        for (const char* k : {"plugins", "shims", "fixes"}) EXPECT_TRUE(h[k].is_array()) << k << h.dump();
+        EXPECT_TRUE(h["check"]["ok"].is_boolean()) << h.dump();
+        EXPECT_TRUE(h["check"]["message"].is_string()) << h.dump();
+        EXPECT_TRUE(h["check"]["findings"].is_array()) << h.dump();
+    }
+    // Up to date: a result event with the schema.
+    r = omero({"db", "upgrade", "--dry-run", "--json"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("\"schema\":1"), std::string::npos) << r.out;
+}
+
+}  // namespace
