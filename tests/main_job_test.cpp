@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -228,6 +230,14 @@ TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
     for (const char* s : {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart"})
         EXPECT_TRUE(steps.count(s)) << s << " " << result.dump();
 
+    // A crash mid-append left a torn last line: the rollback still reads
+    // the journal and appends on a fresh line.
+    {
+        int fd = open((newd / "var/upgrade/journal").c_str(), O_WRONLY | O_APPEND);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(write(fd, "{\"step\":\"webst", 15), 15);
+        close(fd);
+    }
     workers = nginx_workers();
     r = omero({"upgrade", "rollback"});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -307,6 +317,68 @@ TEST_F(MainJob, PlanRefusesASiteFileTheWebServerWouldRefuse) {
     for (int i = 0; i < 100 && fs::exists(ngx / "nginx.pid"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     write_file(ngx / "sites-available/omero", read_file(ngx / "sites-available/omero") + "no_such_directive on;\n");
     refused("is refused by the installed web server", {"--web-conf", site.string(), "--yes"});
+}
+
+// Rollback checks before it changes anything: with the backup gone it
+// refuses (27) and the upgraded server stays as it was; resume has nothing
+// to do. A begun rollback is what resume continues.
+TEST_F(MainJob, RollbackRefusesWithoutItsBackupAndResumeContinuesABegunOne) {
+    std::vector<std::string> a = up_args({"--no-start"});
+    a[1] = "run";
+    Result r = omero(a);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    ASSERT_EQ(version(), "OMERO1.2__0");
+    fs::path backup;
+    for (const auto& e : fs::directory_iterator(newd / "var/backups")) backup = e.path();
+    ASSERT_FALSE(backup.empty());
+    fs::rename(backup, tmp / "elsewhere");
+    r = omero({"upgrade", "rollback"});
+    EXPECT_EQ(r.code, 27) << r.out << r.err;
+    EXPECT_NE(r.err.find(backup.filename().string() + " is gone"), std::string::npos) << r.err;
+    EXPECT_EQ(fs::read_symlink(omerodir), "OMERO.server-1.2.0") << "the rollback changed something";
+    EXPECT_EQ(version(), "OMERO1.2__0");
+    r = omero({"upgrade", "resume"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("is complete"), std::string::npos) << r.out;
+
+    // The backup back, and a rollback that was begun (killed after its first line).
+    fs::rename(tmp / "elsewhere", backup);
+    {
+        int fd = open((newd / "var/upgrade/journal").c_str(), O_WRONLY | O_APPEND);
+        std::string line = "{\"at\":0,\"state\":\"begin\",\"step\":\"rollback-stop\"}\n";
+        ASSERT_EQ(write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+        close(fd);
+    }
+    a[1] = "run";
+    r = omero(a);
+    EXPECT_EQ(r.code, 28) << "a begun rollback is unfinished: " << r.err;
+    r = omero({"upgrade", "resume"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("resuming the rollback"), std::string::npos) << r.err;
+    EXPECT_EQ(fs::read_symlink(omerodir), "OMERO.server-1.0.0");
+    Result st = omero({"db", "status"});
+    EXPECT_NE(st.out.find("OMERO1.0__0"), std::string::npos) << st.out;
+}
+
+// `web stop` and `web status` never take a process for this OMERO.web's
+// gunicorn because its command line mentions gunicorn.
+TEST_F(MainJob, WebStopLeavesAProcessThatIsNotOurGunicorn) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/usr/bin/python3", "python3", "-c", "import time; time.sleep(60)",
+              (oldd / "var/log/OMEROweb-gunicorn.log").c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    write_file(oldd / "var/django.pid", std::to_string(pid) + "\n");
+    EXPECT_EQ(omero({"web", "status"}).code, 1);
+    Result r = omero({"web", "stop"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("[NOT STARTED]"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("is not this OMERO.web's gunicorn"), std::string::npos) << r.err;
+    EXPECT_EQ(kill(pid, 0), 0) << "web stop signalled a process that is not ours";
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
 }
 
 // The JSON `upgrade` (and `admin`) read from `db` is a contract: the fields

@@ -100,6 +100,8 @@ std::string Journal::outcome() const {
     for (const json& e : current()) {
         std::string ev = e.value("event", "");
         if (ev == "finished" || ev == "rolled-back") out = ev;
+        // A rollback begun after the run finished: neither, until it ends.
+        if (e.value("step", "").rfind("rollback-", 0) == 0 && out == "finished") out.clear();
     }
     return out;
 }

@@ -26,9 +26,37 @@ std::string restore_name(const Plan& p, const Journal& j) {
     return p.dbname + "_before_upgrade_" + stamp + (attempts > 1 ? "_" + std::to_string(attempts) : "");
 }
 
-int run(Context& c) {
-    UpgradeLock lock(c.server_dir());
-    Journal j(fs::absolute(c.server_dir()));
+// What the rollback needs, checked before its first change: the old
+// distribution where the journal says, and (when the database was touched
+// and is not restored yet) the backup.
+void check_rollback(const Journal& j, const Plan& p, bool db_touched) {
+    std::vector<std::string> missing;
+    bool old_found = p.symlink ? ident_of(p.old_dir) == p.old_id
+                               : ident_of(p.omerodir) == p.old_id || ident_of(p.aside) == p.old_id ||
+                                     ident_of(p.new_dir) == p.old_id;
+    if (!old_found)
+        missing.push_back("the old distribution (" + p.old_dir.string() + (p.symlink ? "" : ", or " + p.aside.string()) +
+                          ") is gone: put it back");
+    if (db_touched && !j.done("rollback-restore")) {
+        fs::path b = backup_path(p);
+        std::error_code ec;
+        bool dump = fs::is_directory(b, ec) ? fs::exists(b / "toc.dat", ec) : fs::is_regular_file(b, ec);
+        if (!dump)
+            missing.push_back("the backup " + b.string() + " is " + (fs::exists(b, ec) ? "not a whole dump" : "gone") +
+                              ": put it back there (or restore a backup yourself: omero db restore FILE --switch)");
+    }
+    if (missing.empty()) return;
+    std::string msg = "nothing was changed: the rollback cannot be done whole:";
+    for (const std::string& m : missing) msg += "\n  " + m;
+    msg += "\nthen run 'omero upgrade rollback' again. Until then the server stays as the upgrade left it: " +
+           std::string(j.outcome() == "finished" ? "on " + p.to_release
+                                                 : "half way ('omero upgrade resume' finishes the upgrade instead)");
+    throw Error(OMERO_EXIT_UPGRADE_NOT_READY, msg);
+}
+
+}  // namespace
+
+int rollback_locked(Context& c, const Journal& j) {
     auto p0 = j.plan();
     if (!p0) throw Error(OMERO_EXIT_UPGRADE_NO_JOURNAL, "no upgrade to roll back: " + j.path().string() + " does not exist");
     if (j.outcome() == "rolled-back") {
@@ -38,6 +66,7 @@ int run(Context& c) {
     const Plan p = *p0;
     c.cancelled();
     bool db_touched = j.begun("database");
+    check_rollback(j, p, db_touched);
     auto step = [&](const std::string& name, const std::function<void()>& fn) {
         journaled(j, name, fn, "fix the cause and run 'omero upgrade rollback' again");
     };
@@ -100,12 +129,20 @@ int run(Context& c) {
     return 0;
 }
 
+namespace {
+
+int run(Context& c) {
+    UpgradeLock lock(c.server_dir());
+    return rollback_locked(c, Journal(fs::absolute(c.server_dir())));
+}
+
 }  // namespace
 
 Command rollback_command() {
     return {.path = "upgrade rollback",
             .summary = "Undo an upgrade: the old distribution back, the backup restored into a new database",
             .help = "Works on a finished upgrade or one that stopped half way (after any step, or a kill).\n"
+                    "Checks first that the old distribution and the backup are there: exit 27, nothing changed.\n"
                     "The upgraded database is never dropped: the backup goes into <db>_before_upgrade_<time>\n"
                     "and omero.db.name points at it. Run again after a failure: done steps are skipped.",
             .options = {omero::sdk::json_option()},

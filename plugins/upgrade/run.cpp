@@ -35,13 +35,15 @@ int resume(Context& c) {
     auto p = j.plan();
     if (!p) throw Error(OMERO_EXIT_UPGRADE_NO_JOURNAL, "no upgrade to resume: " + j.path().string() + " does not exist");
     std::string outcome = j.outcome();
-    if (!outcome.empty() || j.begun("rollback-stop")) {
-        std::string msg = outcome == "finished"    ? "the upgrade to " + p->to_release + " is complete; nothing to resume"
-                          : outcome == "rolled-back" ? "the upgrade to " + p->to_release + " was rolled back; nothing to resume"
-                                                     : "a rollback of the upgrade to " + p->to_release +
-                                                           " is unfinished: run 'omero upgrade rollback' again";
-        if (outcome.empty()) throw Error(OMERO_EXIT_UPGRADE_IN_PROGRESS, msg);
-        c.out(msg + "\n");
+    if (outcome.empty() && j.begun("rollback-stop")) {
+        // A rollback was begun: it is what is unfinished, and what resumes.
+        if (!c.json()) c.err("resuming the rollback of the upgrade " + p->from_release + " -> " + p->to_release + "\n");
+        return rollback_locked(c, j);
+    }
+    if (!outcome.empty()) {
+        c.out((outcome == "finished" ? "the upgrade to " + p->to_release + " is complete; nothing to resume"
+                                     : "the upgrade to " + p->to_release + " was rolled back; nothing to resume") +
+              "\n");
         return 0;
     }
     if (!c.json()) c.err("resuming the upgrade " + p->from_release + " -> " + p->to_release + " (started " + p->started + ")\n");
@@ -69,7 +71,8 @@ Command run_command() {
 Command resume_command() {
     return {.path = "upgrade resume",
             .summary = "Continue an upgrade that failed or was killed, from its first unfinished step",
-            .help = "Reads var/upgrade/journal; finished steps are not run again.",
+            .help = "Reads var/upgrade/journal; finished steps are not run again. A rollback that was begun\n"
+                    "and did not end is what resumes.",
             .options = {omero::sdk::json_option()},
             .flags = OMERO_CMD_NEEDS_SERVER_DIR,
             .run = resume};

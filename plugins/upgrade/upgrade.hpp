@@ -250,6 +250,9 @@ bool swapped(const Plan& p);
 // rethrown naming the step, then `next` (what to do about it): exit 29, or
 // 130 when it was Ctrl-C.
 void journaled(const Journal& j, const std::string& step, const std::function<void()>& fn, const std::string& next);
+// `upgrade rollback` under the lock the caller holds (resume continues a
+// begun rollback through it).
+int rollback_locked(Context& c, const Journal& j);
 // Runs the plan's steps not yet done, journaling each; returns the exit status.
 int run_steps(Context& c, const Plan& p, const Journal& j);
 // The backup's path now.

@@ -223,14 +223,23 @@ PidState read_pid(const Settings& s) {
         st.why = "it does not hold a process id";
         return st;
     }
-    // A pid is reused once its process is gone: only a gunicorn counts.
+    // A pid is reused once its process is gone, and a command line that
+    // merely mentions gunicorn (tail -f gunicorn.log, another server's
+    // gunicorn) is not ours: ours was started with our pid file (-p), or
+    // holds our listening socket.
     auto cmd = process_command(*st.pid);
+    std::string pid = std::to_string(*st.pid);
     if (!cmd) {
-        st.why = "no process " + std::to_string(*st.pid) + " runs";
+        st.why = "no process " + pid + " runs";
     } else if (cmd->find("gunicorn") == std::string::npos) {
-        st.why = "process " + std::to_string(*st.pid) + " is not gunicorn but '" + *cmd + "'";
-    } else {
+        st.why = "process " + pid + " is not gunicorn but '" + *cmd + "'";
+    } else if (cmd->find(" -p " + s.pid_file().string() + " ") != std::string::npos) {
         st.alive = true;
+    } else if (auto who = port_listener(s.port); who && who->find("PID " + pid + " (") != std::string::npos) {
+        st.alive = true;
+    } else {
+        st.why = "process " + pid + " ('" + cmd->substr(0, 120) + "') is not this OMERO.web's gunicorn (not started with " +
+                 s.pid_file().string() + ", not listening on " + s.upstream() + ")";
     }
     return st;
 }
