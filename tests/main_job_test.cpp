@@ -381,6 +381,51 @@ TEST_F(MainJob, WebStopLeavesAProcessThatIsNotOurGunicorn) {
     waitpid(pid, nullptr, 0);
 }
 
+// An archive cannot redirect what the upgrade writes: a symlink leaving the
+// tree (var -> outside, where the dump would go) or an absolute entry is
+// refused by the plan and the run, and nothing is written outside. And
+// --to the running release is named, not run.
+TEST_F(MainJob, HostileArchiveAndTheSameReleaseAreRefused) {
+    fs::create_directories(tmp / "outside");
+    for (const char* bad : {"symlink", "absolute"}) {
+        SCOPED_TRACE(bad);
+        fs::path tar = tmp / (std::string("OMERO.server-1.2.0-") + bad + ".tar.gz");
+        std::string py =
+            "import os,sys,tarfile,io\n"
+            "src,out,bad,outside=sys.argv[1:5]\n"
+            "t=tarfile.open(out,'w:gz')\n"
+            "top=os.path.basename(src)\n"
+            "for r,ds,fs in os.walk(src):\n"
+            " rel=os.path.relpath(r,src)\n"
+            " if rel=='var' or rel.startswith('var/'): continue\n"
+            " t.add(r,os.path.normpath(os.path.join(top,rel)),recursive=False)\n"
+            " for f in fs: t.add(os.path.join(r,f),os.path.normpath(os.path.join(top,rel,f)))\n"
+            "i=tarfile.TarInfo(top+'/var')\n"
+            "if bad=='symlink':\n"
+            " i.type=tarfile.SYMTYPE; i.linkname=os.path.relpath(outside,os.path.dirname(src)+'/x')\n"
+            " t.addfile(i)\n"
+            "else:\n"
+            " i.type=tarfile.DIRTYPE; t.addfile(i)\n"
+            " j=tarfile.TarInfo('/'+outside.strip('/')+'/planted'); j.size=2; t.addfile(j,io.BytesIO(b'x\\n'))\n"
+            "t.close()\n";
+        Result r = run("/usr/bin/python3", {"-c", py, newd.string(), tar.string(), bad, (tmp / "outside").string()});
+        ASSERT_EQ(r.code, 0) << r.err;
+        fs::remove_all(newd);  // the archive unpacks beside the old distribution
+        for (const char* cmd : {"plan", "run"}) {
+            Result u = omero({"upgrade", cmd, "--to", tar.string()});
+            EXPECT_NE(u.code, 0) << cmd << u.out << u.err;
+            EXPECT_NE(u.err.find("leaves the directory"), std::string::npos) << cmd << u.err;
+        }
+        EXPECT_TRUE(fs::is_empty(tmp / "outside")) << "something was written outside the tree";
+        EXPECT_EQ(version(), "OMERO1.0__0");
+        EXPECT_EQ(fs::read_symlink(omerodir), "OMERO.server-1.0.0");
+    }
+    fs::copy(oldd, opt / "OMERO.server-1.0.0-copy", fs::copy_options::recursive);
+    Result same = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-1.0.0-copy").string()});
+    EXPECT_EQ(same.code, 27) << same.out << same.err;
+    EXPECT_NE(same.out.find("the one running: there is nothing to upgrade to"), std::string::npos) << same.out;
+}
+
 // The JSON `upgrade` (and `admin`) read from `db` is a contract: the fields
 // the SDK README lists are there, with their types and a schema number.
 TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {

@@ -237,8 +237,26 @@ TEST_F(WebTest, ConfigErrorsAreTheReferencesExitCodes) {
     fs::path out = tmp / "site.conf";
     write_file(out, "old\n");
     ASSERT_EQ(omero({"web", "config", "nginx", "-o", out.string()}).code, 0);
-    EXPECT_EQ(read_file(tmp / "site.conf.bak"), "old\n");
+    EXPECT_EQ(read_file(tmp / ".site.conf.bak"), "old\n");
     EXPECT_NE(read_file(out).find("upstream omeroweb"), std::string::npos);
+    // Debian's layout: the link stays, its target is written, and nothing an
+    // `include sites-enabled/*` would load appears beside it.
+    fs::create_directories(tmp / "sites-available");
+    fs::create_directories(tmp / "sites-enabled");
+    write_file(tmp / "sites-available/omero", "old\n");
+    fs::create_symlink("../sites-available/omero", tmp / "sites-enabled/omero");
+    ASSERT_EQ(omero({"web", "config", "nginx", "-o", (tmp / "sites-enabled/omero").string()}).code, 0);
+    EXPECT_TRUE(fs::is_symlink(tmp / "sites-enabled/omero"));
+    EXPECT_NE(read_file(tmp / "sites-available/omero").find("upstream omeroweb"), std::string::npos);
+    std::vector<std::string> loaded;
+    for (const auto& e : fs::directory_iterator(tmp / "sites-enabled"))
+        if (e.path().filename().string()[0] != '.') loaded.push_back(e.path().filename().string());
+    EXPECT_EQ(loaded, std::vector<std::string>{"omero"});
+    // A file the installed nginx refuses replaces nothing.
+    set("omero.web.nginx_server_extra_config", R"(["no_such_directive on;"])");
+    std::string before = read_file(tmp / "sites-available/omero");
+    EXPECT_EQ(omero({"web", "config", "nginx", "-o", (tmp / "sites-enabled/omero").string()}).code, 168);
+    EXPECT_EQ(read_file(tmp / "sites-available/omero"), before);
 }
 
 TEST_F(WebTest, EveryFormPassesTheRealServersCheck) {

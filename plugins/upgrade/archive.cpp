@@ -106,8 +106,17 @@ void extract_archive(const fs::path& file, const fs::path& given, const std::fun
     };
     while ((rc = archive_read_next_header(r.a, &e)) == ARCHIVE_OK) {
         if (cancelled && cancelled()) fail("cancelled");
-        auto [top, rel] = split_top(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-        if (unsafe(rel)) fail("the entry " + std::string(archive_entry_pathname(e)) + " leaves the directory");
+        std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        auto [top, rel] = split_top(name);
+        if (unsafe(rel) || name.rfind("/", 0) == 0) fail("the entry " + name + " leaves the directory");
+        // A symlink may point only inside the tree: a link for etc/grid or
+        // var would redirect what the upgrade writes (config.xml, the dump).
+        if (archive_entry_filetype(e) == AE_IFLNK) {
+            std::string to = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+            std::string resolved = (fs::path(rel).parent_path() / to).lexically_normal().string();
+            if (to.empty() || to[0] == '/' || resolved == ".." || resolved.rfind("../", 0) == 0)
+                fail("the symlink " + name + " -> " + to + " leaves the directory");
+        }
         if (const char* hl = archive_entry_hardlink(e)) {
             auto [ht, hrel] = split_top(hl);
             if (unsafe(hrel) || hrel.empty()) fail("the hard link " + std::string(hl) + " leaves the directory");

@@ -187,6 +187,9 @@ std::unique_ptr<Survey> survey(Context& c) {
                                                    " (--to takes an unpacked OMERO.server directory or its archive)");
     }
     p.to_release = s->new_dist.release;
+    if (p.to_release == p.from_release && p.to_release != "unknown")
+        s->problems.push_back(p.new_dir.string() + " is release " + p.to_release +
+                              ", the one running: there is nothing to upgrade to (--to names the new release)");
     p.db_to = s->new_dist.db_version;
     if (p.db_to.empty()) throw Error(OMERO_EXIT_FAILURE, s->new_dist.dir.string() + "/sql/psql has no release folder");
     if (!p.symlink) {

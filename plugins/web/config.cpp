@@ -76,10 +76,27 @@ int run(Context& c) {
     v.as_omero_web = c.flag("as-omero-web");
     std::string text = render(*form, v);
     std::string verdict;
+    auto out = c.value("output");
+    // A file for the machine's web server is checked before it replaces one
+    // (when that server is installed); --check checks in any case.
     if (c.flag("check")) verdict = check(*form, text, v);
-    if (auto out = c.value("output")) {
-        write_file_atomic(fs::path(*out), text);
-        c.err("Wrote " + std::string(*out) + "\n");
+    else if (out && !find_program(is_nginx(*form) ? "nginx" : "apache2").empty()) check(*form, text, v);
+    if (out) {
+        // Through Debian's sites-enabled/omero -> ../sites-available/omero to
+        // its target; the previous text kept as a hidden .NAME.bak beside it,
+        // which neither `include sites-enabled/*` nor `*.conf` loads.
+        std::error_code ec;
+        fs::path target = fs::canonical(std::string(*out), ec);
+        if (ec) target = std::string(*out);
+        std::string kept;
+        if (auto old = read_file_if_exists(target, 16 << 20); old && *old != text) {
+            fs::path bak = target.parent_path() / ("." + target.filename().string() + ".bak");
+            write_file_atomic(bak, *old, false);
+            kept = " (the previous one kept as " + bak.string() + ")";
+        }
+        write_file_atomic(target, text, false);
+        c.err("Wrote " + target.string() + (target == fs::path(std::string(*out)) ? "" : ", which " + std::string(*out) + " links to,") +
+              kept + "\n");
     } else {
         c.out(text);
     }
@@ -104,7 +121,7 @@ Command config_command() {
                          .type = OMERO_VALUE_INTEGER, .min = 1, .max = 65535},
                         {.name = "servername", .value_name = "NAME", .help = "server_name / ServerName ($hostname for nginx; none for Apache)"},
                         {.name = "max-body-size", .value_name = "SIZE", .help = "largest upload: 0 (no limit), 512k, 2m, 1g", .default_value = "0"},
-                        {.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write FILE atomically (the old one kept as FILE.bak) instead of stdout"},
+                        {.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write FILE atomically (through a symlink; the old one kept as a hidden .FILE.bak beside it; checked first by the installed server) instead of stdout"},
                         {.name = "as-omero-web", .help = "nginx: omero-web's exact output, whose maintenance page nginx never shows"},
                         {.name = "check", .help = "have the installed nginx (nginx -t) or Apache (apache2 -t) parse the result"},
                         {.name = "system", .help = "ignored (omero-web's hidden flag)", .flags = OMERO_OPT_HIDDEN}},
