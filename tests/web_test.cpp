@@ -427,9 +427,31 @@ TEST_F(WebTest, SyncmediaCopiesNewFilesRemovesStaleOnesAndNginxServesThem) {
     EXPECT_EQ(fresh.body, "var release = 2;\n");
     EXPECT_NE(get(http, "/static/webclient/css/app.css").body.find("release 2"), std::string::npos);
     EXPECT_EQ(get(http, "/static/webgateway/js/gateway.js").status, 404);
-    // A static root that is more than static files is never pruned.
+    // A static root that is more than static files is refused: the server's
+    // directory, by its real path too (a symlink to it), or its lib/.
     set("omero.web.static_root", dir.string());
     EXPECT_EQ(omero({"web", "syncmedia"}).code, 1);
+    fs::create_directory_symlink(dir, tmp / "looks-harmless");
+    set("omero.web.static_root", (tmp / "looks-harmless").string());
+    Result link = omero({"web", "syncmedia"});
+    EXPECT_EQ(link.code, 1) << link.out;
+    EXPECT_NE(link.err.find("the server's directory"), std::string::npos) << link.err;
+    fs::create_directories(dir / "lib");
+    write_file(dir / "lib" / "keep.jar", "jar\n");
+    set("omero.web.static_root", (dir / "lib").string());
+    EXPECT_EQ(omero({"web", "syncmedia"}).code, 1);
+    EXPECT_TRUE(fs::exists(dir / "etc/grid/config.xml"));
+    EXPECT_TRUE(fs::exists(dir / "lib/keep.jar"));
+    // A directory shared with another site: its files are not ours, never removed.
+    fs::path shared = tmp / "shared-static";
+    fs::create_directories(shared / "othersite");
+    write_file(shared / "othersite" / "logo.png", "png\n");
+    set("omero.web.static_root", shared.string());
+    Result both = omero({"web", "syncmedia", "--json"});
+    ASSERT_EQ(both.code, 0) << both.err;
+    EXPECT_EQ(nlohmann::json::parse(both.out)["removed"], 0) << both.out;
+    EXPECT_TRUE(fs::exists(shared / "othersite" / "logo.png"));
+    EXPECT_TRUE(fs::exists(shared / "webclient" / "new.js"));
 }
 
 TEST_F(WebTest, DiagnosticsNamesTheStaleAliasAndNeverCrashes) {

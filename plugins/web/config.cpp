@@ -77,10 +77,13 @@ int run(Context& c) {
     std::string text = render(*form, v);
     std::string verdict;
     auto out = c.value("output");
-    // A file for the machine's web server is checked before it replaces one
-    // (when that server is installed); --check checks in any case.
+    // A file for the machine's web server (a site or location file, not
+    // nginx-development's whole nginx.conf, which names files of its own) is
+    // checked before it replaces one, when that server is installed;
+    // --check checks in any case.
     if (c.flag("check")) verdict = check(*form, text, v);
-    else if (out && !find_program(is_nginx(*form) ? "nginx" : "apache2").empty()) check(*form, text, v);
+    else if (out && *form != Form::nginx_development && !find_program(is_nginx(*form) ? "nginx" : "apache2").empty())
+        check(*form, text, v);
     if (out) {
         // Through Debian's sites-enabled/omero -> ../sites-available/omero to
         // its target; the previous text kept as a hidden .NAME.bak beside it,

@@ -69,7 +69,30 @@ def collected_files(root):
     for base, dirs, files in os.walk(root):
         for f in files:
             found.add(os.path.relpath(os.path.join(base, f), root))
+    found.discard(MANIFEST)
     return found
+
+
+MANIFEST = ".omero-static-manifest"
+
+
+def read_manifest(root):
+    # What earlier syncmedia runs put in the static root: the only files a
+    # prune may remove (never another site's, never what we did not copy).
+    try:
+        with open(os.path.join(root, MANIFEST)) as f:
+            return set(json.load(f))
+    except (OSError, ValueError):
+        return None
+
+
+def write_manifest(root, files):
+    tmp = os.path.join(root, MANIFEST + ".tmp")
+    with open(tmp, "w") as f:
+        json.dump(sorted(files), f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, os.path.join(root, MANIFEST))
 
 
 def collect():
@@ -78,25 +101,39 @@ def collect():
     from django.contrib.staticfiles.management.commands import collectstatic
     cmd = collectstatic.Command()
     call_command(cmd, interactive=False, verbosity=0)
-    return {"static_root": static_root(), "copied": len(cmd.copied_files) + len(cmd.symlinked_files),
+    root = static_root()
+    if plain_storage():
+        write_manifest(root, (read_manifest(root) or set()) | set(expected_static()))
+    return {"static_root": root, "copied": len(cmd.copied_files) + len(cmd.symlinked_files),
             "unmodified": len(cmd.unmodified_files), "post_processed": len(cmd.post_processed_files)}
 
 
 def prune():
-    # Files in the static root that no installed app provides any more (the
-    # previous release's): removed, so the web server cannot serve them.
+    # Files an earlier syncmedia put in the static root that no installed app
+    # provides any more (the previous release's): removed, so the web server
+    # cannot serve them. Files it did not put there are never touched.
     setup()
     root = static_root()
     if not plain_storage():
         return {"removed": 0, "skipped": "the static files storage is not Django's plain StaticFilesStorage"}
+    ours = read_manifest(root)
+    if ours is None:
+        return {"removed": 0, "skipped": "no record of what an earlier syncmedia copied (%s): nothing removed"
+                % os.path.join(root, MANIFEST)}
     expected = set(expected_static())
-    removed = []
-    for rel in sorted(collected_files(root) - expected):
+    removed, dirs = [], set()
+    for rel in sorted((ours - expected) & collected_files(root)):
         os.unlink(os.path.join(root, rel))
         removed.append(rel)
-    for base, dirs, files in os.walk(root, topdown=False):
-        if base != root and not os.listdir(base):
-            os.rmdir(base)
+        dirs.add(os.path.dirname(rel))
+    write_manifest(root, ours & expected)
+    for d in sorted(dirs, key=len, reverse=True):  # only folders our removals emptied
+        while d:
+            try:
+                os.rmdir(os.path.join(root, d))
+            except OSError:
+                break
+            d = os.path.dirname(d)
     return {"removed": len(removed), "files": removed[:50]}
 
 

@@ -1,29 +1,52 @@
 // `omero web syncmedia`: Django's collectstatic of the installed OMERO.web
-// into omero.web.static_root, then the files no app provides any more removed.
+// into omero.web.static_root, then the files an earlier syncmedia put there
+// that no app provides any more removed (.omero-static-manifest records
+// what was put there; nothing else is ever removed).
 #include "web.hpp"
 
 namespace omero::web {
 
 namespace {
 
-// Removing files is only safe in a directory that is only a static root.
-void check_prunable(const Settings& s) {
-    fs::path root = s.static_root.lexically_normal(), dir = s.omerodir.lexically_normal();
-    auto inside = [](const fs::path& a, const fs::path& b) {  // a is b or above it
+// The static root by its real path (a symlink to $OMERODIR is $OMERODIR):
+// collectstatic writes there and a prune removes files, so it must be a
+// directory of its own - not the server's directory, nor one that holds it,
+// nor its etc/, lib/ or a var/ folder the server uses, nor a system folder.
+void check_static_root(const Settings& s) {
+    std::error_code ec;
+    fs::path root = fs::weakly_canonical(s.static_root, ec), dir = fs::weakly_canonical(s.omerodir, ec);
+    auto inside = [](const fs::path& a, const fs::path& b) {  // b is a or below it
         auto r = b.lexically_relative(a);
         return !r.empty() && *r.begin() != "..";
     };
-    if (root == root.root_path() || inside(root, dir) || root == dir / "var" || root == dir / "etc")
+    std::string why;
+    static const char* const kSystem[] = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt",
+                                          "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
+                                          "/usr/local", "/var", "/var/lib", "/var/www"};
+    for (const char* sys : kSystem)
+        if (root == sys) why = "a system folder";
+    if (const char* home = std::getenv("HOME"); home && *home && root == fs::weakly_canonical(home, ec)) why = "your home folder";
+    if (why.empty() && inside(root, dir)) why = "the server's directory " + dir.string() + (root == dir ? "" : " or holds it");
+    if (why.empty() && inside(dir, root)) {
+        fs::path rel = root.lexically_relative(dir);
+        auto first = rel.begin();
+        auto second = std::next(first);
+        bool own = *first == "var" && second != rel.end() &&
+                   !(*second == "log" || *second == "master" || *second == "registry" || *second == "backups" ||
+                     *second == "upgrade" || *second == "tmp" || *second == "sessions");
+        if (!own) why = "inside the server's directory but not a folder of its own under var/ (" + rel.string() + ")";
+    }
+    if (!why.empty())
         throw Error(OMERO_EXIT_FAILURE, "omero.web.static_root is " + s.static_root.string() +
-                                            ", which holds more than static files: refusing to remove files there; "
-                                            "point it at a directory of its own (default $OMERODIR/var/static) or "
-                                            "use --keep-stale");
+                                            (root != s.static_root ? " (" + root.string() + ")" : "") + ", " + why +
+                                            ": refusing to collect or remove files there; point it at a directory of its "
+                                            "own (default $OMERODIR/var/static)");
 }
 
 int run(Context& c) {
     Settings s = load_settings(c);
     bool prune = !c.flag("keep-stale");
-    if (prune) check_prunable(s);
+    check_static_root(s);
     std::vector<std::string> actions = {"probe", "require-web", "collect"};
     if (prune) actions.push_back("prune");
     nlohmann::json j = run_helper(c, s, actions);
@@ -54,8 +77,11 @@ Command syncmedia_command() {
     return {.path = "web syncmedia",
             .summary = "Collect OMERO.web's static files into omero.web.static_root",
             .help = "Runs Django's collectstatic with OMERO.web's interpreter (omero.web.python, else python3)\n"
-                    "and settings, then removes files there that no installed app provides any more\n"
-                    "(a previous release's), unless --keep-stale. Run it after every upgrade.",
+                    "and settings, then removes the files an earlier syncmedia put there (recorded in\n"
+                    ".omero-static-manifest) that no installed app provides any more (a previous release's),\n"
+                    "unless --keep-stale; files it did not put there are never removed. A static root that is\n"
+                    "(by its real path) the server's directory, holds it, or is a system folder is refused.\n"
+                    "Run it after every upgrade.",
             .options = {{.name = "keep-stale", .help = "keep files no installed app provides"},
                         omero::sdk::json_option()},
             .run = run};

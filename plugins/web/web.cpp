@@ -150,7 +150,23 @@ PyEnv python_env(const Settings& s) {
 }
 
 json run_helper(Context& c, const Settings& s, const std::vector<std::string>& actions) {
-    std::vector<std::string> argv = {s.python, "-c", kHelperPy};
+    // The script goes to a private directory (0700: the interpreter puts the
+    // script's directory first on sys.path, so nothing else may be there),
+    // not the command line (where ps shows it whole); removed afterwards.
+    std::string dir = (fs::temp_directory_path() / "omero-web-helper.XXXXXX").string();
+    if (!::mkdtemp(dir.data()))
+        throw Error(OMERO_EXIT_FAILURE, "cannot create a directory in " + fs::temp_directory_path().string() + ": " +
+                                            std::strerror(errno));
+    struct Remove {
+        std::string d;
+        ~Remove() {
+            std::error_code ec;
+            fs::remove_all(d, ec);
+        }
+    } remove_later{dir};
+    std::string path = dir + "/omero_web_helper.py";
+    write_file_atomic(path, kHelperPy, false);
+    std::vector<std::string> argv = {s.python, path};
     argv.insert(argv.end(), actions.begin(), actions.end());
     PyEnv env = python_env(s);
     ChildOptions o;
