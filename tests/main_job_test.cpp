@@ -426,6 +426,50 @@ TEST_F(MainJob, HostileArchiveAndTheSameReleaseAreRefused) {
     EXPECT_NE(same.out.find("the one running: there is nothing to upgrade to"), std::string::npos) << same.out;
 }
 
+// A registry that does not answer is not "not running": with icegridnode
+// stopped by SIGSTOP, status says so and stop ends the node and its servers.
+// And two `admin start` at once: one starts, the other says 108, and
+// master.pid names the live node.
+TEST_F(MainJob, HungRegistryIsStoppedAndTwoStartsAreSerialised) {
+    Result both[2];
+    std::thread other([&] { both[1] = omero({"admin", "start"}); });
+    both[0] = omero({"admin", "start"});
+    other.join();
+    EXPECT_TRUE((both[0].code == 0 && both[1].code == 108) || (both[0].code == 108 && both[1].code == 0))
+        << both[0].code << " " << both[0].err << "\n" << both[1].code << " " << both[1].err;
+    for (const Result& r : both)
+        if (r.code == 108) {
+            EXPECT_NE(r.err.find("already running"), std::string::npos) << r.err;
+        }
+    long node = std::atol(read_file(oldd / "var/master/master.pid").c_str());
+    ASSERT_GT(node, 1);
+    ASSERT_EQ(kill(node, 0), 0) << "master.pid names a dead process";
+    std::vector<long> servers;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        std::string stat = read_or_empty(e.path() / "stat");
+        size_t close = stat.rfind(')');
+        if (close != std::string::npos && std::atol(stat.c_str() + close + 4) == node)
+            servers.push_back(std::atol(e.path().filename().c_str()));
+    }
+    EXPECT_FALSE(servers.empty());
+
+    ASSERT_EQ(kill(node, SIGSTOP), 0);
+    Result st = omero({"admin", "status"});
+    EXPECT_EQ(st.code, 1);
+    EXPECT_NE(st.err.find("does not answer"), std::string::npos) << st.err;
+    EXPECT_NE(st.err.find("pid " + std::to_string(node)), std::string::npos) << st.err;
+    Result stop = omero({"admin", "stop", "--wait", "3"});
+    EXPECT_EQ(stop.code, 0) << stop.out << stop.err;
+    EXPECT_NE(stop.err.find("stopped or hung"), std::string::npos) << stop.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto gone = [](long pid) {
+        std::string stat = read_or_empty("/proc/" + std::to_string(pid) + "/stat");
+        return stat.empty() || stat.find(") Z") != std::string::npos;
+    };
+    EXPECT_TRUE(gone(node)) << "the hung node still runs";
+    for (long p : servers) EXPECT_TRUE(gone(p)) << "server " << p << " still runs";
+}
+
 // The JSON `upgrade` (and `admin`) read from `db` is a contract: the fields
 // the SDK README lists are there, with their types and a schema number.
 TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <pwd.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,6 +175,16 @@ StartArgs start_args(Context& c) {
 int start_async(Context& c, const Server& s, const StartArgs& a) {
     check_service_env(c);
     check_access(s.var(), true);
+    // Two starts at once: the second waits for nothing and says what runs.
+    int lock = ::open((s.var() / ".admin-start.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        if (lock >= 0) ::close(lock);
+        throw Error(OMERO_EXIT_ADMIN_RUNNING, "Server already running (another 'omero admin start' is starting it)");
+    }
+    struct Unlock {
+        int fd;
+        ~Unlock() { ::close(fd); }
+    } unlock{lock};
     Props p = read_props(s.dir);
     check_access(p.get("omero.data.dir", "/OMERO"), false);
     bool rewritten = a.force_rewrite || !fs::exists(s.internal_cfg());

@@ -14,8 +14,15 @@ int run_status(Context& c) {
     std::string why;
     bool up = is_up(s, c.flag("nodeonly"), &why);
     c.debug("admin status: " + std::string(up ? "up" : "down: " + why));
+    long hung = up ? 0 : live_node_pid(s);  // runs, but its registry does not answer
+    if (hung) {
+        why = "the registry does not answer (" + why + "), but icegridnode (pid " + std::to_string(hung) +
+              ") runs: it is stopped or hung; 'omero admin stop' ends it";
+        if (!c.json()) c.err(why + "\n");
+    }
     if (c.json()) {
         nlohmann::json j = {{"up", up}, {"node", s.node}, {"detail", up ? "" : why}};
+        if (hung) j["hung_pid"] = hung;
         // Every node the registry knows, when it answers (multi-node servers).
         if (up || c.flag("nodeonly")) {
             try {
