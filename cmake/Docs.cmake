@@ -19,7 +19,10 @@ function(omero_man_page name word)
 endfunction()
 
 omero_man_page(omero "")
-foreach(p IN LISTS OMERO_PLUGINS)
+# A hop plugin (hop-<major>-<minor>) has no command: no man page, no link.
+set(command_plugins ${OMERO_PLUGINS})
+list(FILTER command_plugins EXCLUDE REGEX "^hop-")
+foreach(p IN LISTS command_plugins)
   omero_man_page(omero-${p} ${p} omero-plugin-${p})
 endforeach()
 add_custom_target(omero-docs ALL DEPENDS ${doc_outputs})
@@ -36,6 +39,8 @@ install(FILES ${PROJECT_BINARY_DIR}/share/man/man1/omero.1.gz DESTINATION ${CMAK
 foreach(p IN LISTS OMERO_PLUGINS)
   install(FILES ${PROJECT_SOURCE_DIR}/share/doc/copyright ${docdir}/changelog.gz
           DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/omero-plugin-${p} COMPONENT plugin-${p})
+endforeach()
+foreach(p IN LISTS command_plugins)
   install(FILES ${PROJECT_BINARY_DIR}/share/man/man1/omero-${p}.1.gz
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT plugin-${p})
   # omero-<plugin> runs `omero <plugin> ...` (busybox style), as omero-py's scripts expect.

@@ -217,7 +217,8 @@ void Store::install(const std::string& text) const {
 
     struct stat old {};
     bool had_old = ::stat(target.c_str(), &old) == 0;
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, had_old ? (old.st_mode & 07777) : 0666);
+    // A new config.xml is the owner's alone: it may come to hold omero.db.pass.
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, had_old ? (old.st_mode & 07777) : 0600);
     if (fd < 0)
         throw Error(OMERO_EXIT_CONFIG_READ_ONLY, "Cannot modify " + file_.string() + ": cannot create " +
                                                            temp.string() + ": " + errno_text(errno));

@@ -116,7 +116,7 @@ std::string read_file(const std::filesystem::path& p, size_t max_bytes, int code
 
 namespace omero {
 
-void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup) {
+void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup, unsigned new_mode) {
     namespace fs = std::filesystem;
     fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
     auto fail = [&](const std::string& what, int e) {
@@ -134,7 +134,7 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
         ::unlink(tmpl.c_str());
         return fail(what, e);
     };
-    ::fchmod(fd, existed ? (st.st_mode & 07777) : 0644);
+    ::fchmod(fd, existed ? (st.st_mode & 07777) : static_cast<mode_t>(new_mode));
     for (size_t done = 0; done < content.size();) {
         ssize_t n = ::write(fd, content.data() + done, content.size() - done);
         if (n < 0 && errno == EINTR) continue;

@@ -35,9 +35,10 @@ namespace omero {
 // Replaces (or creates) `p` with `content` so a reader sees the old or the
 // new file, never a part: a temp file in the same directory, fsync, the
 // previous file kept as "<p>.bak" when keep_backup, rename, directory fsync.
-// An existing file's mode is kept (new files: 0644). Throws Error naming the
+// An existing file's mode is kept (new files: new_mode). Throws Error naming the
 // file; `p` is untouched then.
-void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true);
+void write_file_atomic(const std::filesystem::path& p, std::string_view content, bool keep_backup = true,
+                       unsigned new_mode = 0644);
 
 // write_file_atomic for a file that may be a symlink (Debian's
 // sites-enabled/omero -> ../sites-available/omero): the link's final target

@@ -108,6 +108,12 @@ bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_onl
             if (dots) c.out("\n");
             return true;
         }
+        // Waiting for a start whose node is gone (an `admin stop` meanwhile,
+        // or it died): nothing will come up.
+        if (up && !now && live_node_pid(s) == 0) {
+            if (dots) c.out("\n");
+            return false;
+        }
         if (clock::now() >= deadline) {
             if (dots) c.out("\n");
             return false;

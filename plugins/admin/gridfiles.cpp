@@ -23,7 +23,11 @@ std::string Props::get(const std::string& key, const std::string& fallback) cons
 Props read_props(const fs::path& omerodir) {
     Props p;
     for (auto& [k, v] : config::server_defaults(omerodir)) p.all[k] = v;
-    config::Store store(omerodir / "etc" / "grid" / "config.xml");
+    // The profile the host's config service reads (OMERO_CONFIG for one
+    // run), so one admin command never mixes two profiles.
+    config::StoreOptions o;
+    if (const char* profile = std::getenv("OMERO_CONFIG")) o.env_profile = profile;
+    config::Store store(omerodir / "etc" / "grid" / "config.xml", o);
     for (auto& [k, v] : store.read().properties()) {
         p.all[k] = v;
         p.config[k] = v;

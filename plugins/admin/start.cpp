@@ -198,6 +198,21 @@ int start_async(Context& c, const Server& s, const StartArgs& a) {
         fs::create_directories(s.var() / d, ec);
     }
     remove_stale_pid(c, s);
+    // Nothing of ours runs (is_up said no): a holder of our ports would make
+    // Glacier2 or the registry fail to bind after a long wait. Name it now -
+    // often the servers a node killed with -9 left running.
+    {
+        std::string held, transports = p.get("omero.client.icetransports", "ssl,tcp");
+        for (const char* k : {"ssl", "tcp", "registry"})
+            if (std::string(k) == "registry" || transports.find(k) != std::string::npos)
+                if (auto who = port_listener(port(p, k)))
+                    held += "\n  port " + std::to_string(port(p, k)) + " (" + k + ") is in use by " + *who;
+        if (!held.empty())
+            throw Error(OMERO_EXIT_ADMIN_START_FAILED,
+                        "the server cannot start: its ports are taken:" + held +
+                            "\n(a glacier2router or icegridnode here was left by a node that was killed: end it with "
+                            "kill PID; else set omero.ports.* to free ports)");
+    }
     fs::path descriptor = s.descriptor();
     std::vector<std::string> targets = a.rest;
     if (!targets.empty() && fs::is_regular_file(targets[0])) {
@@ -238,6 +253,10 @@ int run_start(Context& c) {
     double wait = wait_seconds(c);
     c.out("Waiting on startup. Use CTRL-C to exit\n");
     if (wait_for(c, s, true, wait, false, true)) return 0;
+    if (live_node_pid(s) == 0)
+        throw Error(OMERO_EXIT_ADMIN_START_FAILED,
+                    "icegridnode stopped while the server was starting (an 'omero admin stop' meanwhile, or it "
+                    "failed: see " + (s.log_dir() / "master.err").string() + ")");
     std::string why = explain(c, s, read_props(s.dir));
     c.err("Failed to startup some components after " + std::to_string(static_cast<long>(wait)) + " seconds\n" + why);
     c.out("Calling \"stop\" on remaining components\n");

@@ -19,6 +19,8 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -64,6 +66,18 @@ bool invoke(Context& c, const std::string& step, const std::vector<std::string>&
 
 namespace {
 
+// config.xml into the new distribution with the old one's mode (it holds
+// omero.db.pass: never wider than the sysadmin had it).
+void copy_config(const fs::path& from, const fs::path& to) {
+    fs::path src = from / "etc/grid/config.xml";
+    struct stat st {};
+    unsigned mode = ::stat(src.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0600;
+    std::error_code ec;
+    fs::create_directories(to / "etc/grid", ec);
+    fs::remove(to / "etc/grid/config.xml", ec);  // a release's own (none ship one) or a crashed stage's
+    write_file_atomic(to / "etc/grid/config.xml", read_file(src), false, mode);
+}
+
 // Starts what a crash may already have started.
 void start(Context& c, const std::string& step, const std::string& plugin) {
     if (running(c, plugin)) say(c, step, plugin == "admin" ? "the server runs already" : "OMERO.web runs already");
@@ -84,7 +98,7 @@ void stage(Context& c, const Plan& p, const Journal& j) {
         inspect_dist(p.new_dir);
     }
     say(c, "stage", "copying etc/grid/config.xml into " + p.new_dir.string());
-    write_file_atomic(p.new_dir / "etc/grid/config.xml", read_file(p.old_dir / "etc/grid/config.xml"));
+    copy_config(p.old_dir, p.new_dir);
     for (const FileEdit& e : p.edits) {
         say(c, "stage", (e.action == "merge" ? "merging your edits of " : "carrying your ") + e.from + " into " + e.to);
         std::error_code ec;
@@ -115,8 +129,7 @@ void swap(Context& c, const Plan& p, const Journal& j) {
         std::string cfg = read_file(p.old_dir / "etc/grid/config.xml");
         auto at = where_new(p);
         if (!at) throw Error(OMERO_EXIT_FAILURE, "the new distribution is not at " + p.new_dir.string());
-        if (read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != cfg)
-            write_file_atomic(*at / "etc/grid/config.xml", cfg);
+        if (read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != cfg) copy_config(p.old_dir, *at);
         j.copy_to(*at);
         say(c, "swap", p.symlink ? "pointing " + p.omerodir.string() + " at " + p.new_dir.string()
                                  : "moving " + p.new_dir.string() + " to " + p.omerodir.string() + " and the old one to " +
