@@ -91,24 +91,7 @@ OMERO_ROOT_PASSWORD=demo-root "$omero" db init >/dev/null
 # nginx in Debian's layout, the site file generated for the versioned
 # directory the server was installed in (as the guide's sysadmin did).
 http=$(free_port)
-mkdir -p "$tmp/nginx/sites-available" "$tmp/nginx/sites-enabled" "$tmp/nginx/tmp"
-cp /etc/nginx/mime.types "$tmp/nginx/"
-cat > "$tmp/nginx/nginx.conf" <<EOF
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-events {}
-http {
-  include mime.types;
-  access_log off;
-  client_body_temp_path $tmp/nginx/tmp/body; proxy_temp_path $tmp/nginx/tmp/proxy;
-  fastcgi_temp_path $tmp/nginx/tmp/fastcgi; uwsgi_temp_path $tmp/nginx/tmp/uwsgi; scgi_temp_path $tmp/nginx/tmp/scgi;
-  include $tmp/nginx/sites-enabled/*;
-}
-EOF
-OMERODIR=$opt/OMERO.server-1.0.0 "$omero" web config nginx --http "$http" --servername 127.0.0.1 \
-  -o "$tmp/nginx/sites-available/omero" 2>/dev/null
-ln -s ../sites-available/omero "$tmp/nginx/sites-enabled/omero"
-nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" -e "$tmp/nginx/error.log"
+scripts/demo/nginx.sh "$omero" "$tmp/nginx" "$http" "$opt/OMERO.server-1.0.0"
 
 run admin start
 run web start

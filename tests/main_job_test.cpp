@@ -93,33 +93,17 @@ protected:
         Result r = omero({"config", "set", "--", k, v});
         ASSERT_EQ(r.code, 0) << r.err;
     }
-    std::string version() {
-        Result r = superuser(dbname, "SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
+    std::string version_of(const std::string& db) {
+        Result r = superuser(db, "SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1");
         return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
     }
-    // nginx in Debian's layout: sites-enabled/omero -> ../sites-available/omero,
-    // generated for the versioned directory; started on a free port.
-    void start_nginx(const std::string& extra_site_text = "") {
+    std::string version() { return version_of(dbname); }
+    // nginx in Debian's layout (scripts/demo/nginx.sh): sites-enabled/omero ->
+    // ../sites-available/omero, generated for the versioned directory.
+    void start_nginx() {
         http = free_port();
-        fs::create_directories(ngx / "sites-available");
-        fs::create_directories(ngx / "sites-enabled");
-        fs::create_directories(ngx / "tmp");
-        fs::copy_file("/etc/nginx/mime.types", ngx / "mime.types");
-        std::string t = ngx.string();
-        write_file(ngx / "nginx.conf", "pid " + t + "/nginx.pid;\nerror_log " + t + "/error.log;\nevents {}\nhttp {\n"
-                                       "include mime.types;\naccess_log off;\nclient_body_temp_path " + t +
-                                           "/tmp/b; proxy_temp_path " + t + "/tmp/p; fastcgi_temp_path " + t +
-                                           "/tmp/f; uwsgi_temp_path " + t + "/tmp/u; scgi_temp_path " + t +
-                                           "/tmp/s;\ninclude " + t + "/sites-enabled/*;\n}\n");
-        RunOptions o;
-        o.env.emplace("OMERODIR", oldd.string());
-        Result r = run(omero_exe(), {"web", "config", "nginx", "--http", std::to_string(http), "--servername", "127.0.0.1",
-                                     "-o", (ngx / "sites-available/omero").string()}, o);
-        ASSERT_EQ(r.code, 0) << r.err;
-        if (!extra_site_text.empty())
-            write_file(ngx / "sites-available/omero", read_file(ngx / "sites-available/omero") + extra_site_text);
-        fs::create_symlink("../sites-available/omero", site);
-        r = run("/usr/sbin/nginx", {"-c", (ngx / "nginx.conf").string(), "-p", t, "-e", t + "/error.log"});
+        Result r = run(source_dir() / "scripts/demo/nginx.sh",
+                       {omero_exe().string(), ngx.string(), std::to_string(http), oldd.string()});
         ASSERT_EQ(r.code, 0) << r.err;
     }
     void start_server_and_web() {
@@ -225,9 +209,13 @@ TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
     ASSERT_TRUE(result["downtime_seconds"].is_number()) << result.dump();
     EXPECT_GT(result["downtime_seconds"].get<double>(), 0);
     EXPECT_GT(result["backup_bytes"].get<uint64_t>(), 0u);
+    // The rollback point is a clone taken while the server was down; its dump came after.
+    std::string clone = result.value("rollback_database", "");
+    EXPECT_EQ(clone.rfind(dbname + "_before_upgrade_", 0), 0u) << result.dump();
+    EXPECT_EQ(version_of(clone), "OMERO1.0__0");
     std::set<std::string> steps;
     for (const json& s : result["steps"]) steps.insert(s["step"]);
-    for (const char* s : {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart"})
+    for (const char* s : {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart", "offsite"})
         EXPECT_TRUE(steps.count(s)) << s << " " << result.dump();
 
     // A crash mid-append left a torn last line: the rollback still reads
@@ -246,6 +234,10 @@ TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
     EXPECT_TRUE(fs::is_symlink(site));
     EXPECT_NE(nginx_workers(), workers) << "nginx was not reloaded after the rollback";
     EXPECT_NE(through_nginx().find("release=1.0.0"), std::string::npos);
+    // Rolled back onto the clone: omero.db.name names it, the upgraded database is kept.
+    Result name = omero({"config", "get", "omero.db.name"});
+    EXPECT_EQ(name.out, clone + "\n");
+    EXPECT_EQ(version(), "OMERO1.2__0");
 }
 
 // Each fault that would stop a later step, seeded in turn on a running
@@ -323,7 +315,7 @@ TEST_F(MainJob, PlanRefusesASiteFileTheWebServerWouldRefuse) {
 // refuses (27) and the upgraded server stays as it was; resume has nothing
 // to do. A begun rollback is what resume continues.
 TEST_F(MainJob, RollbackRefusesWithoutItsBackupAndResumeContinuesABegunOne) {
-    std::vector<std::string> a = up_args({"--no-start"});
+    std::vector<std::string> a = up_args({"--no-start", "--backup", "dump"});
     a[1] = "run";
     Result r = omero(a);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -470,6 +462,23 @@ TEST_F(MainJob, HungRegistryIsStoppedAndTwoStartsAreSerialised) {
     for (long p : servers) EXPECT_TRUE(gone(p)) << "server " << p << " still runs";
 }
 
+// db clone: the rollback point in seconds; refused, naming why, while
+// someone is connected to the database (PostgreSQL would refuse the copy).
+TEST_F(MainJob, CloneCopiesTheDatabaseAndRefusesWhileConnected) {
+    std::thread busy([&] { superuser(dbname, "SELECT pg_sleep(3)"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Result r = omero({"db", "clone", "--to", dbname + "_copy"});
+    busy.join();
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("1 client(s) are connected to " + dbname), std::string::npos) << r.err;
+    r = omero({"db", "clone", "--to", dbname + "_copy"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version_of(dbname + "_copy"), "OMERO1.0__0");
+    r = omero({"db", "clone", "--to", dbname + "_copy"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("exists already"), std::string::npos) << r.err;
+}
+
 // The JSON `upgrade` (and `admin`) read from `db` is a contract: the fields
 // the SDK README lists are there, with their types and a schema number.
 TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {
@@ -503,6 +512,14 @@ TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {
         EXPECT_TRUE(h["check"]["message"].is_string()) << h.dump();
         EXPECT_TRUE(h["check"]["findings"].is_array()) << h.dump();
     }
+    // Whether a clone can be taken (the plan's choice of rollback point).
+    r = omero({"db", "clone", "--check", "--json"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    json k = json::parse(r.out);
+    EXPECT_EQ(k["schema"], 1);
+    EXPECT_TRUE(k["ok"].is_boolean());
+    EXPECT_TRUE(k["why"].is_string());
+    EXPECT_TRUE(k["bytes"].is_number_unsigned());
     // Up to date: a result event with the schema.
     r = omero({"db", "upgrade", "--dry-run", "--json"});
     ASSERT_EQ(r.code, 0) << r.out << r.err;

@@ -422,7 +422,7 @@ TEST_F(Upgrade, RunningServerAndWebComeBackOnTheNewRelease) {
 
     r = omero({"upgrade", "run", "--to", (opt / "OMERO.server-5.4.10").string()});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
-    for (const char* step : {"==> stop: omero web stop", "==> stop: omero admin stop", "==> backup: omero db dump",
+    for (const char* step : {"==> stop: omero web stop", "==> stop: omero admin stop", "==> backup: omero db clone",
                              "==> start: omero admin start", "==> syncmedia: omero web syncmedia",
                              "==> webstart: omero web start"})
         EXPECT_NE(r.err.find(step), std::string::npos) << step << "\n" << r.err;

@@ -29,6 +29,7 @@ Command script_command();
 Command password_command();
 Command dump_command();
 Command restore_command();
+Command clone_command();
 Command optimize_command();
 
 // The table rows every connecting command has, appended to its own.

@@ -15,7 +15,7 @@ omero::sdk::Plugin make_plugin() {
                        "Scripts: $OMERODIR/sql/psql/<VERSION>__<PATCH>/; hop plugins add checks and fixes."});
     using namespace omero::db;
     for (auto make : {status_command, upgrade_command, init_command, script_command, password_command, dump_command,
-                      restore_command, optimize_command})
+                      restore_command, clone_command, optimize_command})
         p.command(make());
     return p;
 }

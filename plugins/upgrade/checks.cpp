@@ -24,23 +24,12 @@ namespace omero::upgrade {
 
 namespace {
 
-json last_result(const std::string& out) {
-    json last;
-    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
-        nl = out.find('\n', at);
-        if (nl == std::string::npos) nl = out.size();
-        json j = json::parse(out.substr(at, nl - at), nullptr, false);
-        if (j.is_object() && j.contains("checks")) last = std::move(j);
-    }
-    return last;
-}
-
 // Another plugin's `check --json`: its problems become ours.
 void plugin_check(Context& c, Survey& s, const std::string& plugin, const std::string& what) {
     std::string out, why;
     int rc = call(c, {plugin, "check", "--dist", s.new_dist.dir.string(), "--json"}, &out, &why);
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) return;  // the step is skipped, and said so
-    json r = last_result(out);
+    json r = last_object(out, "checks");
     if (!r.is_object()) {
         if (rc == OMERO_EXIT_USAGE) s.notes.push_back(what + " not checked: this omero-plugin-" + plugin + " has no 'check'");
         else if (rc != 0) s.problems.push_back(what + " cannot be checked: " + why);

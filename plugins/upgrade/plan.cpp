@@ -46,8 +46,15 @@ std::string describe(const Survey& s) {
     o += "  database    " + (p.dbname.empty() ? std::string("?") : p.dbname) + " at " +
          (p.db_from.empty() ? std::string("?") : p.db_from) + " -> " + p.db_to +
          (s.db_rc == 0 && !p.db_from.empty() ? " (already there)" : "") + "\n" + hops;
-    o += "  backup      " + (fs::path(p.backup).is_absolute() ? p.backup : (p.new_dir / p.backup).string()) +
-         " (pg_dump, verified; database " + human_bytes(s.db_bytes) + ", " + human_bytes(s.free) + " free)\n";
+    std::string dump_at = fs::path(p.backup).is_absolute() ? p.backup : (p.new_dir / p.backup).string();
+    if (p.backup_kind == "clone")
+        o += "  backup      database " + p.clone + ": a copy on the cluster taken while the server is down (seconds, "
+             "not a dump and its read-back: the role may create databases); rollback points omero.db.name at it. "
+             "Its verified dump goes to " + dump_at + " once OMERO.web answers again (database " +
+             human_bytes(s.db_bytes) + ", " + human_bytes(s.free) + " free there)\n";
+    else
+        o += "  backup      " + dump_at + " (pg_dump, verified, while the server is down; database " +
+             human_bytes(s.db_bytes) + ", " + human_bytes(s.free) + " free)\n";
     o += "  steps       ";
     std::vector<std::string> steps = {"stage (" + std::string(p.archive.empty() ? "" : "unpack, ") + "copy config.xml" +
                                       (p.edits.empty() ? "" : ", carry " + std::to_string(p.edits.size()) + " edited files") + ")"};
@@ -55,7 +62,7 @@ std::string describe(const Survey& s) {
     if (p.web_running) stops += "web stop";
     if (p.admin_running) stops += std::string(stops.empty() ? "" : ", ") + "admin stop";
     steps.push_back("stop (" + (stops.empty() ? std::string("nothing runs") : stops) + ")");
-    steps.push_back("backup");
+    steps.push_back(p.backup_kind == "clone" ? "backup (db clone --to " + p.clone + ")" : "backup (db dump)");
     steps.push_back("swap");
     for (auto& [k, v] : p.jvmcfg) steps.push_back("config set " + k + " " + v);
     steps.push_back("db upgrade --to " + p.db_to);
@@ -65,6 +72,7 @@ std::string describe(const Survey& s) {
     for (const auto& w : p.webconf)
         steps.push_back("re-point " + w.path + (p.yes ? ", test and reload its web server" : " (shown; written with --yes)"));
     if (p.web && p.web_running && p.start) steps.push_back("web start");
+    if (p.backup_kind == "clone") steps.push_back("db dump --name " + p.clone + " (OMERO.web answers already)");
     if (p.admin && p.start) steps.push_back("admin diagnostics");
     for (size_t i = 0; i < steps.size(); ++i) o += (i ? "              " : "") + std::to_string(i + 1) + ". " + steps[i] + "\n";
     for (const std::string& k : s.skipped) o += "  skipped     " + k + "\n";
@@ -101,6 +109,7 @@ json describe_json(const Survey& s) {
             {"new_dir", p.new_dir.string()}, {"aside", p.aside.string()}, {"database", p.dbname},
             {"db_from", p.db_from},   {"db_to", p.db_to},           {"db_plan", s.db_plan},
             {"backup", fs::path(p.backup).is_absolute() ? p.backup : (p.new_dir / p.backup).string()},
+            {"backup_kind", p.backup_kind}, {"rollback_database", p.clone},
             {"backup_estimate", s.db_bytes}, {"free", s.free},     {"admin_running", p.admin_running},
             {"web_running", p.web_running}, {"jvmcfg", p.jvmcfg}, {"edits", edits},
             {"memory", notes},        {"web_files", web},           {"skipped", skipped},

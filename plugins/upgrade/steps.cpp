@@ -4,7 +4,8 @@
 //
 //   stage       unpack the archive; copy config.xml; write the carried edits
 //   stop        web stop, admin stop (what was running)
-//   backup      db dump, verified (the server is down: nothing written after it)
+//   backup      db clone (a copy on the cluster, seconds) or db dump, verified (the
+//               server is down: nothing written after it)
 //   swap        the new distribution at $OMERODIR
 //   config      omero.jvmcfg.* from the old memory edits
 //   database    db upgrade (each hop one transaction; it re-plans from the live version)
@@ -13,6 +14,7 @@
 //   syncmedia   web syncmedia (when OMERO.web was running)
 //   webconf     the site's nginx/Apache file re-pointed (written with --yes), tested and reloaded
 //   webstart    web start (when OMERO.web was running)
+//   offsite     db dump of the clone, verified (OMERO.web answers already)
 //   diagnostics admin diagnostics
 #include "upgrade.hpp"
 
@@ -36,6 +38,12 @@ int call(Context& c, const std::vector<std::string>& words, std::string* capture
 bool running(Context& c, const std::string& plugin) {
     std::string out;
     return call(c, {plugin, "status"}, &out) == 0;
+}
+
+bool database_exists(Context& c, const std::string& name) {
+    std::string out;
+    int rc = call(c, {"db", "status", "--name", name, "--json"}, &out);
+    return rc != OMERO_EXIT_DB_CONNECT && rc != OMERO_EXIT_PLUGIN_UNAVAILABLE && !last_object(out).empty();
 }
 
 fs::path backup_path(const Plan& p) {
@@ -114,13 +122,50 @@ void stop(Context& c, const Plan& p) {
     if (!p.web) say(c, "stop", "omero-plugin-web is not installed: make sure OMERO.web is stopped");
 }
 
-void backup(Context& c, const Plan& p) {
+void dump(Context& c, const Plan& p, const std::string& step, const std::string& database) {
     fs::path b = backup_path(p);
     std::error_code ec;
     fs::remove_all(b, ec);  // a dump an interrupted step left: ours, by its name
     int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-    invoke(c, "backup", {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs", std::to_string(jobs),
-                       "--parents"});
+    std::vector<std::string> words = {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs",
+                                      std::to_string(jobs), "--parents"};
+    if (!database.empty()) words.insert(words.end(), {"--name", database});
+    invoke(c, step, words);
+}
+
+// The rollback point, taken while nothing runs: a clone of the database on
+// its cluster (seconds), else - or when the clone fails - the verified dump.
+void backup(Context& c, const Plan& p, const Journal& j) {
+    if (p.backup_kind == "clone") {
+        std::string line = "omero db clone --to " + p.clone;
+        say(c, "backup", line);
+        std::string why;
+        int rc = call(c, {"db", "clone", "--to", p.clone}, nullptr, &why);
+        if (rc == 0) return;
+        if (rc == OMERO_EXIT_CANCELLED) throw Error(rc, "interrupted");
+        // Its name carries this run's time: one that exists is this step's,
+        // committed before a crash (CREATE DATABASE is whole or absent).
+        if (why.find("exists already") != std::string::npos && j.begun("backup")) {
+            say(c, "backup", p.clone + " was taken before the interruption");
+            return;
+        }
+        say(c, "backup", "the clone failed (" + why + "): taking a pg_dump instead");
+        j.append({{"update", {{"backup_kind", "dump"}}}});
+    }
+    dump(c, p, "backup", "");
+}
+
+// Once OMERO.web answers again: the clone's verified dump, for keeping
+// elsewhere. Not part of the downtime; a failure leaves the clone as the
+// rollback point and says so.
+void offsite(Context& c, const Plan& p) {
+    try {
+        dump(c, p, "offsite", p.clone);
+    } catch (const Error& e) {
+        if (e.code() == OMERO_EXIT_CANCELLED) throw;
+        say(c, "offsite", std::string("the dump of ") + p.clone + " failed (" + e.what() + "); the clone is the rollback "
+                          "point: take one yourself with 'omero db dump --name " + p.clone + "'");
+    }
 }
 
 void swap(Context& c, const Plan& p, const Journal& j) {
@@ -192,7 +237,7 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
     const std::vector<Step> steps = {
         {"stage", [&](const Plan& p) { stage(c, p, j); }, true},
         {"stop", [&](const Plan& p) { stop(c, p); }, true},
-        {"backup", [&](const Plan& p) { backup(c, p); }, true},
+        {"backup", [&](const Plan& p) { backup(c, p, j); }, true},
         {"swap", [&](const Plan& p) { swap(c, p, j); }, true},
         {"config", [&](const Plan& p) { config(c, p); }, !p0.jvmcfg.empty()},
         {"database", [&](const Plan& p) { database(c, p); }, true},
@@ -202,6 +247,7 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
         {"webconf", [&](const Plan& p) { webconf(c, p); }, !p0.webconf.empty()},
         {"webstart", [&](const Plan&) { start(c, "webstart", "web"); },
          p0.web && p0.web_running && p0.start},
+        {"offsite", [&](const Plan& p) { if (p.backup_kind == "clone") offsite(c, p); }, p0.backup_kind == "clone"},
         {"diagnostics",
          [&](const Plan&) {
              try {
@@ -222,7 +268,9 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
     j.append({{"event", "finished"}});
     Summary sum = summarize(j, p, false);
     std::string msg = "OMERO.server " + p.from_release + " -> " + p.to_release + ": upgraded; database " + p.dbname +
-                      " at " + p.db_to + ", backup " + backup_path(p).string();
+                      " at " + p.db_to + ", " +
+                      (p.backup_kind == "clone" ? "rollback point " + p.clone + " (its dump: " + backup_path(p).string() + ")"
+                                                : "backup " + backup_path(p).string());
     if (!p.symlink) msg += ", the old distribution kept at " + p.aside.string();
     if (c.json()) {
         json r = {{"event", "result"}, {"state", "upgraded"}, {"from", p.from_release}, {"to", p.to_release},

@@ -60,6 +60,8 @@ Summary summarize(const Journal& j, const Plan& p, bool rollback) {
     }
     s.backup = backup_path(p).string();
     s.backup_bytes = tree_bytes(s.backup);
+    if (p.backup_kind == "clone") s.clone = p.clone;
+    s.rollback = rollback;
     if (rollback) {
         s.next = {"check that users can log in and OMERO.web answers",
                   "the upgraded database is kept: drop it with dropdb once you are sure (omero db status names the one in use)",
@@ -79,6 +81,10 @@ std::string Summary::text() const {
     for (auto& [step, secs] : steps) w = std::max(w, step.size() + 2);
     for (auto& [step, secs] : steps) o += "  " + step + std::string(w - step.size(), ' ') + seconds_text(secs) + "\n";
     if (downtime) o += "  downtime" + std::string(w - 8, ' ') + seconds_text(*downtime) + " (" + downtime_span + ")\n";
+    if (!clone.empty())
+        o += "  rollback" + std::string(w - 8, ' ') + "database " + clone +
+             (rollback ? " (the copy taken before the upgrade) is the one in use now\n"
+                       : " (a copy taken while the server was down; rollback points omero.db.name at it)\n");
     o += "  backup" + std::string(w - 6, ' ') + backup + " (" + human_bytes(backup_bytes) + ")\n";
     for (size_t i = 0; i < next.size(); ++i) o += (i ? "  " + std::string(w, ' ') : "  next" + std::string(w - 4, ' ')) + next[i] + "\n";
     return o;
@@ -88,6 +94,7 @@ json Summary::to_json() const {
     json st = json::array();
     for (auto& [step, secs] : steps) st.push_back({{"step", step}, {"seconds", secs}});
     json j = {{"steps", st}, {"backup", backup}, {"backup_bytes", backup_bytes}, {"next", next}};
+    if (!clone.empty()) j["rollback_database"] = clone;
     j["downtime_seconds"] = downtime ? json(*downtime) : json(nullptr);
     return j;
 }

@@ -13,6 +13,8 @@
 
 #include <cerrno>
 
+#include <algorithm>
+
 #include <thread>
 
 namespace omero::upgrade {
@@ -24,18 +26,6 @@ json edits_json(const std::vector<FileEdit>& v) {
     for (const FileEdit& f : v)
         a.push_back({{"from", f.from}, {"to", f.to}, {"action", f.action}, {"diff", f.diff}, {"content", f.content}});
     return a;
-}
-
-// The last JSON object a command printed (its result).
-json last_object(const std::string& out) {
-    json last;
-    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
-        nl = out.find('\n', at);
-        if (nl == std::string::npos) nl = out.size();
-        json j = json::parse(out.substr(at, nl - at), nullptr, false);
-        if (j.is_object()) last = std::move(j);
-    }
-    return last;
 }
 
 // etc/, sql/ and (for 4.1) the web settings: all a survey reads of an archive.
@@ -62,6 +52,17 @@ fs::path scratch_dir(const fs::path& omerodir) {
 
 }  // namespace
 
+json last_object(const std::string& out, std::string_view key) {
+    json last;
+    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
+        nl = out.find('\n', at);
+        if (nl == std::string::npos) nl = out.size();
+        json j = json::parse(out.substr(at, nl - at), nullptr, false);
+        if (j.is_object() && (key.empty() || j.contains(key))) last = std::move(j);
+    }
+    return last;
+}
+
 void clean_scratch(const fs::path& dist) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dist / "var/upgrade", ec)) {
@@ -79,7 +80,7 @@ json Plan::to_json() const {
               {"old_dir", old_dir.string()}, {"old_id", ident_json(old_id)}, {"new_dir", new_dir.string()},
               {"archive", archive.string()}, {"aside", aside.string()}, {"from_release", from_release},
               {"to_release", to_release}, {"db_from", db_from}, {"db_to", db_to}, {"dbname", dbname},
-              {"backup", backup}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
+              {"backup", backup}, {"backup_kind", backup_kind}, {"clone", clone}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
               {"web_running", web_running}, {"start", start}, {"optimize", optimize}, {"yes", yes}, {"edits", edits_json(edits)},
               {"jvmcfg", jvmcfg}, {"started", started}};
     if (new_id) j["new_id"] = ident_json(*new_id);
@@ -112,6 +113,8 @@ Plan Plan::from_json(const json& j) {
     p.web_running = j.at("web_running");
     p.start = j.at("start");
     p.optimize = j.value("optimize", false);
+    p.backup_kind = j.value("backup_kind", "dump");
+    p.clone = j.value("clone", "");
     p.yes = j.at("yes");
     for (const json& e : j.at("edits"))
         p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
@@ -136,6 +139,10 @@ std::vector<Option> survey_options(std::vector<Option> extra) {
          .flags = OMERO_OPT_REPEATABLE},
         {.name = "backup-dir", .value_name = "DIR",
          .help = "where the verified backup goes (default var/backups of the new distribution)", .type = OMERO_VALUE_PATH},
+        {.name = "backup", .value_name = "HOW",
+         .help = "the rollback point: clone (a copy on the database's cluster while the server is down, its dump "
+                 "after), dump (pg_dump while the server is down), auto (clone when the role may create databases)",
+         .default_value = "auto", .type = OMERO_VALUE_CHOICE, .choices = "auto|clone|dump"},
         {.name = "web-conf", .value_name = "FILE",
          .help = "the site's nginx/Apache file for OMERO.web (default: those in /etc/nginx and /etc/apache2 naming the "
                  "old distribution); may be repeated",
@@ -233,6 +240,30 @@ std::unique_ptr<Survey> survey(Context& c) {
             s->problems.push_back("a database check refused (see the hops above): fix the data, or add the --fix named");
         else if (s->db_rc != 0 && s->db_rc != OMERO_EXIT_DB_UPGRADE_NEEDED)
             s->problems.push_back("the database cannot be carried to " + p.db_to + ": " + why);
+    }
+    // The rollback point: a clone when the role may create databases (the
+    // downtime pays seconds instead of a dump and its read-back).
+    std::string how(c.value("backup").value_or("auto"));
+    std::string stamp = p.started;
+    stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
+    if (how != "dump" && !p.dbname.empty()) {
+        out.clear();
+        call(c, {"db", "clone", "--check", "--json"}, &out, &why);
+        json k = last_object(out, "ok");
+        // Room for a second copy where the cluster keeps its files, when we may see where that is.
+        std::string data_dir = st.value("data_directory", "");
+        uintmax_t cluster_free = data_dir.empty() ? UINTMAX_MAX : free_bytes(data_dir);
+        if (k.value("ok", false) && cluster_free < s->db_bytes + s->db_bytes / 10)
+            k = {{"ok", false}, {"why", data_dir + " has " + human_bytes(cluster_free) + " free, and the copy needs " +
+                                            human_bytes(s->db_bytes)}};
+        if (k.value("ok", false)) {
+            p.backup_kind = "clone";
+            p.clone = p.dbname + "_before_upgrade_" + stamp;
+        } else {
+            std::string no = k.value("why", why);
+            if (how == "clone") s->problems.push_back("--backup clone: a clone cannot be taken: " + no);
+            else s->notes.push_back("the rollback point is a pg_dump taken while the server is down (no clone: " + no + ")");
+        }
     }
     std::string dump = p.dbname + "-" + p.db_from + "-" + p.started + ".dumpdir";
     auto given = c.value("backup-dir");

@@ -110,6 +110,12 @@ struct Plan {
     fs::path aside;           // plain $OMERODIR: where the old distribution goes
     std::string from_release, to_release, db_from, db_to, dbname;
     std::string backup;       // the dump: relative to the new distribution, or absolute
+    // The rollback point: "clone" (a copy of the database on its cluster,
+    // <db>_before_upgrade_<time>, taken while the server is down; the dump of
+    // it is taken once OMERO.web answers again) or "dump" (pg_dump, verified,
+    // while the server is down).
+    std::string backup_kind = "dump";
+    std::string clone;
     std::vector<std::string> fixes;
     bool admin = false, web = false;                   // plugins installed
     bool admin_running = false, web_running = false;   // before the run
@@ -211,6 +217,8 @@ struct Summary {
     std::string downtime_span;  // "server stopped -> OMERO.web answering"
     std::string backup;
     uintmax_t backup_bytes = 0;
+    std::string clone;  // the rollback point on the cluster, when there is one
+    bool rollback = false;
     std::vector<std::string> next;
     std::string text() const;
     json to_json() const;
@@ -257,6 +265,9 @@ int rollback_locked(Context& c, const Journal& j);
 int run_steps(Context& c, const Plan& p, const Journal& j);
 // The backup's path now.
 fs::path backup_path(const Plan& p);
+// The last JSON object (holding `key`, when given) of a command's captured
+// --json output: its result.
+json last_object(const std::string& out, std::string_view key = {});
 // A command of another plugin through the host; 126 with the package named
 // when it is not installed.
 int call(Context& c, const std::vector<std::string>& words, std::string* captured = nullptr, std::string* why = nullptr);
@@ -269,5 +280,7 @@ bool invoke(Context& c, const std::string& step, const std::vector<std::string>&
 // Whether the server ("admin") or OMERO.web ("web") runs; false when the
 // plugin is not installed.
 bool running(Context& c, const std::string& plugin);
+// Whether a database of that name can be connected to (db status --name).
+bool database_exists(Context& c, const std::string& name);
 
 }  // namespace omero::upgrade
