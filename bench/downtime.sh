@@ -71,8 +71,9 @@ OMERODIR=$base bash "$tmp/cfg.sh"
 OMERODIR=$base "$omero" config set omero.db.name base
 OMERODIR=$base OMERO_ROOT_PASSWORD=x "$omero" db init >/dev/null 2>&1
 su -d base -c "INSERT INTO image (id, name, owner_id, group_id, acquired)
-               SELECT 1000 + g, 'Image_' || g || '.TIF', g % 2, 2, timestamp '2010-01-01' + g * interval '1 minute'
-               FROM generate_series(1, $images) g; VACUUM ANALYZE image;"
+               SELECT 100000 + g, 'Image_' || g || '.TIF', 2, 2, timestamp '2010-01-01' + g * interval '1 minute'
+               FROM generate_series(1, $images) g"
+su -d base -c "VACUUM ANALYZE image"
 size=$(su -d base -Atc "SELECT pg_size_pretty(pg_database_size('base'))")
 echo "database: $images images, $size; $runs rounds each, interleaved"
 
@@ -147,13 +148,14 @@ ours() {  # $1 = round dir; prints "downtime wall"
   export OMERODIR=$opt/OMERO.server
   local t0; t0=$(now)
   "$omero" upgrade run --to "$opt/OMERO.server-1.2.0" --web-conf "$r/nginx/sites-enabled/omero" --yes --json \
-    > "$r/run.json" 2>/dev/null
+    > "$r/run.json" 2> "$r/run.err" || { cat "$r/run.err" >&2; exit 1; }
   answers "$http"
   local t1; t1=$(now)
   local down; down=$("$py" -c 'import json,sys
 for l in open(sys.argv[1]):
     j = json.loads(l)
-    if j.get("event") == "result": print(j["downtime_seconds"])' "$r/run.json")
+    if j.get("event") == "result" and "downtime_seconds" in j: d = j["downtime_seconds"]
+print(d)' "$r/run.json")
   echo "$down $(echo "$t1 - $t0" | bc)"
 }
 
