@@ -450,6 +450,8 @@ TEST_F(MainJob, HungRegistryIsStoppedAndTwoStartsAreSerialised) {
     EXPECT_EQ(st.code, 1);
     EXPECT_NE(st.err.find("does not answer"), std::string::npos) << st.err;
     EXPECT_NE(st.err.find("pid " + std::to_string(node)), std::string::npos) << st.err;
+    Result diag = omero({"admin", "diagnostics", "--no-logs"});
+    EXPECT_NE(diag.out.find("does not answer (pid " + std::to_string(node) + ")"), std::string::npos) << diag.out;
     Result stop = omero({"admin", "stop", "--wait", "3"});
     EXPECT_EQ(stop.code, 0) << stop.out << stop.err;
     EXPECT_NE(stop.err.find("stopped or hung"), std::string::npos) << stop.err;

@@ -82,7 +82,10 @@ void servers(Report& r, const Server& s) {
     Grid g(s.internal_cfg(), std::chrono::seconds(3));
     std::string why;
     if (!g.node_up(s.node, &why)) {
-        r.add("Server", "icegridnode", "info", "not started", why);
+        if (long pid = live_node_pid(s))  // runs, but its registry does not answer: not "not started"
+            r.add("Server", "icegridnode", "error", "does not answer (pid " + std::to_string(pid) + ")",
+                  "stopped or hung (" + why + "): 'omero admin stop' ends it");
+        else r.add("Server", "icegridnode", "info", "not started", why);
         return;
     }
     r.add("Server", "icegridnode", "ok", "running");
