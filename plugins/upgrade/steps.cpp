@@ -143,9 +143,12 @@ void backup(Context& c, const Plan& p, const Journal& j) {
         int rc = call(c, {"db", "clone", "--to", p.clone}, nullptr, &why);
         if (rc == 0) return;
         if (rc == OMERO_EXIT_CANCELLED) throw Error(rc, "interrupted");
-        // Its name carries this run's time: one that exists is this step's,
-        // committed before a crash (CREATE DATABASE is whole or absent).
-        if (why.find("exists already") != std::string::npos && j.begun("backup")) {
+        // Its name carries this run's time: one that exists when this step
+        // was begun before is that attempt's, committed before a crash
+        // (CREATE DATABASE is whole or absent).
+        int attempts = 0;
+        for (const json& e : j.current()) attempts += e.value("step", "") == "backup" && e.value("state", "") == "begin";
+        if (why.find("exists already") != std::string::npos && attempts > 1) {
             say(c, "backup", p.clone + " was taken before the interruption");
             return;
         }
