@@ -36,6 +36,10 @@ export HOME=$tmp OMERO_PLUGIN_PATH=$build/lib/omero/plugins/abi1
 unset OMERO_CONFIG PGPASSWORD
 cleanup() {
   set +e
+  for o in "$tmp"/r*/opt/OMERO.server; do  # politely first: a killed node leaves its servers running
+    OMERODIR=$o "$omero" web stop >/dev/null 2>&1
+    OMERODIR=$o "$omero" admin stop --wait 20 >/dev/null 2>&1
+  done
   for d in "$tmp"/r*/opt/OMERO.server-*; do
     pid=$(cat "$d/var/master/master.pid" 2>/dev/null) && kill -KILL "$pid" 2>/dev/null
     pid=$(cat "$d/var/django.pid" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null

@@ -297,6 +297,11 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
     {
         Listener hold(n);
         refused("port " + std::to_string(n) + " (omero.ports.tcp) is held by PID " + std::to_string(getpid()), web);
+        // admin stop names what holds the server's ports when nothing of it runs.
+        Result stop = omero({"admin", "stop"});
+        EXPECT_EQ(stop.code, 1);
+        EXPECT_NE(stop.err.find("port " + std::to_string(n) + " (tcp) is still held by PID " + std::to_string(getpid())),
+                  std::string::npos) << stop.err;
     }
     ASSERT_EQ(omero(up_args(web)).code, 0);
 }

@@ -4,6 +4,7 @@
 #include "admin.hpp"
 #include "grid.hpp"
 
+#include "util/ports.hpp"
 #include "util/process.hpp"
 
 #include <signal.h>
@@ -58,6 +59,14 @@ int stop_async(Context& c, const Server& s, double hung_wait) {
     if (!is_up(s, true, &why)) {
         if (long node = live_node_pid(s)) return end_hung_node(c, node, why, hung_wait);
         c.err("Server not running\n");
+        // Servers a node killed with -9 left behind still hold its ports: named, never guessed at and killed.
+        Props p = read_props(s.dir);
+        std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
+        for (const char* k : {"ssl", "tcp", "registry"})
+            if (std::string(k) == "registry" || transports.find(k) != std::string::npos)
+                if (auto who = port_listener(port(p, k)))
+                    c.err("note: port " + std::to_string(port(p, k)) + " (" + k + ") is still held by " + *who +
+                          ", left by a node that was killed? End it with kill PID before 'omero admin start'\n");
         c.debug("admin stop: " + why);
         return 1;
     }
