@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -78,6 +79,7 @@ protected:
         for (const fs::path& d : {oldd, newd})
             if (long pid = std::atol(read_or_empty(d / "var/master/master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
         if (long pid = std::atol(read_or_empty(ngx / "nginx.pid").c_str()); pid > 1) kill(pid, SIGQUIT);
+        if (fs::exists(tmp / "small")) run("/bin/umount", {"-l", (tmp / "small").string()});  // a test that stopped half way
     }
     static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
 
@@ -288,6 +290,20 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
     refused("refuses its own configuration today", web);
     fs::remove(ngx / "sites-enabled/broken");
     ASSERT_EQ(omero(up_args(web)).code, 0);
+
+    // No room for the backup, and a site file that cannot be replaced: on
+    // small and read-only file systems (tmpfs; needs root to mount).
+    fs::path small = tmp / "small";
+    fs::create_directories(small);
+    if (geteuid() == 0 && run("/bin/mount", {"-t", "tmpfs", "-o", "size=64k", "tmpfs", small.string()}).code == 0) {
+        refused("has 64.0 KiB free", {"--web-conf", site.string(), "--yes", "--backup", "dump", "--backup-dir", small.string()});
+        write_file(small / "omero.conf", read_file(ngx / "sites-available/omero"));
+        ASSERT_EQ(run("/bin/mount", {"-o", "remount,ro", small.string()}).code, 0);
+        refused("cannot be replaced by this user", {"--web-conf", (small / "omero.conf").string(), "--yes"});
+        EXPECT_EQ(run("/bin/umount", {small.string()}).code, 0);
+    } else {
+        std::cerr << "note: not root or no tmpfs: the space and read-only site file faults are not seeded\n";
+    }
 
     // A client port and the registry port held by another program (the
     // server stopped: nothing of ours holds them).
