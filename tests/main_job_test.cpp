@@ -193,6 +193,10 @@ TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_EQ(version(), "OMERO1.2__0");
     EXPECT_NE(through_nginx().find("release=1.2.0"), std::string::npos);
+    // config.xml holds omero.db.pass: created 0600, and the new release's copy keeps that mode.
+    auto mode = [](const fs::path& f) { return fs::status(f).permissions() & fs::perms::all; };
+    EXPECT_EQ(mode(oldd / "etc/grid/config.xml"), fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(mode(newd / "etc/grid/config.xml"), fs::perms::owner_read | fs::perms::owner_write);
     // Debian's layout kept: the link stays, its target re-pointed, no .bak where include * loads it.
     EXPECT_TRUE(fs::is_symlink(site));
     EXPECT_EQ(std::distance(fs::directory_iterator(ngx / "sites-enabled"), fs::directory_iterator()), 1);
