@@ -1,13 +1,15 @@
 // upgrade.hpp - what the `omero upgrade` commands share. One file per
 // command beside it (plan.cpp is `omero upgrade plan`, run.cpp `run`, ...);
-// the plan they all act on (plan_make.cpp), the journal (journal.cpp), the
-// steps (steps.cpp), the distribution swap (swap.cpp), local edits
-// (edits.cpp), archives (archive.cpp), and what a distribution is (dist.cpp).
+// the plan they all act on and the survey that makes it (survey.cpp), the
+// pre-flight checks (checks.cpp), the web server's site files (site.cpp),
+// the journal (journal.cpp), the steps (steps.cpp) and their summary
+// (summary.cpp), the distribution swap (swap.cpp), local edits (edits.cpp),
+// archives (archive.cpp), and what a distribution is (dist.cpp).
 //
 // The other plugins are used only through the host's command service
-// (Context::run): `db upgrade`, `db dump`, `db restore`, `admin stop|start|
-// status|diagnostics`, `web stop|start|status|syncmedia`, so each stays
-// optional; a missing one is named with its package.
+// (Context::run): `db upgrade|dump|restore|clone|status`, `admin
+// stop|start|status|check|diagnostics`, `web stop|start|status|check|
+// syncmedia`, so each stays optional; a missing one is named with its package.
 #pragma once
 
 #include <omero/plugin.hpp>
@@ -96,7 +98,7 @@ std::string unified_diff(const std::string& a, const std::string& b, const std::
 // unpacked from --from-archive, or empty: unknown), mapped onto the new one.
 Edits find_edits(const Dist& old_dist, const Dist& new_dist, const std::optional<fs::path>& pristine);
 
-// --- the plan, as the journal keeps it (plan_make.cpp) ----------------------------
+// --- the plan, as the journal keeps it (survey.cpp) ----------------------------
 
 struct Plan {
     fs::path omerodir;        // $OMERODIR as given
