@@ -326,6 +326,29 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
     ASSERT_EQ(omero(up_args(web)).code, 0);
 }
 
+// A re-pointed site file that the running nginx refuses once the new
+// release is in place (it includes a file only the old release has): the
+// webconf step fails, the file gets its previous text back, nginx keeps
+// serving its old configuration.
+TEST_F(MainJob, SiteFileTheRunningNginxRefusesAfterTheSwapIsPutBack) {
+    start_nginx();
+    write_file(oldd / "etc/extra.conf", "# only in 1.0.0\n");
+    std::string site_text = read_file(ngx / "sites-available/omero");
+    site_text.replace(site_text.find("server {"), 8, "server {\n    include " + oldd.string() + "/etc/extra.conf;");
+    write_file(ngx / "sites-available/omero", site_text);
+    kill(std::atol(read_file(ngx / "nginx.pid").c_str()), SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    start_server_and_web();
+    std::vector<std::string> a = up_args({"--web-conf", site.string(), "--yes"});
+    a[1] = "run";
+    Result r = omero(a);
+    EXPECT_EQ(r.code, 29) << r.out << r.err;
+    EXPECT_NE(r.err.find("step webconf failed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("has its previous text again"), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(ngx / "sites-available/omero"), site_text);
+    EXPECT_TRUE(fs::is_symlink(site));
+}
+
 // A site file whose re-pointed text nginx refuses is found by the plan.
 TEST_F(MainJob, PlanRefusesASiteFileTheWebServerWouldRefuse) {
     start_nginx();

@@ -46,14 +46,22 @@ std::vector<Plan::WebFile> web_files(Context& c, const Plan& p) {
 
 void apply_site_file(Context& c, const std::string& step, const std::string& path, const std::string& content,
                      const std::string& previous) {
-    fs::path target = write_through(path, content);
-    say(c, step, "wrote " + target.string() + (target.string() == path ? "" : " (" + path + " links to it)"));
-    int loaded = 0;
-    for (const FrontServer& srv : front_servers()) {
+    // Which servers load the file is asked before it changes: with a text
+    // they refuse, their -T fails and would name no file, and a broken
+    // server would go unnoticed (and unrestored).
+    std::error_code ec;
+    fs::path real = fs::canonical(path, ec);
+    if (ec) real = path;
+    std::vector<FrontServer> loaders;
+    for (FrontServer& srv : front_servers()) {
         std::string why;
         auto files = loaded_files(srv, &why);
-        if (!files || std::find(files->begin(), files->end(), target) == files->end()) continue;
-        ++loaded;
+        if (files && std::find(files->begin(), files->end(), real) != files->end()) loaders.push_back(std::move(srv));
+    }
+    fs::path target = write_through(path, content);
+    say(c, step, "wrote " + target.string() + (target.string() == path ? "" : " (" + path + " links to it)"));
+    for (const FrontServer& srv : loaders) {
+        std::string why;
         if (std::string refused = test_config(srv); !refused.empty()) {
             write_through(path, previous);
             throw Error(OMERO_EXIT_FAILURE, srv.name() + " refuses its configuration with the new " + path + ":\n" +
@@ -63,7 +71,7 @@ void apply_site_file(Context& c, const std::string& step, const std::string& pat
         if (!reload(srv, &why)) throw Error(OMERO_EXIT_FAILURE, why + "; reload it yourself");
         say(c, step, srv.name() + " -t passed; reloaded");
     }
-    if (!loaded) say(c, step, "no running nginx or Apache loads " + target.string() + ": nothing to reload");
+    if (loaders.empty()) say(c, step, "no running nginx or Apache loads " + target.string() + ": nothing to reload");
 }
 
 }  // namespace omero::upgrade
