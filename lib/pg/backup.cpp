@@ -1,5 +1,6 @@
 #include "pg/backup.hpp"
 
+#include "util/file.hpp"
 #include "util/process.hpp"
 
 #include <omero/exit_codes.h>
@@ -14,15 +15,6 @@
 namespace fs = std::filesystem;
 
 namespace omero::db {
-
-uintmax_t path_size(const fs::path& p) {
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
-    uintmax_t total = 0;
-    for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_regular_file(ec)) total += it->file_size(ec);
-    return total;
-}
 
 static std::vector<std::string> conn_args(const ConnParams& p) {
     return {"-h", p.host, "-p", p.port, "-U", p.user, "--no-password"};

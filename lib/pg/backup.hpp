@@ -36,6 +36,4 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
 void restore_database(const ConnParams& p, const std::filesystem::path& dump, const std::string& dbname, int jobs,
                       const std::function<bool()>& cancelled = {});
 
-uintmax_t path_size(const std::filesystem::path& p);
-
 }  // namespace omero::db

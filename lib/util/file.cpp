@@ -157,12 +157,46 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
     fsync_dir(dir);
 }
 
-std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content) {
+std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content,
+                                    std::filesystem::path* backup) {
     std::error_code ec;
     std::filesystem::path target = std::filesystem::canonical(p, ec);
     if (ec) target = p;  // not there yet: written as a new file
+    if (backup) {
+        backup->clear();
+        if (auto old = read_file_if_exists(target, size_t(64) << 20); old && *old != content) {
+            *backup = target.parent_path() / ("." + target.filename().string() + ".bak");
+            write_file_atomic(*backup, *old, false);
+        }
+    }
     write_file_atomic(target, content, false);
     return target;
+}
+
+std::optional<std::string> properties_value(const std::filesystem::path& file, const std::string& key) {
+    auto text = read_file_if_exists(file, 1 << 20);
+    if (!text) return std::nullopt;
+    const std::string want = key + "=";
+    for (size_t at = 0; at < text->size();) {
+        size_t nl = text->find('\n', at);
+        std::string line = text->substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.rfind(want, 0) == 0 && line.size() > want.size() && line.find('@') == std::string::npos)
+            return line.substr(want.size());
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+    return std::nullopt;
+}
+
+uintmax_t path_size(const std::filesystem::path& p) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
+    uintmax_t total = 0;
+    for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec)) total += it->file_size(ec);
+    return total;
 }
 
 void fsync_dir(const std::filesystem::path& dir) {

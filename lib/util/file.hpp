@@ -42,10 +42,22 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
 
 // write_file_atomic for a file that may be a symlink (Debian's
 // sites-enabled/omero -> ../sites-available/omero): the link's final target
-// is replaced, the link stays, and no backup is left (a "<name>.bak" beside
-// a file in an included directory would be loaded too). Returns the path
-// written.
-std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content);
+// is replaced and the link stays. Never a "<name>.bak" beside it (in an
+// included directory it would be loaded too): with `backup`, a previous
+// text that differs is kept as the hidden ".<name>.bak" beside the target,
+// which neither `include dir/*` nor `*.conf` loads, and *backup names it
+// (empty when nothing was kept). Returns the path written.
+std::filesystem::path write_through(const std::filesystem::path& p, std::string_view content,
+                                    std::filesystem::path* backup = nullptr);
+
+// The value of the first "KEY=VALUE" line of a Java properties file
+// (etc/omero.properties: omero.version, which the server's defaults leave
+// out) whose value is not empty and holds no '@' (a source tree's unfilled
+// @token@); nullopt when there is none.
+std::optional<std::string> properties_value(const std::filesystem::path& file, const std::string& key);
+
+// The bytes of a file, or of every file below a directory (a directory-format dump).
+uintmax_t path_size(const std::filesystem::path& p);
 
 // Makes a rename or a new file in `dir` durable (best effort: errors are
 // ignored, as a directory that cannot be opened has nothing to sync).

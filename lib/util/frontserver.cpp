@@ -38,14 +38,6 @@ std::string comm_of(pid_t pid) {
     return s;
 }
 
-pid_t ppid_of(pid_t pid) {
-    auto stat = proc_file(pid, "stat");
-    if (!stat) return 0;
-    size_t close = stat->rfind(')');
-    if (close == std::string::npos || close + 4 > stat->size()) return 0;
-    return static_cast<pid_t>(std::atol(stat->c_str() + close + 4));
-}
-
 // nginx rewrites its argv into "nginx: master process <the command line>":
 // the words of that line, -g's value put back together.
 std::vector<std::string> nginx_args(const std::string& title) {
@@ -133,7 +125,7 @@ std::vector<FrontServer> front_servers() {
             if (cmdline->rfind("nginx: master process", 0) != 0) continue;
             s.args = nginx_args(*cmdline);
         } else {
-            if (comm_of(ppid_of(pid)) == comm) continue;  // a child: its master is listed
+            if (comm_of(static_cast<pid_t>(parent_pid(pid))) == comm) continue;  // a child: its master is listed
             auto words = split_nul(*cmdline);
             s.args.assign(words.begin() + (words.empty() ? 0 : 1), words.end());
             if (auto env = proc_file(pid, "environ"))

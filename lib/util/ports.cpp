@@ -11,7 +11,16 @@ namespace omero {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> port_listener(int port) {
+namespace {
+
+struct Holder {
+    long pid;
+    std::string comm;
+};
+
+// Every process holding a listening socket on `port` (children inherit
+// descriptors); `self` says whether this process holds it too (left out).
+std::vector<Holder> holders(int port, bool* self, bool* listening) {
     // /proc/net/tcp{,6}: "sl local_address rem_address st ... inode"; LISTEN is 0A.
     std::vector<std::string> inodes;
     for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
@@ -29,11 +38,10 @@ std::optional<std::string> port_listener(int port) {
             if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back("socket:[" + inode + "]");
         }
     }
-    if (inodes.empty()) return std::nullopt;
-    // Every process holding the socket (children inherit descriptors); our
-    // own process only when nobody else does.
-    std::vector<std::string> holders;
-    bool self = false;
+    *self = false;
+    *listening = !inodes.empty();
+    std::vector<Holder> out;
+    if (inodes.empty()) return out;
     std::string me = std::to_string(::getpid());
     std::error_code ec;
     for (const auto& p : fs::directory_iterator("/proc", ec)) {
@@ -49,18 +57,30 @@ std::optional<std::string> port_listener(int port) {
         }
         if (!holds) continue;
         if (pid == me) {
-            self = true;
+            *self = true;
             continue;
         }
         std::string comm;
         std::ifstream c(p.path() / "comm");
         std::getline(c, comm);
-        holders.push_back("PID " + pid + " (" + comm + ")");
+        out.push_back({std::atol(pid.c_str()), comm});
     }
-    if (holders.empty()) return self ? "this process" : "another user's process";
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> port_listener(int port, std::vector<long>* pids) {
+    bool self = false, listening = false;
+    std::vector<Holder> hs = holders(port, &self, &listening);
+    if (pids)
+        for (const Holder& h : hs) pids->push_back(h.pid);
+    if (!listening) return std::nullopt;
+    if (hs.empty()) return self ? "this process" : "another user's process";
     std::string out;
-    for (size_t i = 0; i < holders.size() && i < 3; ++i) out += (i ? ", " : "") + holders[i];
-    if (holders.size() > 3) out += " and " + std::to_string(holders.size() - 3) + " more";
+    for (size_t i = 0; i < hs.size() && i < 3; ++i)
+        out += (i ? ", " : "") + std::string("PID ") + std::to_string(hs[i].pid) + " (" + hs[i].comm + ")";
+    if (hs.size() > 3) out += " and " + std::to_string(hs.size() - 3) + " more";
     return out;
 }
 

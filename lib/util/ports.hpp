@@ -4,12 +4,15 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace omero {
 
 // "PID 123 (nginx)" for the process listening on `port` (any address;
 // several when children inherited the socket, ours left out), "another
 // user's process" when /proc hides it; nullopt when none listens.
-std::optional<std::string> port_listener(int port);
+// With `pids`, also every holder's pid (to tell whether one is a given
+// process or its child), from the same look at /proc.
+std::optional<std::string> port_listener(int port, std::vector<long>* pids = nullptr);
 
 }  // namespace omero

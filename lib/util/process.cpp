@@ -51,6 +51,24 @@ std::optional<std::string> process_command(long pid) {
     return cmd;
 }
 
+long parent_pid(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');  // the command name may hold blanks and parentheses
+    return close == std::string::npos || close + 4 > stat.size() ? 0 : std::atol(stat.c_str() + close + 4);
+}
+
+std::vector<long> child_pids(long pid) {
+    std::vector<long> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        std::string name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (long p = std::atol(name.c_str()); parent_pid(p) == pid) out.push_back(p);
+    }
+    return out;
+}
+
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& o) {
     ChildResult r;
     if (argv.empty()) return r;

@@ -41,6 +41,12 @@ std::string find_program(const std::string& name);
 // before trusting or signalling a pid.
 std::optional<std::string> process_command(long pid);
 
+// The parent of a running process (from /proc/<pid>/stat), 0 when unknown.
+long parent_pid(long pid);
+// The running processes whose parent is `pid` (a node's servers, gunicorn's
+// workers).
+std::vector<long> child_pids(long pid);
+
 // Runs argv[0] (looked up in PATH). A child that daemonizes returns when its
 // first process exits and the daemon has closed the output it inherited.
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& opts);

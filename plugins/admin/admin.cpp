@@ -46,19 +46,6 @@ long live_node_pid(const Server& s) {
     return cmd && cmd->find("icegridnode") != std::string::npos ? pid : 0;
 }
 
-std::vector<long> children_of(long pid) {
-    std::vector<long> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-        std::string name = e.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        auto stat = read_file_if_exists(e.path() / "stat", 4096);
-        size_t close = stat ? stat->rfind(')') : std::string::npos;
-        if (close != std::string::npos && std::atol(stat->c_str() + close + 4) == pid) out.push_back(std::atol(name.c_str()));
-    }
-    return out;
-}
-
 bool is_up(const Server& s, bool node_only, std::string* why, std::chrono::milliseconds timeout) {
     if (!fs::exists(s.internal_cfg()))
         throw Error(OMERO_EXIT_ADMIN_NO_INTERNAL_CFG,

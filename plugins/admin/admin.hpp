@@ -74,8 +74,6 @@ bool is_up(const Server& s, bool node_only, std::string* why = nullptr,
 // process runs and is an icegridnode (0 otherwise). When is_up says no and
 // this is not 0, the registry is hung or stopped, not down.
 long live_node_pid(const Server& s);
-// The pids whose parent is `pid` (the servers a node started).
-std::vector<long> children_of(long pid);
 // Polls is_up until it equals `up` or wait_s passes (printing a dot per
 // poll like the reference when `dots`). True when reached.
 bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_only, bool dots);

@@ -5,6 +5,7 @@
 // the application descriptor runs (${JAVA}, ${PYTHON}).
 #include "admin.hpp"
 
+#include "util/check_report.hpp"
 #include "util/file.hpp"
 #include "util/ports.hpp"
 #include "util/process.hpp"
@@ -15,24 +16,6 @@
 namespace omero::admin {
 
 namespace {
-
-using nlohmann::json;
-
-struct Finding {
-    std::string check, status, message;  // status: "ok" or "problem"
-};
-
-// The pid in port_listener's "PID 123 (glacier2router)", 0 if none.
-long listener_pid(const std::string& who) {
-    return who.rfind("PID ", 0) == 0 ? std::atol(who.c_str() + 4) : 0;
-}
-
-long parent_of(long pid) {
-    auto stat = read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", 4096);
-    if (!stat) return 0;
-    size_t close = stat->rfind(')');
-    return close == std::string::npos ? 0 : std::atol(stat->c_str() + close + 4);
-}
 
 // A <variable name="NAME" value="..."/> of the descriptor, when it names a
 // program the templates run (exe="${NAME}").
@@ -48,8 +31,8 @@ std::optional<std::string> program_variable(const std::string& descriptor, const
     return descriptor.substr(v, descriptor.find('"', v) - v);
 }
 
-std::vector<Finding> findings(Context& c, const Server& s, const fs::path& dist) {
-    std::vector<Finding> out;
+std::vector<CheckItem> findings(const Server& s, const fs::path& dist) {
+    std::vector<CheckItem> out;
     auto ok = [&](const std::string& k, const std::string& m) { out.push_back({k, "ok", m}); };
     auto bad = [&](const std::string& k, const std::string& m) { out.push_back({k, "problem", m}); };
     Props p = read_props(s.dir);
@@ -69,16 +52,12 @@ std::vector<Finding> findings(Context& c, const Server& s, const fs::path& dist)
     else ok("data-dir", "omero.data.dir " + data.string() + " is writable by " + who);
 
     // The ports: free, or held by this server's own node and its servers.
-    long node = 0;
-    if (auto t = read_file_if_exists(s.pid_file(), 64)) node = std::atol(t->c_str());
-    std::vector<std::pair<std::string, int>> ports = {{"registry", port(p, "registry")}};
-    std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
-    for (const char* k : {"ssl", "tcp"})
-        if (transports.find(k) != std::string::npos) ports.emplace_back(k, port(p, k));
-    for (auto& [name, n] : ports) {
-        auto holder = port_listener(n);
-        long pid = holder ? listener_pid(*holder) : 0;
-        bool ours = node > 0 && pid > 0 && (pid == node || parent_of(pid) == node);
+    long node = live_node_pid(s);  // a stale pid file names no node: its pid may be reused
+    for (auto& [name, n] : listen_ports(p)) {
+        std::vector<long> pids;
+        auto holder = port_listener(n, &pids);
+        bool ours = false;
+        for (long pid : pids) ours = ours || (node > 0 && (pid == node || parent_pid(pid) == node));
         if (!holder || ours)
             ok("port-" + name, "port " + std::to_string(n) + " (omero.ports." + name + ") is " +
                                    (ours ? "this server's" : "free"));
@@ -114,7 +93,6 @@ std::vector<Finding> findings(Context& c, const Server& s, const fs::path& dist)
                                                    (var == std::string("JAVA") ? " (Debian: apt install default-jre-headless)" : ""));
         else ok(std::string("program-") + var, what + ": " + at);
     }
-    (void)c;
     return out;
 }
 
@@ -126,18 +104,7 @@ int run(Context& c) {
         if (!fs::is_directory(dist / "etc"))
             throw Error(OMERO_EXIT_FILE_NOT_FOUND, dist.string() + " is not a server distribution (no etc/)");
     }
-    std::vector<Finding> f = findings(c, s, dist);
-    size_t problems = 0;
-    json items = json::array();
-    for (const Finding& x : f) {
-        problems += x.status != "ok";
-        items.push_back({{"check", x.check}, {"status", x.status}, {"message", x.message}});
-        if (!c.json()) (x.status == "ok" ? c.out("ok       ") : c.out("PROBLEM  ")), c.out(x.message + "\n");
-    }
-    if (c.json()) c.emit_json(json{{"event", "result"}, {"schema", 1}, {"ok", problems == 0}, {"checks", items}}.dump());
-    if (problems)
-        throw Error(OMERO_EXIT_FAILURE, std::to_string(problems) + " problem(s) would stop 'omero admin start' (above)");
-    return 0;
+    return report_checks(c, findings(s, dist), "omero admin start");
 }
 
 }  // namespace

@@ -361,10 +361,7 @@ int run(Context& c) {
     section(r, "Component", [&] {
         // omero.version is the build's, in etc/omero.properties (the defaults leave it out).
         std::string version = p.get("omero.version");
-        std::string props = read_file_if_exists(s.etc() / "omero.properties", 1 << 20).value_or("");
-        for (size_t at = props.find("omero.version="); version.empty() && at != std::string::npos;
-             at = props.find("omero.version=", at + 1))
-            if (at == 0 || props[at - 1] == '\n') version = props.substr(at + 14, props.find('\n', at) - at - 14);
+        if (version.empty()) version = properties_value(s.etc() / "omero.properties", "omero.version").value_or("");
         r.add("Component", "OMERO.server", "info", version.empty() ? "unknown" : version);
         r.add("Component", "omero (this tool)", "info", OMERO_ADMIN_PLUGIN_VERSION);
     });

@@ -52,11 +52,19 @@ int port(const Props& p, const std::string& name) {
     return std::atoi((p.get("omero.ports.prefix") + port_setting(p, name)).c_str());
 }
 
-std::vector<int> client_ports(const Props& p) {
+std::vector<std::pair<std::string, int>> listen_ports(const Props& p) {
     std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
-    std::vector<int> out;
+    std::vector<std::pair<std::string, int>> out;
     for (const char* k : {"ssl", "tcp"})
-        if (transports.find(k) != std::string::npos) out.push_back(port(p, k));
+        if (transports.find(k) != std::string::npos) out.emplace_back(k, port(p, k));
+    out.emplace_back("registry", port(p, "registry"));
+    return out;
+}
+
+std::vector<int> client_ports(const Props& p) {
+    std::vector<int> out;
+    for (auto& [name, n] : listen_ports(p))
+        if (name != "registry") out.push_back(n);
     return out;
 }
 

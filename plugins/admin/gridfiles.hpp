@@ -29,7 +29,10 @@ std::map<std::string, std::string> tokens(const Props& p, bool for_ice_config);
 std::string substitute(std::string text, const std::map<std::string, std::string>& tokens);
 // A port the server listens on, with its prefix: "ssl", "tcp", "registry", ...
 int port(const Props& p, const std::string& name);
-// The Glacier2 client ports of omero.client.icetransports (ssl, tcp).
+// The ports the server listens on, by name: the Glacier2 client ports of
+// omero.client.icetransports ("ssl", "tcp"), then "registry".
+std::vector<std::pair<std::string, int>> listen_ports(const Props& p);
+// The Glacier2 client ports alone.
 std::vector<int> client_ports(const Props& p);
 
 // The generated master.cfg, with what the installed Ice needs: Ice 3.7

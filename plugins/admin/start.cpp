@@ -43,10 +43,9 @@ void check_access(const fs::path& p, bool create) {
 // var/master/master.pid naming a process that is gone (or is not icegridnode).
 void remove_stale_pid(Context& c, const Server& s) {
     auto text = read_file_if_exists(s.pid_file(), 4096);
-    if (!text) return;
+    if (!text || live_node_pid(s)) return;
     long pid = std::atol(text->c_str());
     auto cmd = process_command(pid);
-    if (cmd && cmd->find("icegridnode") != std::string::npos) return;
     std::error_code ec;
     fs::remove(s.pid_file(), ec);
     c.err("WARNING: Removed stale " + s.pid_file().string() + " (process " + std::to_string(pid) +
@@ -202,11 +201,9 @@ int start_async(Context& c, const Server& s, const StartArgs& a) {
     // Glacier2 or the registry fail to bind after a long wait. Name it now -
     // often the servers a node killed with -9 left running.
     {
-        std::string held, transports = p.get("omero.client.icetransports", "ssl,tcp");
-        for (const char* k : {"ssl", "tcp", "registry"})
-            if (std::string(k) == "registry" || transports.find(k) != std::string::npos)
-                if (auto who = port_listener(port(p, k)))
-                    held += "\n  port " + std::to_string(port(p, k)) + " (" + k + ") is in use by " + *who;
+        std::string held;
+        for (auto& [name, n] : listen_ports(p))
+            if (auto who = port_listener(n)) held += "\n  port " + std::to_string(n) + " (" + name + ") is in use by " + *who;
         if (!held.empty())
             throw Error(OMERO_EXIT_ADMIN_START_FAILED,
                         "the server cannot start: its ports are taken:" + held +

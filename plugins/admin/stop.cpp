@@ -23,7 +23,7 @@ bool alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 && process
 // it), then, unless it is gone within `wait_s`, SIGKILL to the node and the
 // servers it started. Returns 0 once they are gone.
 int end_hung_node(Context& c, long node, const std::string& why, double wait_s) {
-    std::vector<long> servers = children_of(node);
+    std::vector<long> servers = child_pids(node);
     c.err("The registry does not answer (" + why + "), but icegridnode (pid " + std::to_string(node) +
           ") runs: it is stopped or hung. Sending it SIGTERM\n");
     ::kill(static_cast<pid_t>(node), SIGCONT);
@@ -51,22 +51,23 @@ int end_hung_node(Context& c, long node, const std::string& why, double wait_s) 
     throw Error(OMERO_EXIT_ADMIN_STOP_FAILED, "pid " + names + " did not end after SIGKILL");
 }
 
-// 0 once asked (or a hung node ended); the reference's "Server not running"
-// (1) when it is not.
-int stop_async(Context& c, const Server& s, double hung_wait) {
+// 0 once asked (or a hung node ended: *ended_hung says so, and there is
+// nothing left to wait for); the reference's "Server not running" (1) when
+// it is not.
+int stop_async(Context& c, const Server& s, double hung_wait, bool* ended_hung = nullptr) {
     check_service_env(c);
     std::string why;
     if (!is_up(s, true, &why)) {
-        if (long node = live_node_pid(s)) return end_hung_node(c, node, why, hung_wait);
+        if (long node = live_node_pid(s)) {
+            if (ended_hung) *ended_hung = true;
+            return end_hung_node(c, node, why, hung_wait);
+        }
         c.err("Server not running\n");
         // Servers a node killed with -9 left behind still hold its ports: named, never guessed at and killed.
-        Props p = read_props(s.dir);
-        std::string transports = p.get("omero.client.icetransports", "ssl,tcp");
-        for (const char* k : {"ssl", "tcp", "registry"})
-            if (std::string(k) == "registry" || transports.find(k) != std::string::npos)
-                if (auto who = port_listener(port(p, k)))
-                    c.err("note: port " + std::to_string(port(p, k)) + " (" + k + ") is still held by " + *who +
-                          ", left by a node that was killed? End it with kill PID before 'omero admin start'\n");
+        for (auto& [name, n] : listen_ports(read_props(s.dir)))
+            if (auto who = port_listener(n))
+                c.err("note: port " + std::to_string(n) + " (" + name + ") is still held by " + *who +
+                      ", left by a node that was killed? End it with kill PID before 'omero admin start'\n");
         c.debug("admin stop: " + why);
         return 1;
     }
@@ -83,11 +84,7 @@ int run_stop(Context& c) {
     Server s = server(c);
     double wait = wait_seconds(c);
     bool hung = false;
-    {
-        std::string why;
-        hung = !is_up(s, true, &why) && live_node_pid(s) != 0;
-    }
-    if (int rc = stop_async(c, s, std::min(wait, 30.0)); rc != 0 || hung) return rc;
+    if (int rc = stop_async(c, s, std::min(wait, 30.0), &hung); rc != 0 || hung) return rc;
     c.out("Waiting on shutdown. Use CTRL-C to exit\n");
     if (wait_for(c, s, false, wait, true, true)) return 0;
     c.err("Failed to shutdown some components after " + std::to_string(static_cast<long>(wait)) +

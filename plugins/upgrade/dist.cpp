@@ -27,18 +27,7 @@ namespace {
 // omero.version from etc/omero.properties (a built distribution has it
 // filled in), else the directory's name (OMERO.server-5.4.10-ice36-b105).
 std::string release_of(const fs::path& dir) {
-    if (auto props = read_file_if_exists(dir / "etc/omero.properties", 1 << 20)) {
-        const std::string key = "omero.version=";
-        for (size_t at = 0; at < props->size();) {
-            size_t nl = props->find('\n', at);
-            std::string line = props->substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.rfind(key, 0) == 0 && line.size() > key.size() && line.find('@') == std::string::npos)
-                return line.substr(key.size());
-            if (nl == std::string::npos) break;
-            at = nl + 1;
-        }
-    }
+    if (auto v = properties_value(dir / "etc/omero.properties", "omero.version")) return *v;
     const std::string prefix = "OMERO.server-";
     std::string base = dir.filename().string();
     if (base.rfind(prefix, 0) == 0 && base.size() > prefix.size()) return base.substr(prefix.size());

@@ -29,7 +29,7 @@ std::string restore_name(const Plan& p, const Journal& j) {
 // What the rollback needs, checked before its first change: the old
 // distribution where the journal says, and (when the database was touched
 // and is not restored yet) the backup.
-void check_rollback(Context& c, const Journal& j, const Plan& p, bool db_touched) {
+void check_rollback(const Journal& j, const Plan& p, bool db_touched, bool clone_there) {
     std::vector<std::string> missing;
     bool old_found = p.symlink ? ident_of(p.old_dir) == p.old_id
                                : ident_of(p.omerodir) == p.old_id || ident_of(p.aside) == p.old_id ||
@@ -37,7 +37,7 @@ void check_rollback(Context& c, const Journal& j, const Plan& p, bool db_touched
     if (!old_found)
         missing.push_back("the old distribution (" + p.old_dir.string() + (p.symlink ? "" : ", or " + p.aside.string()) +
                           ") is gone: put it back");
-    if (db_touched && !j.done("rollback-restore") && !(p.backup_kind == "clone" && database_exists(c, p.clone))) {
+    if (db_touched && !j.done("rollback-restore") && !clone_there) {
         fs::path b = backup_path(p);
         std::error_code ec;
         bool dump = fs::is_directory(b, ec) ? fs::exists(b / "toc.dat", ec) : fs::is_regular_file(b, ec);
@@ -66,7 +66,9 @@ int rollback_locked(Context& c, const Journal& j) {
     const Plan p = *p0;
     c.cancelled();
     bool db_touched = j.begun("database");
-    check_rollback(c, j, p, db_touched);
+    // The clone taken as the rollback point, asked of the cluster once.
+    const bool clone_there = p.backup_kind == "clone" && db_touched && database_exists(c, p.clone);
+    check_rollback(j, p, db_touched, clone_there);
     auto step = [&](const std::string& name, const std::function<void()>& fn) {
         journaled(j, name, fn, "fix the cause and run 'omero upgrade rollback' again");
     };
@@ -89,7 +91,7 @@ int rollback_locked(Context& c, const Journal& j) {
             say(c, "rollback", "the database was not upgraded: " + p.dbname + " is still at " + p.db_from);
             return;
         }
-        if (p.backup_kind == "clone" && database_exists(c, p.clone)) {
+        if (clone_there) {
             // The copy taken while the server was down: pointing at it is the restore.
             say(c, "rollback", "omero.db.name -> " + p.clone + " (the database as it was before the upgrade)");
             c.set_config("omero.db.name", p.clone);

@@ -5,6 +5,9 @@
 // server) answers again - `web start` and `admin start` return only then.
 #include "upgrade.hpp"
 
+#include "util/clock.hpp"
+#include "util/file.hpp"
+
 #include <cstdio>
 #include <map>
 
@@ -12,20 +15,12 @@ namespace omero::upgrade {
 
 namespace {
 
-std::string seconds_text(double s) {
+// "5.9 s" (lib/util/clock's seconds, one decimal), "3 min 07 s" past a minute.
+std::string duration_text(double s) {
+    if (s < 60) return omero::seconds_text(std::chrono::milliseconds(static_cast<long long>(s * 1000))) + " s";
     char buf[32];
-    if (s < 60) std::snprintf(buf, sizeof buf, "%.1f s", s);
-    else std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
     return buf;
-}
-
-uintmax_t tree_bytes(const fs::path& p) {
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
-    uintmax_t n = 0;
-    for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec)) n += it->file_size(ec);
-    return n;
 }
 
 }  // namespace
@@ -59,7 +54,7 @@ Summary summarize(const Journal& j, const Plan& p, bool rollback) {
                           (p.web && p.web_running ? "OMERO.web answering again" : "the server answering again");
     }
     s.backup = backup_path(p).string();
-    s.backup_bytes = tree_bytes(s.backup);
+    s.backup_bytes = path_size(s.backup);
     if (p.backup_kind == "clone") s.clone = p.clone;
     s.rollback = rollback;
     if (rollback) {
@@ -79,8 +74,8 @@ std::string Summary::text() const {
     std::string o = "summary\n";
     size_t w = 12;
     for (auto& [step, secs] : steps) w = std::max(w, step.size() + 2);
-    for (auto& [step, secs] : steps) o += "  " + step + std::string(w - step.size(), ' ') + seconds_text(secs) + "\n";
-    if (downtime) o += "  downtime" + std::string(w - 8, ' ') + seconds_text(*downtime) + " (" + downtime_span + ")\n";
+    for (auto& [step, secs] : steps) o += "  " + step + std::string(w - step.size(), ' ') + duration_text(secs) + "\n";
+    if (downtime) o += "  downtime" + std::string(w - 8, ' ') + duration_text(*downtime) + " (" + downtime_span + ")\n";
     if (!clone.empty())
         o += "  rollback" + std::string(w - 8, ' ') + "database " + clone +
              (rollback ? " (the copy taken before the upgrade) is the one in use now\n"

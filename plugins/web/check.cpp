@@ -5,6 +5,8 @@
 // it), and the application server's port is free or this OMERO.web's.
 #include "web.hpp"
 
+#include "util/check_report.hpp"
+
 namespace omero::web {
 
 namespace {
@@ -19,31 +21,27 @@ int run(Context& c) {
         if (!fs::is_directory(s.omerodir / "etc"))
             throw Error(OMERO_EXIT_FILE_NOT_FOUND, s.omerodir.string() + " is not a server distribution (no etc/)");
     }
-    std::vector<std::pair<std::string, std::string>> problems, fine;
-    json p;
+    std::vector<CheckItem> items;
     try {
-        p = probe(c, s);
-        for (auto& [code, why] : missing_modules(s, p, true)) problems.emplace_back("python", why);
-        if (problems.empty())
-            fine.emplace_back("python", p.value("python", s.python) + ": Django " + p.value("django", "") + ", gunicorn " +
-                                        p.value("gunicorn", "") + ", omeroweb from " + p.value("omeroweb_dir", ""));
+        json p = probe(c, s);
+        auto missing = missing_modules(s, p, true);
+        for (auto& [code, why] : missing) items.push_back({"python", "problem", why});
+        if (missing.empty())
+            items.push_back({"python", "ok", p.value("python", s.python) + ": Django " + p.value("django", "") +
+                                                 ", gunicorn " + p.value("gunicorn", "") + ", omeroweb from " +
+                                                 p.value("omeroweb_dir", "")});
     } catch (const Error& e) {
         if (e.code() == OMERO_EXIT_CANCELLED) throw;
-        problems.emplace_back("python", e.what());
+        items.push_back({"python", "problem", e.what()});
     }
-    if (auto who = port_listener(s.port); who && !(pid.alive && who->find("PID " + std::to_string(*pid.pid)) != std::string::npos))
-        problems.emplace_back("port", "port " + std::to_string(s.port) + " (omero.web.application_server.port) is held by " +
-                                          *who + ", not this OMERO.web: stop it, or set omero.web.application_server.port");
-    else fine.emplace_back("port", "port " + std::to_string(s.port) + " is " + (who ? "this OMERO.web's" : "free"));
-    json items = json::array();
-    for (auto& [k, m] : fine) items.push_back({{"check", k}, {"status", "ok"}, {"message", m}});
-    for (auto& [k, m] : problems) items.push_back({{"check", k}, {"status", "problem"}, {"message", m}});
-    if (c.json()) c.emit_json(json{{"event", "result"}, {"schema", 1}, {"ok", problems.empty()}, {"checks", items}}.dump());
-    else
-        for (const json& i : items) c.out((i["status"] == "ok" ? "ok       " : "PROBLEM  ") + i["message"].get<std::string>() + "\n");
-    if (!problems.empty())
-        throw Error(OMERO_EXIT_FAILURE, std::to_string(problems.size()) + " problem(s) would stop 'omero web start' (above)");
-    return 0;
+    std::vector<long> holders;
+    auto who = port_listener(s.port, &holders);
+    bool ours = pid.alive && std::find(holders.begin(), holders.end(), *pid.pid) != holders.end();
+    if (who && !ours)
+        items.push_back({"port", "problem", "port " + std::to_string(s.port) + " (omero.web.application_server.port) is held by " +
+                                                *who + ", not this OMERO.web: stop it, or set omero.web.application_server.port"});
+    else items.push_back({"port", "ok", "port " + std::to_string(s.port) + " is " + (who ? "this OMERO.web's" : "free")});
+    return report_checks(c, items, "omero web start");
 }
 
 }  // namespace

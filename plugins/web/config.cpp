@@ -86,20 +86,11 @@ int run(Context& c) {
         check(*form, text, v);
     if (out) {
         // Through Debian's sites-enabled/omero -> ../sites-available/omero to
-        // its target; the previous text kept as a hidden .NAME.bak beside it,
-        // which neither `include sites-enabled/*` nor `*.conf` loads.
-        std::error_code ec;
-        fs::path target = fs::canonical(std::string(*out), ec);
-        if (ec) target = std::string(*out);
-        std::string kept;
-        if (auto old = read_file_if_exists(target, 16 << 20); old && *old != text) {
-            fs::path bak = target.parent_path() / ("." + target.filename().string() + ".bak");
-            write_file_atomic(bak, *old, false);
-            kept = " (the previous one kept as " + bak.string() + ")";
-        }
-        write_file_atomic(target, text, false);
-        c.err("Wrote " + target.string() + (target == fs::path(std::string(*out)) ? "" : ", which " + std::string(*out) + " links to,") +
-              kept + "\n");
+        // its target, the previous text kept where no include glob loads it.
+        fs::path bak, given = std::string(*out);
+        fs::path target = write_through(given, text, &bak);
+        c.err("Wrote " + target.string() + (target == given ? "" : ", which " + given.string() + " links to,") +
+              (bak.empty() ? "" : " (the previous one kept as " + bak.string() + ")") + "\n");
     } else {
         c.out(text);
     }

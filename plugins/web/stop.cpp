@@ -17,25 +17,6 @@ namespace omero::web {
 
 namespace {
 
-// The processes whose parent is `pid` (gunicorn's workers), with their command lines.
-std::vector<std::string> children(long pid) {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-        std::string name = e.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        try {
-            auto stat = read_file_if_exists(e.path() / "stat", 4096);
-            if (!stat) continue;
-            size_t close = stat->rfind(')');
-            long ppid = std::stol(stat->substr(close + 4));
-            if (ppid == pid) out.push_back(name);
-        } catch (const std::exception&) {
-        }
-    }
-    return out;
-}
-
 // A live gunicorn process (a zombie is not: once gunicorn's master is gone
 // its parent is init, which on some machines never reaps it).
 bool running(long pid) {
@@ -58,7 +39,7 @@ int stop_web(Context& c, const Settings& s, int wait_s) {
         return 0;
     }
     long pid = *p.pid;
-    std::vector<std::string> workers = children(pid);
+    std::vector<long> workers = child_pids(pid);
     if (::kill(static_cast<pid_t>(pid), SIGTERM) != 0) {
         c.out("[FAILED]\n");
         throw Error(OMERO_EXIT_FAILURE, "cannot signal gunicorn (PID " + std::to_string(pid) + "): " +
@@ -67,7 +48,7 @@ int stop_web(Context& c, const Settings& s, int wait_s) {
     // The master stops its workers (gracefully, up to gunicorn's
     // graceful_timeout) and then exits; wait for all of them.
     std::vector<long> procs = {pid};
-    for (const std::string& w : workers) procs.push_back(std::stol(w));
+    procs.insert(procs.end(), workers.begin(), workers.end());
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
     std::vector<std::string> left;
     for (;;) {

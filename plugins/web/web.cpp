@@ -251,7 +251,7 @@ PidState read_pid(const Settings& s) {
         st.why = "process " + pid + " is not gunicorn but '" + *cmd + "'";
     } else if (cmd->find(" -p " + s.pid_file().string() + " ") != std::string::npos) {
         st.alive = true;
-    } else if (auto who = port_listener(s.port); who && who->find("PID " + pid + " (") != std::string::npos) {
+    } else if (std::vector<long> who; port_listener(s.port, &who) && std::find(who.begin(), who.end(), *st.pid) != who.end()) {
         st.alive = true;
     } else {
         st.why = "process " + pid + " ('" + cmd->substr(0, 120) + "') is not this OMERO.web's gunicorn (not started with " +
