@@ -231,7 +231,9 @@ int h_list_hops(omero_host* h, omero_hop_info_sink sink, void* user) {
         bool present = false;
         for (const PluginEntry& e : *plugins) present |= e.name == name;
         if (present) continue;
-        const std::string from = "OMERO" + std::to_string(major) + "." + std::to_string(minor);
+        // Every 3.x release's database is OMERO3A__<n> (3.2 is OMERO3A__11).
+        const std::string from =
+            major == 3 ? std::string("OMERO3A") : "OMERO" + std::to_string(major) + "." + std::to_string(minor);
         const std::string package = package_of(name), reason = "not installed";
         omero_hop_info info{};
         info.struct_size = sizeof info;

@@ -59,12 +59,19 @@ HopSources hop_sources(Context& c) {
     return s;
 }
 
+// Whether a missing plugin's release ("OMERO4.0", "OMERO3A") is the one a
+// database version starts (OMERO4__0 is release 4.0, OMERO3A__11 is 3.x).
+bool same_release(const std::string& release, const Version& from) {
+    auto r = parse_version(release + "__0");
+    return r && r->major == from.major && r->minor == from.minor;
+}
+
 std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h) {
     std::vector<PluginHop> out;
     for (const auto& info : s.plugin_hops) {
         // The host names a first-party hop plugin this machine lacks by the
         // release it starts from (see list_hops in <omero/plugin_abi.h>).
-        if (info.to.empty() && info.from == h.from.version() && !info.usable)
+        if (info.to.empty() && !info.usable && same_release(info.from, h.from))
             throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE,
                         "the hop " + h.from.name + " -> " + h.to.name + " needs plugin '" + info.plugin +
                             "' (its checks, and the shims its script needs on this PostgreSQL), which is " +
@@ -138,7 +145,24 @@ std::string hop_details(const PlannedHop& h, const CheckReport& c) {
             bool asked = requested(h, f.name);
             out += "    fix:      --fix " + usage + "  " + f.summary + (asked ? "  [requested]" : "") + "\n";
         }
-    for (const Finding& f : c.findings) out += describe(f, "    check: ", 6);
+    // A plugin's run of passed (or deferred) checks is one line: hop-3-2 has 32.
+    auto quiet = [](const Finding& f) { return f.rows.empty() && f.error.empty(); };
+    for (size_t i = 0; i < c.findings.size();) {
+        const Finding& f = c.findings[i];
+        size_t j = i + 1;
+        while (quiet(f) && j < c.findings.size() && quiet(c.findings[j]) && c.findings[j].plugin == f.plugin &&
+               c.findings[j].deferred == f.deferred)
+            ++j;
+        if (j - i < 4) {
+            for (; i < j; ++i) out += describe(c.findings[i], "    check: ", 6);
+            continue;
+        }
+        std::string names;
+        for (size_t k = i; k < j; ++k) names += (k == i ? "" : ", ") + c.findings[k].check;
+        out += "    checks: " + names + " (" + f.plugin + "): " +
+               (f.deferred ? "run when the database reaches their hop" : "passed") + "\n";
+        i = j;
+    }
     return out;
 }
 

@@ -2,6 +2,8 @@
 // with the plugins that serve them and their checks run read-only.
 #include "db.hpp"
 
+#include <algorithm>
+
 namespace omero::db {
 
 namespace {
@@ -92,6 +94,11 @@ int run(Context& c) {
         } else {
             HostReporter r(c);
             checks = check_plan(r, db, *plan);
+            // A check that refuses blocks the upgrade: say so, not "run it".
+            if (std::any_of(checks.begin(), checks.end(), [](const CheckReport& k) { return !k.ok; })) {
+                state = "blocked";
+                rc = OMERO_EXIT_DB_PRECHECK_FAILED;
+            }
         }
     }
     j["state"] = state;
@@ -134,6 +141,9 @@ int run(Context& c) {
             if (i < checks.size() && !checks[i].error.empty()) out += "    check: " + checks[i].error + "\n";
         }
         if (state == "upgrade-needed") out += "run 'omero db upgrade' (it backs the database up first)\n";
+        if (state == "blocked")
+            out += "a check refuses the rows named above: correct them, or run 'omero db upgrade' with the --fix "
+                   "named\n";
     }
     c.out(out);
     return rc;
@@ -145,8 +155,9 @@ Command status_command() {
     return {.path = "db status",
             .summary = "Show the database version, the target and the pending hops with their checks",
             .help = "Each pending hop's pre-checks (its precheck.sql and the hop plugins' checks) run read-only.\n"
-                    "Exit 0: up to date; 2: upgrade needed; 3: not initialised (empty); 26: tables but no\n"
-                    "dbpatch (not OMERO's, or a restore still running); 25: no upgrade path;\n"
+                    "Exit 0: up to date; 2: upgrade needed; 24: a hop's check refuses rows (it names them);\n"
+                    "3: not initialised (empty); 26: tables but no dbpatch (not OMERO's, or a restore\n"
+                    "still running); 25: no upgrade path;\n"
                     "126: a hop plugin the path needs is not usable (its package named).",
             .options = with_conn({omero::sdk::json_option(),
                                   {.name = "to", .value_name = "VERSION",

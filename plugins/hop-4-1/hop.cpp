@@ -181,6 +181,89 @@ const char* const kOldTriggers[][2] = {
     {"shape_roi_index_trigger", "shape"},
     {"wellsample_well_index_trigger", "wellsample"}};
 
+// The count views a database created at 4.1 has (the release's views.sql):
+// count_<type>_<field>_by_owner counts `link` rows by `column` and owner.
+// A database created before 4.0 has them as tables (README of the legacy
+// SQL, "Schema at 4.1"); the 4.2 script drops some as views.
+struct CountView {
+    const char *type, *field, *link, *column;
+};
+const CountView kCountViews[] = {
+    {"Dataset", "projectLinks", "projectdatasetlink", "child"},
+    {"Dataset", "imageLinks", "datasetimagelink", "parent"},
+    {"Dataset", "annotationLinks", "datasetannotationlink", "parent"},
+    {"Plate", "screenLinks", "screenplatelink", "child"},
+    {"Plate", "annotationLinks", "plateannotationlink", "parent"},
+    {"Channel", "annotationLinks", "channelannotationlink", "parent"},
+    {"WellSample", "screenAcquisitionLinks", "screenacquisitionwellsamplelink", "child"},
+    {"WellSample", "annotationLinks", "wellsampleannotationlink", "parent"},
+    {"PlaneInfo", "annotationLinks", "planeinfoannotationlink", "parent"},
+    {"Image", "datasetLinks", "datasetimagelink", "child"},
+    {"Image", "annotationLinks", "imageannotationlink", "parent"},
+    {"ExperimenterGroup", "groupExperimenterMap", "groupexperimentermap", "parent"},
+    {"ExperimenterGroup", "annotationLinks", "experimentergroupannotationlink", "parent"},
+    {"Project", "datasetLinks", "projectdatasetlink", "parent"},
+    {"Project", "annotationLinks", "projectannotationlink", "parent"},
+    {"Pixels", "pixelsFileMaps", "pixelsoriginalfilemap", "child"},
+    {"Pixels", "annotationLinks", "pixelsannotationlink", "parent"},
+    {"Roi", "annotationLinks", "roiannotationlink", "parent"},
+    {"ScreenAcquisition", "wellSampleLinks", "screenacquisitionwellsamplelink", "parent"},
+    {"ScreenAcquisition", "annotationLinks", "screenacquisitionannotationlink", "parent"},
+    {"Well", "reagentLinks", "wellreagentlink", "parent"},
+    {"Well", "annotationLinks", "wellannotationlink", "parent"},
+    {"Reagent", "wellLinks", "wellreagentlink", "child"},
+    {"Reagent", "annotationLinks", "reagentannotationlink", "parent"},
+    {"OriginalFile", "pixelsFileMaps", "pixelsoriginalfilemap", "parent"},
+    {"OriginalFile", "annotationLinks", "originalfileannotationlink", "parent"},
+    {"Annotation", "annotationLinks", "annotationannotationlink", "parent"},
+    {"Job", "originalFileLinks", "joboriginalfilelink", "parent"},
+    {"Screen", "plateLinks", "screenplatelink", "parent"},
+    {"Screen", "annotationLinks", "screenannotationlink", "parent"},
+    {"Session", "annotationLinks", "sessionannotationlink", "parent"},
+    {"Node", "annotationLinks", "nodeannotationlink", "parent"},
+    {"Experimenter", "groupExperimenterMap", "groupexperimentermap", "child"},
+    {"Experimenter", "annotationLinks", "experimenterannotationlink", "parent"},
+};
+
+// What a database created before 4.0 has at 4.1 that one created at 4.1
+// has not (or names otherwise), made the same before the 4.2 script needs
+// it. Each part acts only where the difference is there: on a database
+// created at 4.1 the block changes nothing.
+std::string reconcile_pre40_sql() {
+    std::string views;
+    for (const CountView& v : kCountViews)
+        views += std::string(views.empty() ? "" : ", ") + "('" + v.type + "', '" + v.field + "', '" + v.link +
+                 "', '" + v.column + "')";
+    return "DO $reconcile$ DECLARE v record; name text; BEGIN "
+           // The count tables of 3.x become the views 4.1 creates.
+           "FOR v IN SELECT * FROM (VALUES " +
+           views +
+           ") AS d(type, field, link, col) LOOP "
+           "name := lower('count_' || v.type || '_' || v.field || '_by_owner'); "
+           "IF (SELECT relkind FROM pg_class WHERE oid = to_regclass(name)) = 'r' THEN "
+           "EXECUTE format('DROP TABLE %I', name); END IF; "
+           "IF to_regclass(name) IS NULL THEN EXECUTE format('CREATE VIEW %I (%I, owner_id, count) AS select %I, "
+           "owner_id, count(*) FROM %I GROUP BY %I, owner_id ORDER BY %I', name, lower(v.type) || '_id', v.col, "
+           "v.link, v.col, v.col); END IF; END LOOP; "
+           // Count tables of types 4.0 removed (categories, 3.x ROI links).
+           "DROP TABLE IF EXISTS count_category_categorygrouplinks_by_owner, count_category_imagelinks_by_owner, "
+           "count_categorygroup_categorylinks_by_owner, count_image_categorylinks_by_owner, "
+           "count_roilink_annotationlinks_by_owner; "
+           // A second key beside 4.1's primary key; a 3.x foreign key beside the one 4.0 added.
+           "ALTER TABLE password DROP CONSTRAINT IF EXISTS password_experimenter_id_key; "
+           "ALTER TABLE laser DROP CONSTRAINT IF EXISTS fklaser_pump_laser; "
+           // The 4.0 script points sharemember.parent at session; 4.1 creates it pointing at share.
+           "IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fksharemember_parent_session' "
+           "AND conrelid = 'sharemember'::regclass) THEN ALTER TABLE sharemember DROP CONSTRAINT "
+           "fksharemember_parent_session, ADD CONSTRAINT fksharemember_parent_share FOREIGN KEY (parent) "
+           "REFERENCES share(session_id); END IF; "
+           // The name the 4.0 script gave; PostgreSQL's own name when 4.1 creates it.
+           "IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'wellsample_well_key' "
+           "AND conrelid = 'wellsample'::regclass) THEN ALTER TABLE wellsample RENAME CONSTRAINT "
+           "wellsample_well_key TO wellsample_well_well_index_key; END IF; "
+           "END $reconcile$;\n";
+}
+
 std::string cross_group_sql() {
     std::string values;
     for (const Link& l : kLinks)
@@ -295,6 +378,14 @@ omero::sdk::Plugin make() {
                            .find = std::string("DROP CONSTRAINT ") + t + "_parent_key;",
                            .replace = std::string("DROP CONSTRAINT IF EXISTS ") + t +
                                       "_parent_key, DROP CONSTRAINT IF EXISTS " + t + "_parent_child_key;"});
+    // Before the first statement that assumes count views (the 4.2 script's
+    // first DROP VIEW): a database created before 4.0 is brought to 4.1's form.
+    const std::string first_view_drop = "DROP VIEW count_screenacquisition_annotationlinks_by_owner;";
+    h.shims.push_back({.why = "a database created before 4.0 (OMERO 3.x) has count tables where 4.1 has views, and "
+                              "other keys and names: made the same as a 4.1 one first (no change to a database "
+                              "created at 4.1)",
+                       .find = first_view_drop,
+                       .replace = reconcile_pre40_sql() + first_view_drop});
     for (const auto& [trigger, table] : kOldTriggers) {
         std::string fn =
             std::string(trigger).substr(0, std::string(trigger).size() - 8) + "_move";  // _trigger -> _move

@@ -150,7 +150,8 @@ typedef struct omero_host_api {
      * each first-party hop plugin this release ships that is not installed:
      * first-party hop plugins are named hop-<major>-<minor> after the release
      * their hop starts from, so such an entry has from = "OMERO<major>.<minor>"
-     * (no patch), an empty `to`, usable 0 and reason "not installed". */
+     * (no patch; "OMERO3A" for hop-3-2, as every 3.x database version is
+     * OMERO3A__<n>), an empty `to`, usable 0 and reason "not installed". */
     int (*list_hops)(omero_host *h, omero_hop_info_sink sink, void *user);
 
     /* Loads `plugin` and finds its hop from -> to. OMERO_OK and *out set,
