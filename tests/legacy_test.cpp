@@ -109,14 +109,25 @@ protected:
         dbname = "l" + std::to_string(getpid()) + "_" + std::to_string(++counter);
         // The distribution's sql/psql: the 4.x and 5.0 -> 5.1 scripts, then the 5.x chain.
         fs::create_directories(srv / "sql/psql");
-        for (const char* v : {"OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0", "OMERO5.1__1"})
+        for (const char* v :
+             {"OMERO4__0", "OMERO4.1__0", "OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0", "OMERO5.1__1"})
             fs::copy(shared / "omero-sql-legacy" / v, srv / "sql/psql" / v, fs::copy_options::recursive);
         for (const char* v : {"OMERO5.2__0", "OMERO5.3__0", "OMERO5.4__0"})
             fs::copy(shared / "omero-sql" / v, srv / "sql/psql" / v, fs::copy_options::recursive);
         for (auto kv : {std::pair{"omero.db.host", std::string("127.0.0.1")}, {"omero.db.port", cluster().port},
                         {"omero.db.name", dbname}, {"omero.db.pass", cluster().password}})
             ASSERT_EQ(omero({"config", "set", kv.first, kv.second}).code, 0);
-        create_41(dbname);
+        if (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).find("32") ==
+            std::string::npos)
+            create_41(dbname);
+        else
+            create_32(dbname);
+    }
+    // A 3.2 database as its schema.sql and data.sql create it.
+    void create_32(const std::string& name) {
+        Result r = create_32_database(name);
+        ASSERT_EQ(r.code, 0) << r.err;
+        ASSERT_EQ(version(), "OMERO3A__11\n");
     }
 
     RunOptions env(RunOptions o = {}) {
@@ -299,6 +310,112 @@ TEST_F(Legacy, KilledChainAlwaysLeavesACompleteVersion) {
     EXPECT_EQ(version(), "OMERO5.4__0\n");
     EXPECT_EQ(sql("SELECT count(*) FROM omero_cli_history WHERE outcome = 'running'"), "0\n");
     EXPECT_EQ(sql("SELECT count(DISTINCT to_version) FROM omero_cli_history WHERE outcome = 'success'"), "8\n");
+}
+
+// A 2009 OMERO 3.2 database, carried to 5.4 by one `omero db upgrade`: the
+// same schema as a 4.1 database carried to 5.4 (nothing allowed to differ),
+// and as a fresh 5.4 one (the 4.1 chain's documented differences only).
+TEST_F(Legacy, Chain32To54MatchesA41BornDatabase) {
+    Result r = db({"status"});
+    EXPECT_EQ(r.code, 2) << r.err << r.out;
+    for (const char* p : {"hop-3-2", "hop-4-0", "hop-4-1"})
+        EXPECT_NE(r.out.find(std::string("plugin ") + p + " "), std::string::npos) << p << "\n" << r.out;
+    EXPECT_NE(r.out.find("empty-transmittancerange, empty-categoryimagelink"), std::string::npos) << r.out;
+    r = db({"upgrade", "--dry-run"});
+    EXPECT_EQ(r.code, 2) << r.err << r.out;
+    EXPECT_NE(r.out.find("a database created before 4.0 (OMERO 3.x) has count tables"), std::string::npos) << r.out;
+
+    r = db({"upgrade", "--backup-dir", (tmp / "backups").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO5.4__0\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM omero_cli_history WHERE outcome = 'success'"), "10\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_class WHERE relname LIKE 'count\\_%' AND relkind = 'r'"),
+              "0\n");  // no 3.x count table is left
+    for (const std::string& d : unexplained_differences()) ADD_FAILURE() << "vs fresh 5.4: " << d;
+
+    const std::string born41 = dbname + "_41";
+    ASSERT_EQ(create_database(born41, legacy_41_script(tmp.path())).code, 0);
+    ASSERT_EQ(db({"upgrade", "--no-backup", "--name", born41}).code, 0);
+    std::vector<std::string> a = schema_lines(dbname), b = schema_lines(born41), diff;
+    EXPECT_GT(a.size(), 3000u);
+    std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(diff));
+    for (const std::string& d : diff) ADD_FAILURE() << "3.2-born vs 4.1-born: " << d;
+}
+
+// Recipe E: a row in a table the 4.0 script asserts empty. status and the
+// plan name it (exit 24); the upgrade refuses with nothing changed; once
+// the row is gone (or --fix discard-3x-data) it passes.
+TEST_F(Legacy, Recipe32ENonEmptyTableIsNamedRefusedThenPasses) {
+    sql("INSERT INTO category (id, permissions, name, version, creation_id, group_id, owner_id, update_id) "
+        "VALUES (1001, -35, 'legacy category', 0, 0, 0, 0, 0)");
+    const char* row = "category(id=1001, group=0, owner=0) 4.0 drops this table";
+    Result r = db({"status"});
+    EXPECT_EQ(r.code, 24) << r.err << r.out;
+    EXPECT_NE(r.out.find(row), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(fix: --fix discard-3x-data)"), std::string::npos) << r.out;
+    r = db({"upgrade", "--dry-run"});
+    EXPECT_EQ(r.code, 24) << r.err << r.out;
+    EXPECT_NE(r.out.find(row), std::string::npos) << r.out;
+    const std::string backups = (tmp / "backups").string();
+    r = db({"upgrade", "--backup-dir", backups});
+    EXPECT_EQ(r.code, 24) << r.err;
+    EXPECT_NE(r.err.find(row), std::string::npos) << r.err;
+    EXPECT_EQ(version(), "OMERO3A__11\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM dbpatch"), "1\n");
+    EXPECT_EQ(sql("SELECT to_regclass('seq_table') IS NULL AND to_regclass('omero_cli_history') IS NULL"), "t\n");
+    EXPECT_FALSE(fs::exists(backups));
+
+    // The fix, inside the hop, to 4.1 only.
+    r = db({"upgrade", "--no-backup", "--to", "OMERO4.1__0", "--fix", "discard-3x-data"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO4.1__0\n");
+    EXPECT_EQ(sql("SELECT fixes FROM omero_cli_history WHERE fixes IS NOT NULL"), "hop-3-2: discard-3x-data\n");
+}
+
+TEST_F(Legacy, Recipe32EPassesOnceTheRowIsGone) {
+    sql("INSERT INTO category (id, permissions, name, version, creation_id, group_id, owner_id, update_id) "
+        "VALUES (1001, -35, 'legacy category', 0, 0, 0, 0, 0)");
+    EXPECT_EQ(db({"upgrade", "--no-backup", "--to", "OMERO4__0"}).code, 24);
+    sql("DELETE FROM category");
+    Result r = db({"upgrade", "--no-backup", "--to", "OMERO4__0"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO4__0\n");
+}
+
+// kill -9 at random moments of the 3.2 -> 4.1 part: dbpatch always names a
+// complete version, and a re-run finishes to 5.4.
+TEST_F(Legacy, Killed32ChainAlwaysLeavesACompleteVersion) {
+    std::mt19937 rng(std::random_device{}());
+    std::uniform_int_distribution<int> delay_ms(30, 900);
+    const std::set<std::string> complete = {"OMERO3A__11", "OMERO4__0", "OMERO4.1__0"};
+    for (int i = 0; i < 8 && version() != "OMERO4.1__0\n"; ++i) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            setenv("OMERODIR", srv.c_str(), 1);
+            setenv("OMERO_PLUGIN_PATH", (build_dir() / "lib/omero/plugins/abi1").c_str(), 1);
+            setenv("HOME", tmp.path().c_str(), 1);
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+            execl(omero_exe().c_str(), "omero", "db", "upgrade", "--no-backup", "--to", "OMERO4.1__0",
+                  "--lock-timeout", "30s", nullptr);
+            _exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        for (int k = 0; k < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()") != "0\n";
+             ++k)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::string v = version();
+        v.pop_back();
+        EXPECT_TRUE(complete.count(v)) << v;
+    }
+    Result r = db({"upgrade", "--no-backup"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(version(), "OMERO5.4__0\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM omero_cli_history WHERE outcome = 'running'"), "0\n");
 }
 
 // A packager left a hop plugin out: status and the plan name it and its

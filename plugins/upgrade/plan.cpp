@@ -56,7 +56,8 @@ std::string describe(const Survey& s) {
         o += "  backup      " + dump_at + " (pg_dump, verified, while the server is down; database " +
              human_bytes(s.db_bytes) + ", " + human_bytes(s.free) + " free)\n";
     o += "  steps       ";
-    std::vector<std::string> steps = {"stage (" + std::string(p.archive.empty() ? "" : "unpack, ") + "copy config.xml" +
+    std::vector<std::string> steps = {"stage (" + std::string(p.archive.empty() ? "" : "unpack, ") +
+                                      (p.legacy ? "no config.xml to copy (3.x)" : "copy config.xml") +
                                       (p.edits.empty() ? "" : ", carry " + std::to_string(p.edits.size()) + " edited files") + ")"};
     std::string stops;
     if (p.web_running) stops += "web stop";
@@ -64,6 +65,8 @@ std::string describe(const Survey& s) {
     steps.push_back("stop (" + (stops.empty() ? std::string("nothing runs") : stops) + ")");
     steps.push_back(p.backup_kind == "clone" ? "backup (db clone --to " + p.clone + ")" : "backup (db dump)");
     steps.push_back("swap");
+    for (auto& [k, v] : p.settings) steps.push_back("config set " + k + " " + v);
+    if (!p.pass_from.empty()) steps.push_back("config set omero.db.pass (from " + p.pass_from + ", not shown)");
     for (auto& [k, v] : p.jvmcfg) steps.push_back("config set " + k + " " + v);
     steps.push_back("db upgrade --to " + p.db_to);
     if (p.optimize) steps.push_back("db optimize --full");

@@ -101,7 +101,14 @@ int rollback_locked(Context& c, const Journal& j) {
         }
         restored = restore_name(p, j);
         int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-        invoke(c, "rollback", {"db", "restore", backup_path(p).string(), "--to", restored, "--switch", "--jobs", std::to_string(jobs)});
+        std::vector<std::string> words = {"db", "restore", backup_path(p).string(), "--to", restored, "--jobs",
+                                          std::to_string(jobs)};
+        // A 3.x server reads its database from its properties files: said below, not written.
+        if (!p.legacy) words.push_back("--switch");
+        std::vector<std::string> conn = db_connection(p);
+        for (size_t i = 0; i + 1 < conn.size(); i += 2)  // its own --to names the database
+            if (conn[i] != "--name") words.insert(words.end(), {conn[i], conn[i + 1]});
+        invoke(c, "rollback", words);
         j.append({{"update", {{"restored", restored}}}});
     });
     step("rollback-webconf", [&] {
@@ -130,8 +137,11 @@ int rollback_locked(Context& c, const Journal& j) {
                (restored == p.clone && !p.clone.empty() ? "omero.db.name points at " + restored + ", the copy taken before the upgrade"
                                                         : "the backup is restored into " +
                                                               (restored.empty() ? std::string("a new database") : restored) +
-                                                              " and omero.db.name points at it") +
+                                                              (p.legacy ? "" : " and omero.db.name points at it")) +
                " (" + p.dbname + ", upgraded to " + p.db_to + ", is kept)";
+    if (db_touched && p.legacy && !restored.empty())
+        msg += "; the 3.x server reads its database from etc/local.properties: set omero.db.name=" + restored +
+               " there before starting it";
     Summary sum = summarize(j, p, true);
     if (c.json()) {
         json r = {{"event", "result"}, {"state", "rolled-back"}, {"database", restored}};

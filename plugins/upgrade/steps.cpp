@@ -105,8 +105,12 @@ void stage(Context& c, const Plan& p, const Journal& j) {
         j.append({{"update", {{"new_id", ident_json(*id)}}}});
         inspect_dist(p.new_dir);
     }
-    say(c, "stage", "copying etc/grid/config.xml into " + p.new_dir.string());
-    copy_config(p.old_dir, p.new_dir);
+    if (p.legacy) {
+        say(c, "stage", p.old_dir.string() + " has no etc/grid/config.xml (3.x): the config step writes the new one");
+    } else {
+        say(c, "stage", "copying etc/grid/config.xml into " + p.new_dir.string());
+        copy_config(p.old_dir, p.new_dir);
+    }
     for (const FileEdit& e : p.edits) {
         say(c, "stage", (e.action == "merge" ? "merging your edits of " : "carrying your ") + e.from + " into " + e.to);
         std::error_code ec;
@@ -130,6 +134,8 @@ void dump(Context& c, const Plan& p, const std::string& step, const std::string&
     std::vector<std::string> words = {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs",
                                       std::to_string(jobs), "--parents"};
     if (!database.empty()) words.insert(words.end(), {"--name", database});
+    else
+        for (const std::string& w : db_connection(p)) words.push_back(w);
     invoke(c, step, words);
 }
 
@@ -187,6 +193,19 @@ void swap(Context& c, const Plan& p, const Journal& j) {
 }
 
 void config(Context& c, const Plan& p) {
+    for (auto& [k, v] : p.settings) {
+        say(c, "config", k + "=" + v + (p.legacy ? " (from the 3.x distribution or --set)" : " (--set)"));
+        c.set_config(k, v);
+    }
+    if (!p.pass_from.empty()) {
+        // Read again now: the plan never holds it.
+        auto pass = properties_value(p.pass_from, "omero.db.pass");
+        if (!pass)
+            throw Error(OMERO_EXIT_CONFIG_INVALID, p.pass_from + " no longer has omero.db.pass: run 'omero config set "
+                                                               "omero.db.pass' and 'omero upgrade resume'");
+        say(c, "config", "omero.db.pass (from " + p.pass_from + ", not shown)");
+        c.set_config("omero.db.pass", *pass);
+    }
     for (auto& [k, v] : p.jvmcfg) {
         say(c, "config", k + "=" + v + " (your templates.xml memory setting)");
         c.set_config(k, v);
@@ -242,7 +261,8 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
         {"stop", [&](const Plan& p) { stop(c, p); }, true},
         {"backup", [&](const Plan& p) { backup(c, p, j); }, true},
         {"swap", [&](const Plan& p) { swap(c, p, j); }, true},
-        {"config", [&](const Plan& p) { config(c, p); }, !p0.jvmcfg.empty()},
+        {"config", [&](const Plan& p) { config(c, p); },
+         !p0.jvmcfg.empty() || !p0.settings.empty() || !p0.pass_from.empty()},
         {"database", [&](const Plan& p) { database(c, p); }, true},
         {"optimize", [&](const Plan&) { invoke(c, "optimize", {"db", "optimize", "--full"}); }, p0.optimize},
         {"start", [&](const Plan&) { start(c, "start", "admin"); }, p0.admin && p0.start},

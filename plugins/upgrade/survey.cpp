@@ -82,7 +82,8 @@ json Plan::to_json() const {
               {"to_release", to_release}, {"db_from", db_from}, {"db_to", db_to}, {"dbname", dbname},
               {"backup", backup}, {"backup_kind", backup_kind}, {"clone", clone}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
               {"web_running", web_running}, {"start", start}, {"optimize", optimize}, {"yes", yes}, {"edits", edits_json(edits)},
-              {"jvmcfg", jvmcfg}, {"started", started}};
+              {"jvmcfg", jvmcfg}, {"started", started}, {"legacy", legacy}, {"settings", settings},
+              {"pass_from", pass_from}};
     if (new_id) j["new_id"] = ident_json(*new_id);
     json w = json::array();
     for (const WebFile& f : webconf)
@@ -119,6 +120,9 @@ Plan Plan::from_json(const json& j) {
     for (const json& e : j.at("edits"))
         p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
     p.jvmcfg = j.at("jvmcfg").get<std::vector<std::pair<std::string, std::string>>>();
+    p.legacy = j.value("legacy", false);
+    if (j.contains("settings")) p.settings = j["settings"].get<std::vector<std::pair<std::string, std::string>>>();
+    p.pass_from = j.value("pass_from", "");
     for (const json& w : j.at("webconf")) p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff"), w.value("before", "")});
     return p;
 }
@@ -137,6 +141,10 @@ std::vector<Option> survey_options(std::vector<Option> extra) {
          .type = OMERO_VALUE_PATH},
         {.name = "fix", .value_name = "NAME[:K=ID,...]", .help = "a hop plugin's data fix (see the plan); may be repeated",
          .flags = OMERO_OPT_REPEATABLE},
+        {.name = "set", .value_name = "KEY=VALUE",
+         .help = "a setting for the new config.xml (omero.data.dir, omero.db.name, ... of a 3.x server, whose "
+                 "properties files lack them); may be repeated",
+         .flags = OMERO_OPT_REPEATABLE},
         {.name = "backup-dir", .value_name = "DIR",
          .help = "where the verified backup goes (default var/backups of the new distribution)", .type = OMERO_VALUE_PATH},
         {.name = "backup", .value_name = "HOW",
@@ -153,6 +161,89 @@ std::vector<Option> survey_options(std::vector<Option> extra) {
     o.insert(o.end(), extra.begin(), extra.end());
     o.push_back(omero::sdk::json_option());
     return o;
+}
+
+namespace {
+
+// The settings the new config.xml gets beyond the old one's: a 3.x
+// distribution's own (it has no config.xml), then --set KEY=VALUE.
+void settings(Context& c, Survey& s) {
+    Plan& p = s.plan;
+    p.legacy = !fs::exists(p.old_dir / "etc/grid/config.xml");
+    auto put = [&](const std::string& k, const std::string& v) {
+        auto at = std::find_if(p.settings.begin(), p.settings.end(), [&](const auto& kv) { return kv.first == k; });
+        if (at != p.settings.end()) at->second = v;
+        else p.settings.emplace_back(k, v);
+    };
+    if (p.legacy) {
+        // What 4.0's guide has the sysadmin set on the new server: the data
+        // directory and the database, where they differ from the defaults.
+        const std::pair<const char*, const char*> keys[] = {{"omero.data.dir", "/OMERO"}, {"omero.db.name", "omero"},
+                                                            {"omero.db.user", "omero"}, {"omero.db.host", "localhost"},
+                                                            {"omero.db.port", "5432"}};
+        for (auto [k, fallback] : keys) {
+            auto v = legacy_setting(p.old_dir, k);
+            bool always = std::string(k) == "omero.data.dir" || std::string(k) == "omero.db.name";
+            if (v ? (always || *v != fallback) : always) put(k, v.value_or(fallback));
+        }
+        fs::path from;
+        if (auto pass = legacy_setting(p.old_dir, "omero.db.pass", &from); pass && *pass != "omero")
+            p.pass_from = from.string();
+        s.notes.push_back(p.old_dir.string() + " has no etc/grid/config.xml (OMERO 3.x): the new config.xml gets "
+                          "the settings below; until the swap, db commands connect with them and the password of "
+                          "PGPASSWORD or ~/.pgpass");
+    }
+    for (std::string_view w : c.values("set")) {
+        std::string kv(w);
+        size_t eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw Error(OMERO_EXIT_USAGE, "--set " + kv + ": give KEY=VALUE (--set omero.db.name=omero)");
+        std::string k = kv.substr(0, eq);
+        if (k == "omero.db.pass")
+            throw Error(OMERO_EXIT_USAGE, "--set omero.db.pass: a password on the command line is visible to every "
+                                          "user of this machine; put it in the old distribution's "
+                                          "etc/local.properties, or run 'omero config set omero.db.pass' after the "
+                                          "upgrade");
+        put(k, kv.substr(eq + 1));
+    }
+    for (const auto& [k, v] : p.settings)
+        if (k == "omero.db.name") p.dbname = v;
+}
+
+// OMERO.web's settings.py as the 4.1 guide says: carried from 4.1.0 to
+// 4.1.1 and later, never into 4.1.0.
+void omeroweb_settings(Survey& s) {
+    Plan& p = s.plan;
+    const std::string rel = "lib/python/omeroweb/settings.py";
+    std::error_code ec;
+    if (!fs::is_regular_file(p.old_dir / rel, ec) || p.from_release.rfind("4.", 0) != 0) return;
+    if (p.to_release.rfind("4.1.0", 0) == 0) {
+        s.notes.push_back(rel + " is not carried into 4.1.0: its guide advises against it; review the new one");
+        return;
+    }
+    if (p.from_release.rfind("4.1.", 0) != 0 || p.to_release.rfind("4.1.", 0) != 0) return;
+    p.edits.push_back({rel, rel, "carry", "", read_file(p.old_dir / rel)});
+}
+
+}  // namespace
+
+std::optional<std::string> legacy_setting(const fs::path& dist, const std::string& key, fs::path* from) {
+    for (const char* f : {"etc/local.properties", "etc/omero.properties"})
+        if (auto v = properties_value(dist / f, key)) {
+            if (from) *from = dist / f;
+            return v;
+        }
+    return std::nullopt;
+}
+
+std::vector<std::string> db_connection(const Plan& p) {
+    if (!p.legacy) return {};
+    std::vector<std::string> w;
+    for (const auto& [k, opt] : {std::pair{"omero.db.name", "--name"}, {"omero.db.user", "--user"},
+                                 {"omero.db.host", "--host"}, {"omero.db.port", "--port"}})
+        for (const auto& [sk, v] : p.settings)
+            if (sk == k) w.insert(w.end(), {opt, v});
+    return w;
 }
 
 std::unique_ptr<Survey> survey(Context& c) {
@@ -219,9 +310,13 @@ std::unique_ptr<Survey> survey(Context& c) {
     p.optimize = c.flag("optimize");
     p.yes = c.flag("yes");
 
+    settings(c, *s);
+
     // The database: where it is, how big, and the hops (checks run read-only).
     std::string out, why;
-    int rc = call(c, {"db", "status", "--json"}, &out, &why);
+    std::vector<std::string> status = {"db", "status", "--json"};
+    for (const std::string& w : db_connection(p)) status.push_back(w);
+    int rc = call(c, status, &out, &why);
     json st = last_object(out);
     p.dbname = st.value("database", "");
     p.db_from = st.value("current", "");
@@ -233,6 +328,7 @@ std::unique_ptr<Survey> survey(Context& c) {
         std::vector<std::string> words = {"db", "upgrade", "--dry-run", "--json", "--sql-dir",
                                           (s->new_dist.dir / "sql/psql").string(), "--to", p.db_to};
         for (const std::string& f : p.fixes) words.insert(words.end(), {"--fix", f});
+        for (const std::string& w : db_connection(p)) words.push_back(w);
         out.clear();
         s->db_rc = call(c, words, &out, &why);
         s->db_plan = last_object(out);
@@ -246,7 +342,10 @@ std::unique_ptr<Survey> survey(Context& c) {
     std::string how(c.value("backup").value_or("auto"));
     std::string stamp = p.started;
     stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
-    if (how != "dump" && !p.dbname.empty()) {
+    if (p.legacy && how == "clone")
+        s->problems.push_back("--backup clone: a 3.x server reads omero.db.name from its properties files, which a "
+                              "rollback does not rewrite: use --backup dump");
+    if (how != "dump" && !p.dbname.empty() && !p.legacy) {
         out.clear();
         call(c, {"db", "clone", "--check", "--json"}, &out, &why);
         json k = last_object(out, "ok");
@@ -301,6 +400,7 @@ std::unique_ptr<Survey> survey(Context& c) {
     for (const FileEdit& f : s->edits.files)
         if (f.action == "carry" || f.action == "merge") p.edits.push_back(f);
     p.jvmcfg = s->edits.jvmcfg;
+    omeroweb_settings(*s);
     if (s->edits.conflict())
         s->problems.push_back("a local edit conflicts with the new release (diff above): resolve it in the old "
                               "distribution's file, or undo it there, and plan again");

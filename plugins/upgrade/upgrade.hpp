@@ -126,6 +126,13 @@ struct Plan {
     bool yes = false;         // write the web server files
     std::vector<FileEdit> edits;                              // carry and merge only
     std::vector<std::pair<std::string, std::string>> jvmcfg;
+    // A 3.x distribution keeps its settings in etc/omero.properties and
+    // etc/local.properties, not etc/grid/config.xml (`legacy`): the new
+    // config.xml gets them (and every --set KEY=VALUE) at the config step.
+    // omero.db.pass is never in the plan: it is read again from `pass_from`.
+    bool legacy = false;
+    std::vector<std::pair<std::string, std::string>> settings;
+    std::string pass_from;
     struct WebFile {
         std::string path;      // as given or found (may be a symlink: sites-enabled/omero)
         std::string content;   // the re-pointed text
@@ -284,5 +291,11 @@ bool invoke(Context& c, const std::string& step, const std::vector<std::string>&
 bool running(Context& c, const std::string& plugin);
 // Whether a database of that name can be connected to (db status --name).
 bool database_exists(Context& c, const std::string& name);
+// The connection options of `db` commands run while $OMERODIR is a 3.x
+// distribution (no config.xml to read them from); empty otherwise. The
+// password then comes from libpq's own sources (PGPASSWORD, ~/.pgpass).
+std::vector<std::string> db_connection(const Plan& p);
+// A 3.x distribution's setting (etc/local.properties over etc/omero.properties).
+std::optional<std::string> legacy_setting(const fs::path& dist, const std::string& key, fs::path* from = nullptr);
 
 }  // namespace omero::upgrade

@@ -75,6 +75,29 @@ Result create_database(const std::string& db, const fs::path& script) {
     return r.code != 0 ? r : psql_file(db, script);
 }
 
+Result create_32_database(const std::string& db) {
+    static bool built = false;
+    const std::string tmpl = "omero32_template";
+    if (!built) {
+        fs::path dir = shared_dir() / "omero-sql-legacy/OMERO3A__11";
+        superuser("postgres", "DROP DATABASE IF EXISTS " + tmpl);
+        Result r = superuser("postgres", "CREATE DATABASE " + tmpl + " OWNER omero ENCODING 'UTF8' TEMPLATE template0");
+        if (r.code != 0) return r;
+        // schema.sql has no BEGIN/COMMIT: one transaction (-1) instead of one per statement.
+        std::string data = read_file(dir / "data.sql");
+        size_t at = data.find("@ROOTPASS@");
+        if (at != std::string::npos) data.replace(at, 10, "LSjpGNDDKH/7iZyIwB8OTA==");  // base64(md5("omero"))
+        std::string script = (g_cluster->dir.parent_path() / "omero32.sql").string();
+        write_file(script, "\\set ON_ERROR_STOP 1\n\\i " + (dir / "schema.sql").string() + "\n" + data);
+        r = run("/usr/bin/psql", {"-q", "-1", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U",
+                                  "omero", "-d", tmpl, "-f", script},
+                {.env = {{"PGPASSWORD", g_cluster->password}}});
+        if (r.code != 0) return r;
+        built = true;
+    }
+    return superuser("postgres", "CREATE DATABASE " + db + " OWNER omero TEMPLATE " + tmpl);
+}
+
 fs::path legacy_41_script(const fs::path& dir) {
     fs::path script = dir / "OMERO4.1__0.sql";
     if (!fs::exists(script)) {

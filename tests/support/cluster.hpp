@@ -41,6 +41,11 @@ Result create_database(const std::string& db, const std::filesystem::path& scrip
 // The OMERO 4.1 creation script (scripts/legacy-41.sh on ../shared), written
 // once into dir; its path.
 std::filesystem::path legacy_41_script(const std::filesystem::path& dir);
+// A new database `db` owned by "omero" holding an OMERO 3.2 database
+// (OMERO3A__11: ../shared/omero-sql-legacy's schema.sql, then data.sql with
+// the root password), as its README builds one; copied from a template
+// built once per test binary.
+Result create_32_database(const std::string& db);
 // The versions a 4.1 -> 5.4 upgrade can leave behind: dbpatch always names one.
 extern const std::set<std::string> kLegacyChain;
 
