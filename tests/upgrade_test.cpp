@@ -210,6 +210,90 @@ TEST_F(Upgrade, From41ToThe54ArchiveWithNoManualStepThenRollback) {
     EXPECT_EQ(omero({"upgrade", "resume"}).code, 0);
 }
 
+// A 2009 OMERO 3.2 server (JBoss era: no etc/grid/config.xml, its settings
+// in etc/local.properties) to 5.4 in one `upgrade run`: the database from
+// OMERO3A__11 through every hop, the data directory and database settings
+// carried into the new config.xml (the password never in the plan), the
+// ports given with --set; then rollback to the 3.2 distribution.
+TEST_F(Upgrade, From32DistributionTo54CarriesItsSettings) {
+    make_dist("3.2.4", omerodir);
+    make_dist("5.4.10", opt / "OMERO.server-5.4.10");
+    ASSERT_EQ(create_32_database(dbname).code, 0);
+    fs::create_directories(tmp / "data");
+    chmod((tmp / "data").c_str(), 0777);
+    write_file(omerodir / "etc/local.properties",
+               "# site settings\nomero.db.name=" + dbname + "\nomero.db.host=127.0.0.1\nomero.db.port=" +
+                   cluster().port + "\nomero.db.pass=" + cluster().password + "\nomero.data.dir=" +
+                   (tmp / "data").string() + "\n");
+    RunOptions pg;  // before the swap the database password comes from libpq's own sources
+    pg.env.emplace("PGPASSWORD", cluster().password);
+    std::vector<std::string> words = {"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string(), "--backup",
+                                      "dump"};
+    for (const char* k : {"omero.ports.registry", "omero.ports.ssl", "omero.ports.tcp"})
+        words.push_back(std::string("--set=") + k + "=" + std::to_string(free_port()));
+    for (const char* kv : {"omero.client.icetransports=tcp", "omero.glacier2.IceSSL.Protocols=tls1_2"})
+        words.push_back(std::string("--set=") + kv);
+
+    Result plan = omero(words, pg);
+    ASSERT_EQ(plan.code, 0) << plan.out << plan.err;
+    for (const std::string& want :
+         {std::string("OMERO3A__11 -> OMERO4__0"), std::string("no config.xml to copy (3.x)"),
+          "config set omero.db.name " + dbname, "config set omero.data.dir " + (tmp / "data").string(),
+          "config set omero.db.pass (from " + (omerodir / "etc/local.properties").string() + ", not shown)",
+          std::string("config set omero.client.icetransports tcp")})
+        EXPECT_NE(plan.out.find(want), std::string::npos) << want << "\n" << plan.out;
+    EXPECT_EQ(plan.out.find(cluster().password), std::string::npos) << "the password is never shown";
+    Result bad = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string(), "--set",
+                        "omero.db.pass=secret"},
+                       pg);
+    EXPECT_EQ(bad.code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("visible to every user"), std::string::npos) << bad.err;
+
+    words[1] = "run";
+    Result r = omero(words, pg);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(version(), "OMERO5.4__0");
+    EXPECT_NE(read_file(omerodir / "etc/omero.properties").find("omero.version=5.4.10"), std::string::npos);
+    EXPECT_EQ(omero({"config", "get", "omero.db.name"}).out, dbname + "\n");
+    EXPECT_EQ(omero({"config", "get", "omero.data.dir"}).out, (tmp / "data").string() + "\n");
+    EXPECT_NE(read_file(omerodir / "etc/grid/config.xml").find(cluster().password), std::string::npos);
+    EXPECT_EQ(fs::status(omerodir / "etc/grid/config.xml").permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(read_file(omerodir / "var/upgrade/journal").find(cluster().password), std::string::npos);
+    EXPECT_EQ(omero({"admin", "status"}).code, 0) << "the new server runs, without PGPASSWORD";
+    EXPECT_FALSE(fs::exists(opt / "OMERO.server-3.2.4/etc/grid")) << "nothing written into the 3.2 distribution";
+
+    r = omero({"upgrade", "rollback"}, pg);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(read_file(omerodir / "etc/omero.properties").find("omero.version=3.2.4"), std::string::npos);
+    EXPECT_NE(r.out.find("set omero.db.name="), std::string::npos) << r.out;
+    std::string restored = r.out.substr(r.out.find("set omero.db.name=") + 18);
+    restored = restored.substr(0, restored.find(' '));
+    EXPECT_EQ(version(restored), "OMERO3A__11");
+    EXPECT_EQ(version(), "OMERO5.4__0") << "the upgraded database is kept";
+}
+
+// OMERO.web's settings.py as the 4.1 guide says: carried from 4.1.0 to a
+// later 4.1, never into 4.1.0.
+TEST_F(Upgrade, OmeroWebSettingsCarriedWithin41NeverInto410) {
+    make_dist("4.1.0", omerodir);
+    make_dist("4.1.2", opt / "OMERO.server-4.1.2");
+    write_file(omerodir / "lib/python/omeroweb/settings.py", "# ours\nADMINS = (('lab', 'lab@example.org'),)\n");
+    create_41();
+    configure();
+    Result plan = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-4.1.2").string(), "--no-start"});
+    EXPECT_EQ(plan.code, 0) << plan.out << plan.err;
+    EXPECT_NE(plan.out.find("carry     lib/python/omeroweb/settings.py: carried"), std::string::npos) << plan.out;
+
+    fs::rename(omerodir, opt / "OMERO.server-4.1.0");
+    make_dist("4.0.1", omerodir);
+    fs::copy(opt / "OMERO.server-4.1.0/lib/python", omerodir / "lib/python", fs::copy_options::recursive);
+    fs::copy(opt / "OMERO.server-4.1.0/etc/grid/config.xml", omerodir / "etc/grid/config.xml");
+    plan = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-4.1.0").string(), "--no-start"});
+    EXPECT_EQ(plan.out.find("carry     lib/python/omeroweb/settings.py"), std::string::npos) << plan.out;
+    EXPECT_NE(plan.out.find("settings.py is not carried into 4.1.0"), std::string::npos) << plan.out;
+}
+
 // A local edit of a line the new release changed too: the plan and the
 // run stop with both sides shown, and nothing changes.
 TEST_F(Upgrade, ConflictingEditStopsBeforeAnythingChanges) {

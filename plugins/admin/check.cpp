@@ -31,11 +31,12 @@ std::optional<std::string> program_variable(const std::string& descriptor, const
     return descriptor.substr(v, descriptor.find('"', v) - v);
 }
 
-std::vector<CheckItem> findings(const Server& s, const fs::path& dist) {
+std::vector<CheckItem> findings(const Server& s, const fs::path& dist, const std::map<std::string, std::string>& set) {
     std::vector<CheckItem> out;
     auto ok = [&](const std::string& k, const std::string& m) { out.push_back({k, "ok", m}); };
     auto bad = [&](const std::string& k, const std::string& m) { out.push_back({k, "problem", m}); };
     Props p = read_props(s.dir);
+    for (const auto& [k, v] : set) p.all[k] = p.config[k] = v;
 
     // The data directory, as the account the servers will run as sees it.
     fs::path data = p.get("omero.data.dir", "/OMERO");
@@ -104,7 +105,14 @@ int run(Context& c) {
         if (!fs::is_directory(dist / "etc"))
             throw Error(OMERO_EXIT_FILE_NOT_FOUND, dist.string() + " is not a server distribution (no etc/)");
     }
-    return report_checks(c, findings(s, dist), "omero admin start");
+    std::map<std::string, std::string> set;
+    for (std::string_view w : c.values("set")) {
+        size_t eq = w.find('=');
+        if (eq == std::string_view::npos || eq == 0)
+            throw Error(OMERO_EXIT_USAGE, "--set " + std::string(w) + ": give KEY=VALUE");
+        set[std::string(w.substr(0, eq))] = std::string(w.substr(eq + 1));
+    }
+    return report_checks(c, findings(s, dist, set), "omero admin start");
 }
 
 }  // namespace
@@ -116,9 +124,13 @@ Command check_command() {
                     "when the node runs as root); the registry and client ports are free or this server's;\n"
                     "icegridnode and glacier2router are on PATH; the programs the application descriptor\n"
                     "runs (${JAVA}, ${PYTHON}) exist. --dist DIR reads the descriptor of another\n"
-                    "distribution (the release an upgrade is about to start). Exit 0, or 1 with each problem.",
+                    "distribution (the release an upgrade is about to start), --set KEY=VALUE a setting as it\n"
+                    "will be. Exit 0, or 1 with each problem.",
             .options = {{.name = "dist", .value_name = "DIR", .help = "the distribution whose descriptor to read (default $OMERODIR)",
                          .type = OMERO_VALUE_PATH},
+                        {.name = "set", .value_name = "KEY=VALUE",
+                         .help = "check with this setting as it will be (an upgrade's planned config); may be repeated",
+                         .flags = OMERO_OPT_REPEATABLE},
                         omero::sdk::json_option()},
             .flags = OMERO_CMD_NEEDS_SERVER_DIR,
             .run = run};

@@ -27,7 +27,10 @@ namespace {
 // Another plugin's `check --json`: its problems become ours.
 void plugin_check(Context& c, Survey& s, const std::string& plugin, const std::string& what) {
     std::string out, why;
-    int rc = call(c, {plugin, "check", "--dist", s.new_dist.dir.string(), "--json"}, &out, &why);
+    std::vector<std::string> words = {plugin, "check", "--dist", s.new_dist.dir.string(), "--json"};
+    if (plugin == "admin")  // the settings the config step will write (omero.db.pass is not one it reads)
+        for (const auto& [k, v] : s.plan.settings) words.push_back("--set=" + k + "=" + v);
+    int rc = call(c, words, &out, &why);
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) return;  // the step is skipped, and said so
     json r = last_object(out, "checks");
     if (!r.is_object()) {

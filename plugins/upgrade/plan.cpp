@@ -66,7 +66,8 @@ std::string describe(const Survey& s) {
     steps.push_back(p.backup_kind == "clone" ? "backup (db clone --to " + p.clone + ")" : "backup (db dump)");
     steps.push_back("swap");
     for (auto& [k, v] : p.settings) steps.push_back("config set " + k + " " + v);
-    if (!p.pass_from.empty()) steps.push_back("config set omero.db.pass (from " + p.pass_from + ", not shown)");
+    if (!p.pass_from.empty())
+        steps.push_back("config set omero.db.pass (from " + (p.old_dir / p.pass_from).string() + ", not shown)");
     for (auto& [k, v] : p.jvmcfg) steps.push_back("config set " + k + " " + v);
     steps.push_back("db upgrade --to " + p.db_to);
     if (p.optimize) steps.push_back("db optimize --full");

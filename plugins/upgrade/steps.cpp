@@ -179,11 +179,12 @@ void offsite(Context& c, const Plan& p) {
 
 void swap(Context& c, const Plan& p, const Journal& j) {
     if (!swapped(p)) {
-        // config.xml changed since the stage (a `config set` meanwhile): carry it again.
-        std::string cfg = read_file(p.old_dir / "etc/grid/config.xml");
         auto at = where_new(p);
         if (!at) throw Error(OMERO_EXIT_FAILURE, "the new distribution is not at " + p.new_dir.string());
-        if (read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != cfg) copy_config(p.old_dir, *at);
+        // config.xml changed since the stage (a `config set` meanwhile): carry it again.
+        if (!p.legacy &&
+            read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != read_file(p.old_dir / "etc/grid/config.xml"))
+            copy_config(p.old_dir, *at);
         j.copy_to(*at);
         say(c, "swap", p.symlink ? "pointing " + p.omerodir.string() + " at " + p.new_dir.string()
                                  : "moving " + p.new_dir.string() + " to " + p.omerodir.string() + " and the old one to " +
@@ -199,11 +200,14 @@ void config(Context& c, const Plan& p) {
     }
     if (!p.pass_from.empty()) {
         // Read again now: the plan never holds it.
-        auto pass = properties_value(p.pass_from, "omero.db.pass");
+        // pass_from is relative to the old distribution, which the swap moved aside.
+        fs::path old = p.symlink || ident_of(p.aside) != p.old_id ? p.old_dir : p.aside;
+        fs::path file = old / p.pass_from;
+        auto pass = properties_value(file, "omero.db.pass");
         if (!pass)
-            throw Error(OMERO_EXIT_CONFIG_INVALID, p.pass_from + " no longer has omero.db.pass: run 'omero config set "
-                                                               "omero.db.pass' and 'omero upgrade resume'");
-        say(c, "config", "omero.db.pass (from " + p.pass_from + ", not shown)");
+            throw Error(OMERO_EXIT_CONFIG_INVALID, file.string() + " no longer has omero.db.pass: run 'omero config "
+                                                                   "set omero.db.pass' and 'omero upgrade resume'");
+        say(c, "config", "omero.db.pass (from " + file.string() + ", not shown)");
         c.set_config("omero.db.pass", *pass);
     }
     for (auto& [k, v] : p.jvmcfg) {

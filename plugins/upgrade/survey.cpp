@@ -188,10 +188,10 @@ void settings(Context& c, Survey& s) {
         }
         fs::path from;
         if (auto pass = legacy_setting(p.old_dir, "omero.db.pass", &from); pass && *pass != "omero")
-            p.pass_from = from.string();
+            p.pass_from = from.lexically_relative(p.old_dir).string();
         s.notes.push_back(p.old_dir.string() + " has no etc/grid/config.xml (OMERO 3.x): the new config.xml gets "
-                          "the settings below; until the swap, db commands connect with them and the password of "
-                          "PGPASSWORD or ~/.pgpass");
+                          "its settings (the config step above); until the swap, db commands connect with them and the "
+                          "password of PGPASSWORD or ~/.pgpass");
     }
     for (std::string_view w : c.values("set")) {
         std::string kv(w);
@@ -222,7 +222,13 @@ void omeroweb_settings(Survey& s) {
         return;
     }
     if (p.from_release.rfind("4.1.", 0) != 0 || p.to_release.rfind("4.1.", 0) != 0) return;
-    p.edits.push_back({rel, rel, "carry", "", read_file(p.old_dir / rel)});
+    // The whole file, whatever the edit search made of it.
+    auto others = [&](const FileEdit& f) { return f.from == rel || f.to == rel; };
+    std::erase_if(s.edits.files, others);
+    std::erase_if(p.edits, others);
+    FileEdit carry{rel, rel, "carry", "", read_file(p.old_dir / rel)};
+    s.edits.files.push_back(carry);
+    p.edits.push_back(std::move(carry));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #
 #   tests/upgrade/make-dist.sh RELEASE DIR SHARED [STANDIN]
 #
-# RELEASE is 4.1.2, 4.4.12, 5.2.8, 5.3.5 or 5.4.10. DIR gets sql/psql/ with
+# RELEASE is 3.2.x, 4.0.x, 4.1.2, 4.4.12, 5.2.8, 5.3.5 or 5.4.10. DIR gets sql/psql/ with
 # every release folder up to RELEASE's database version (4.x from
 # omero-sql-legacy, 5.x from omero-sql), etc/ from omero-etc in the layout of
 # that release (5.2+: etc/templates/ and a generated etc/grid/; before:
@@ -16,6 +16,7 @@
 set -euo pipefail
 release=$1 dir=$2 shared=$3 standin=${4:-}
 case $release in
+  3.2.*) db=OMERO3A__11 ;; 4.0.*) db=OMERO4__0 ;;
   4.1.*) db=OMERO4.1__0 ;; 4.2.*) db=OMERO4.2__0 ;; 4.3.*) db=OMERO4.3__0 ;; 4.4.*) db=OMERO4.4__0 ;;
   5.0.*) db=OMERO5.0__0 ;; 5.1.*) db=OMERO5.1__1 ;; 5.2.*) db=OMERO5.2__0 ;; 5.3.*) db=OMERO5.3__0 ;;
   5.4.*) db=OMERO5.4__0 ;; *) echo "make-dist: unknown release $release" >&2; exit 2 ;;
@@ -25,8 +26,10 @@ mkdir -p "$dir/sql/psql" "$dir/etc/grid" "$dir/var/log" "$dir/lib/server"
 for src in "$shared/omero-sql-legacy" "$shared/omero-sql"; do
   for v in "$src"/OMERO*; do
     name=$(basename "$v")
-    # Release folders sort by version; every one up to ours ships.
-    if [ "$(printf '%s\n%s\n' "$name" "$db" | sort -V | tail -n1)" = "$db" ]; then
+    # Release folders sort by version (OMERO4__0 is 4.0: sort -V alone puts
+    # it after OMERO4.1__0); every one up to ours ships.
+    key() { echo "$1" | sed 's/^OMERO4__/OMERO4.0__/'; }
+    if [ "$(printf '%s\n%s\n' "$(key "$name")" "$(key "$db")" | sort -V | tail -n1)" = "$(key "$db")" ]; then
       cp -r "$v" "$dir/sql/psql/$name"
     fi
   done
@@ -37,6 +40,9 @@ printf '\nomero.version=%s\n' "$release" >> "$dir/etc/omero.properties"
 app=${standin:+$standin/default.xml}
 app=${app:-$etc/templates/grid/default.xml}
 case $release in
+  3.*)
+    # A JBoss-era server: no IceGrid files, its settings in etc/local.properties.
+    rmdir "$dir/etc/grid" ;;
   4.*|5.0.*|5.1.*)
     # The live files were the templates: literal memory and ports.
     sed -e 's/MEMORY:blitz/-Xmx512M/; s/MEMORY:indexer/-Xmx256M/; s/MEMORY:pixeldata/-Xmx256M/; s/MEMORY:repository/-Xmx256M/' \
