@@ -241,8 +241,9 @@ TEST_F(Db, HopPluginsCheckFixAndAreRecorded) {
     EXPECT_NE(r.out.find("OMERO1.2__0 -> OMERO1.3__0"), std::string::npos) << r.out;
     EXPECT_EQ(version(), "OMERO1.0__0\n");
     r = run_db({"status"}, false);
-    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(r.code, 24) << r.err;  // a refusing check blocks the upgrade
     EXPECT_NE(r.out.find("plugin fixer 0.0.1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("a check refuses the rows named above"), std::string::npos) << r.out;
 
     // A refusing check: its hop changes nothing, not even what the check wrote.
     r = run_db({"upgrade", "--no-backup"}, false);
