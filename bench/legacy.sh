@@ -12,6 +12,9 @@
 # VACUUM FULL of the whole 4.1 database. Ours: db clone (the rollback point),
 # db upgrade, db optimize (ANALYZE). The end sizes are compared: ours must not
 # leave bloat for a later VACUUM FULL.
+#
+# BENCH_GUIDE=0 skips the guide and the limit (ours alone, to iterate on a hop);
+# BENCH_PROFILE=1 lists our slowest statements (from the server log) at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -127,6 +130,7 @@ guide_run() {
   rm -f "$tmp"/guide/backup-*.dump
 }
 
+if [ "${BENCH_GUIDE:-1}" = 1 ]; then
 echo "== the limit: VACUUM FULL of the whole 4.1 database (every table read and written once, every index built once)"
 t0=$(now)
 psql_ -d floor -c "VACUUM FULL" 2>/dev/null
@@ -158,6 +162,8 @@ if [ "${BENCH_PER_HOP:-1}" = 1 ]; then
   t1=$(now)
   guide=$(echo "$t1 - $t0" | bc)
 fi
+fi
+[ "${BENCH_PROFILE:-0}" = 1 ] && super -d postgres -c "ALTER DATABASE ours SET log_min_duration_statement = 200"
 
 echo "== ours: omero db clone (the rollback point) + omero db upgrade (pre-flight, 8 hops) + omero db optimize (ANALYZE)"
 t0=$(now)
@@ -170,6 +176,21 @@ t3=$(now)
 ours_hops=$(psql_ -d ours -Atc "SELECT round(duration_ms / 1000.0, 1) FROM omero_cli_history ORDER BY id" | tr "\n" " ")
 clone=$(echo "$t1 - $t0" | bc); up=$(echo "$t2 - $t1" | bc); opt=$(echo "$t3 - $t2" | bc)
 ours=$(echo "$t3 - $t0" | bc)
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+  echo "== our slowest statements"
+  python3 - "$(cat "$tmp/pg/run")/server.log" <<'PY'
+import re, sys
+rows = []
+for m in re.finditer(r"duration: ([0-9.]+) ms  (?:statement|execute [^:]*): (.*?)(?=\n\S+ \S+ \S+ \[|\Z)", open(sys.argv[1]).read(), re.S):
+    rows.append((float(m.group(1)), " ".join(m.group(2).split())[:150]))
+for ms, text in sorted(rows, reverse=True)[:20]:
+    print("%8.2f s  %s" % (ms / 1000, text))
+PY
+fi
+if [ "${BENCH_GUIDE:-1}" = 0 ]; then
+  printf 'omero               %8.1f s  (clone %.1f, db upgrade %.1f, optimize %.1f); hops: %s\n' "$ours" "$clone" "$up" "$opt" "$ours_hops"
+  exit 0
+fi
 for d in guide1 ours ${guide:+guide}; do
   [ "$(psql_ -d $d -Atc "SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1")" = OMERO5.4__0 ] \
     || { echo "bench/legacy: $d did not reach OMERO5.4__0" >&2; exit 1; }

@@ -29,13 +29,19 @@ int main(int argc, char** argv) {
     std::string labels;
     int i = 1;
     for (; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "-n") && i + 1 < argc) runs = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--label") && i + 1 < argc) labels = argv[++i];
-        else if (!std::strcmp(argv[i], "--")) { ++i; break; }
-        else break;
+        if (!std::strcmp(argv[i], "-n") && i + 1 < argc)
+            runs = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--label") && i + 1 < argc)
+            labels = argv[++i];
+        else if (!std::strcmp(argv[i], "--")) {
+            ++i;
+            break;
+        } else
+            break;
     }
     if (i >= argc || runs < 1) {
-        std::fprintf(stderr, "usage: wallclock [-n RUNS] [--label NAME[,NAME...]] -- COMMAND [ARGS...] [::: COMMAND ...]\n");
+        std::fprintf(stderr,
+                     "usage: wallclock [-n RUNS] [--label NAME[,NAME...]] -- COMMAND [ARGS...] [::: COMMAND ...]\n");
         return 2;
     }
     struct Command {
@@ -58,9 +64,9 @@ int main(int argc, char** argv) {
         }
         cmds[c].argv.push_back(nullptr);
         size_t comma = labels.find(',', start);
-        cmds[c].label = start < labels.size() ? labels.substr(start, comma == std::string::npos ? std::string::npos
-                                                                                                : comma - start)
-                                              : std::string(cmds[c].argv[0]);
+        cmds[c].label = start < labels.size()
+                            ? labels.substr(start, comma == std::string::npos ? std::string::npos : comma - start)
+                            : std::string(cmds[c].argv[0]);
         start = comma == std::string::npos ? labels.size() : comma + 1;
     }
     posix_spawn_file_actions_t fa;
@@ -90,8 +96,10 @@ int main(int argc, char** argv) {
         double median = c.ms[c.ms.size() / 2];
         std::printf("%-28s median_ms=%.3f p90_ms=%.3f runs=%d", c.label.c_str(), median, c.ms[c.ms.size() * 9 / 10],
                     runs);
-        if (&c == &cmds.front()) first = median;
-        else std::printf(" ratio=%.2f", median / first);
+        if (&c == &cmds.front())
+            first = median;
+        else
+            std::printf(" ratio=%.2f", median / first);
         std::printf("\n");
     }
     return 0;

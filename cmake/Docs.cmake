@@ -46,4 +46,9 @@ foreach(p IN LISTS command_plugins)
   # omero-<plugin> runs `omero <plugin> ...` (busybox style), as omero-py's scripts expect.
   file(CREATE_LINK omero ${PROJECT_BINARY_DIR}/links/omero-${p} SYMBOLIC)
   install(FILES ${PROJECT_BINARY_DIR}/links/omero-${p} DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT plugin-${p})
+  # bash-completion loads a command's completion by its name: omero-<plugin>'s is omero's.
+  file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/links/completions)
+  file(CREATE_LINK omero ${PROJECT_BINARY_DIR}/links/completions/omero-${p} SYMBOLIC)
+  install(FILES ${PROJECT_BINARY_DIR}/links/completions/omero-${p}
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions COMPONENT plugin-${p})
 endforeach()

@@ -29,7 +29,9 @@ up, upgrades, restores and optimizes its PostgreSQL database, and carries
 it from one release to the next. This package holds the host, which loads
 its commands from plugins (one package each) through a stable C ABI.")
 set(CPACK_DEBIAN_SDK_PACKAGE_NAME omero-sdk)
-set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS "omero (= ${PROJECT_VERSION})")
+# Architecture all: any omero of this version or later (an exact version of an
+# arch-dependent package would tie it to one build).
+set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS "omero (>= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_SDK_PACKAGE_ARCHITECTURE all)
 set(CPACK_DEBIAN_SDK_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_SDK_DESCRIPTION "SDK for plugins of the omero command line

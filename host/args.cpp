@@ -34,7 +34,8 @@ std::string with_bounds(const OptionInfo& o, long long value, const std::string&
 std::string describe_bounds(const OptionInfo& o) {
     if (!o.bounded()) return {};
     auto unit = [&](int64_t v) {
-        if (o.type == OMERO_VALUE_DURATION) return v % 1000 == 0 ? std::to_string(v / 1000) + "s" : std::to_string(v) + "ms";
+        if (o.type == OMERO_VALUE_DURATION)
+            return v % 1000 == 0 ? std::to_string(v / 1000) + "s" : std::to_string(v) + "ms";
         if (o.type == OMERO_VALUE_SIZE) return std::to_string(v) + " bytes";
         return std::to_string(v);
     };
@@ -58,8 +59,11 @@ std::string check_value(const OptionInfo& o, const std::string& v) {
             double n;
             std::string u;
             if (!number_and_unit(v, n, u)) throw bad("a duration such as 30, 30s, 5m, 1h or 250ms");
-            double ms = u.empty() || u == "s" ? n * 1000 : u == "ms" ? n : u == "m" || u == "min" ? n * 60000
-                      : u == "h" ? n * 3600000 : -1;
+            double ms = u.empty() || u == "s"    ? n * 1000
+                        : u == "ms"              ? n
+                        : u == "m" || u == "min" ? n * 60000
+                        : u == "h"               ? n * 3600000
+                                                 : -1;
             if (ms < 0 || ms > 9.2e15) throw bad("a duration such as 30, 30s, 5m, 1h or 250ms");
             return with_bounds(o, static_cast<long long>(std::llround(ms)), v);
         }

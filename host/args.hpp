@@ -14,8 +14,8 @@ struct UsageError : std::runtime_error {
 };
 
 struct ParsedArgs {
-    std::vector<size_t> counts;                     // per option, in table order
-    std::vector<std::vector<std::string>> values;   // per option, in table order
+    std::vector<size_t> counts;                    // per option, in table order
+    std::vector<std::vector<std::string>> values;  // per option, in table order
     std::vector<std::string> positionals;
 };
 

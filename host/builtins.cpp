@@ -103,8 +103,11 @@ int run_load(Cli& cli, const ParsedArgs& p) {
 }
 
 nlohmann::json plugin_json(const PluginEntry& e) {
-    nlohmann::json j = {{"name", e.name}, {"state", state_name(e.state)}, {"reason", e.reason},
-                        {"manifest", e.manifest_path.string()}, {"library", e.library_path.string()},
+    nlohmann::json j = {{"name", e.name},
+                        {"state", state_name(e.state)},
+                        {"reason", e.reason},
+                        {"manifest", e.manifest_path.string()},
+                        {"library", e.library_path.string()},
                         {"origin", e.origin}};
     if (e.manifest) {
         j["version"] = e.manifest->version;
@@ -115,7 +118,8 @@ nlohmann::json plugin_json(const PluginEntry& e) {
         for (const CommandInfo& c : e.manifest->commands) cmds.push_back(c.path);
         j["commands"] = cmds;
         nlohmann::json hops = nlohmann::json::array();
-        for (const HopInfo& h : e.manifest->hops) hops.push_back({{"from", h.from}, {"to", h.to}, {"summary", h.summary}});
+        for (const HopInfo& h : e.manifest->hops)
+            hops.push_back({{"from", h.from}, {"to", h.to}, {"summary", h.summary}});
         j["hops"] = hops;
     }
     return j;
@@ -141,7 +145,8 @@ int run_plugin_list(Cli& cli, const ParsedArgs& p) {
     // First-party plugins this release ships that are not here: what to install.
     for (const std::string& n : missing)
         std::printf("%-14s %-10s %-12s install package %s\n", n.c_str(), "-", "not-installed", package_of(n).c_str());
-    if (plugins.empty() && missing.empty()) std::fprintf(stderr, "no plugins found; see 'omero help' for the search path\n");
+    if (plugins.empty() && missing.empty())
+        std::fprintf(stderr, "no plugins found; see 'omero help' for the search path\n");
     return OMERO_EXIT_OK;
 }
 
@@ -162,7 +167,8 @@ int run_plugin_info(Cli& cli, const ParsedArgs& p) {
                         m.vendor.c_str(), m.summary.c_str(), m.abi_min, m.abi_max);
             for (const CommandInfo& c : m.commands) std::printf(" '%s'", c.path.c_str());
             std::printf("\n");
-            for (const HopInfo& h : m.hops) std::printf("hop:       %s -> %s  %s\n", h.from.c_str(), h.to.c_str(), h.summary.c_str());
+            for (const HopInfo& h : m.hops)
+                std::printf("hop:       %s -> %s  %s\n", h.from.c_str(), h.to.c_str(), h.summary.c_str());
         }
         return OMERO_EXIT_OK;
     }
@@ -178,7 +184,8 @@ int run_plugin_manifest(Cli&, const ParsedArgs& p) {
         LoadedPlugin lp = load_library(fs::absolute(lib), host_api(), host_context());
         Manifest m = manifest_from_api(*lp.api, lp.plugin_abi_min, lp.plugin_abi_max, lib.filename().string());
         if (std::string why = manifest_problem(m, builtin_commands()); !why.empty()) {
-            std::fprintf(stderr, "omero plugin manifest: error: %s: %s\nhint: fix the plugin's command table and build again\n",
+            std::fprintf(stderr,
+                         "omero plugin manifest: error: %s: %s\nhint: fix the plugin's command table and build again\n",
                          lib.string().c_str(), why.c_str());
             return OMERO_EXIT_FAILURE;
         }
@@ -256,12 +263,11 @@ const std::vector<Builtin>& builtin_table() {
                   "with built-ins; exit 1 naming what to fix) and writes NAME.omero-plugin.json, which\n"
                   "must sit beside the library. omero_add_plugin() in CMake runs it after each build;\n"
                   "`pkg-config --variable=manifest_tool omero-sdk` names it for other build systems.",
-          .options = {{.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write to FILE (default: stdout)"}},
+          .options =
+              {{.name = "output", .short_name = 'o', .value_name = "FILE", .help = "write to FILE (default: stdout)"}},
           .args = {{"LIBRARY", "the plugin's shared library"}}},
          run_plugin_manifest},
-        {{.path = "completion",
-          .summary = "Print the shell completion script",
-          .args = {{"SHELL", "bash"}}},
+        {{.path = "completion", .summary = "Print the shell completion script", .args = {{"SHELL", "bash"}}},
          run_completion},
         {{.path = "__complete",
           .summary = "Complete a command line (used by the completion script)",

@@ -11,13 +11,10 @@
 #include <omero/exit_codes.h>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -27,7 +24,6 @@ namespace fs = std::filesystem;
 namespace omero::host {
 
 namespace {
-
 
 void err(const std::string& s) {
     std::fflush(stdout);
@@ -41,6 +37,18 @@ std::string join(const std::vector<std::string>& v, size_t from, size_t to, cons
 }
 
 }  // namespace
+
+Cli::Cli(Globals g) : globals_(std::move(g)), frame_(host_context()) {}
+
+int Cli::dispatch_in(omero_host& frame, const std::vector<std::string>& args) {
+    struct FrameScope {
+        Cli& cli;
+        omero_host* saved;
+        ~FrameScope() { cli.frame_ = saved; }
+    } scope{*this, frame_};
+    frame_ = &frame;
+    return dispatch(args);
+}
 
 std::vector<PluginEntry> Cli::search(bool deep, std::string only) const {
     return discover({globals_.paths, globals_.no_plugins, deep, std::move(only)}, builtin_commands(),
@@ -184,8 +192,8 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     const std::string& name = args[0];
     // A plugin that claims the command but cannot be used: say why.
     auto unavailable = [&](const std::string& msg) {
-        host_context()->last_error = msg;
-        if (!host_context()->errors_to_caller) err("omero: " + msg + "\n");
+        frame_->last_error = msg;
+        if (!frame_->errors_to_caller) err("omero: " + msg + "\n");
         return OMERO_EXIT_PLUGIN_UNAVAILABLE;
     };
     for (const PluginEntry& e : plugins())
@@ -272,7 +280,8 @@ std::vector<std::string> Cli::hoist_group_options(const std::vector<std::string>
                     o = &x;
             if (!o) break;
             hoisted.push_back(a);
-            if (o->takes_value() && a.find('=') == std::string::npos && i + 1 < args.size()) hoisted.push_back(args[++i]);
+            if (o->takes_value() && a.find('=') == std::string::npos && i + 1 < args.size())
+                hoisted.push_back(args[++i]);
             continue;
         }
         std::string next = path.empty() ? a : path + " " + a;
@@ -299,10 +308,10 @@ int Cli::dispatch(const std::vector<std::string>& original) {
     Resolved r = resolve(args);
     if (!r.info) return unknown(args, r);
     std::vector<std::string> rest(args.begin() + static_cast<long>(r.words), args.end());
-    if (wants_help(rest)) return help(std::vector<std::string>(args.begin(), args.begin() + static_cast<long>(r.words)));
+    if (wants_help(rest))
+        return help(std::vector<std::string>(args.begin(), args.begin() + static_cast<long>(r.words)));
     if (r.info->group) return unknown(args, r);
-    omero_host* h = host_context();
-    h->command = r.info->path;
+    frame_->command = r.info->path;
     if (r.builtin) {
         ParsedArgs parsed;
         try {
@@ -317,7 +326,7 @@ int Cli::dispatch(const std::vector<std::string>& original) {
 }
 
 int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
-    omero_host* h = host_context();
+    omero_host* h = frame_;
     const PluginEntry& e = *r.plugin;
     const std::string& path = r.info->path;
     auto fail = [&](int code, const std::string& msg) {
@@ -335,7 +344,8 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
 
     LoadedPlugin lp;
     try {
-        lp = load_plugin(e, host_api(), h);
+        // Negotiation gets the root frame, valid for the process lifetime.
+        lp = load_plugin(e, host_api(), host_context());
     } catch (const LoadError& ex) {
         return fail(OMERO_EXIT_PLUGIN_UNAVAILABLE, ex.what());
     }
@@ -373,8 +383,8 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     }
     std::vector<omero_str> positional;
     for (const std::string& a : parsed.positionals) positional.push_back({a.data(), a.size()});
-    omero_invocation inv{sizeof inv, spec->path, values.size(), values.data(), positional.size(),
-                         positional.empty() ? nullptr : positional.data()};
+    omero_invocation inv{sizeof inv,    spec->path,        values.size(),
+                         values.data(), positional.size(), positional.empty() ? nullptr : positional.data()};
 
     auto start = std::chrono::steady_clock::now();
     h->reported_error.clear();
@@ -393,164 +403,16 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     if (rc != 0 && h->json && !h->reported_error.empty()) {
         // Under --json a reported failure is also one JSON object on stdout (a
         // status such as `db status` exiting 2 is an answer, not a failure).
-        std::string line = nlohmann::json{{"event", "error"}, {"command", path}, {"code", rc},
-                                          {"message", h->reported_error}}
-                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        std::string line =
+            nlohmann::json{{"event", "error"}, {"command", path}, {"code", rc}, {"message", h->reported_error}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n";
         host_api()->emit_json(h, line.data(), line.size() - 1);
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (h->server_dir) append_cli_log(*h->server_dir, path, rc, seconds);
     if (globals_.profile) err("omero " + path + ": " + std::to_string(seconds) + " s\n");
     return rc;
-}
-
-std::vector<std::string> split_words(const std::string& line) {
-    std::vector<std::string> words;
-    std::string cur;
-    bool in_word = false;
-    char quote = 0;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quote) {
-            if (c == quote) {
-                quote = 0;
-            } else if (c == '\\' && quote == '"' && i + 1 < line.size() &&
-                       (line[i + 1] == '"' || line[i + 1] == '\\')) {
-                cur += line[++i];
-            } else {
-                cur += c;
-            }
-        } else if (c == '\'' || c == '"') {
-            quote = c;
-            in_word = true;
-        } else if (c == '\\' && i + 1 < line.size()) {
-            cur += line[++i];
-            in_word = true;
-        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            if (in_word) words.push_back(cur);
-            cur.clear();
-            in_word = false;
-        } else {
-            cur += c;
-            in_word = true;
-        }
-    }
-    if (in_word) words.push_back(cur);
-    return words;
-}
-
-namespace {
-std::atomic<int> g_log_level{spdlog::level::warn};
-}
-
-spdlog::logger& host_logger() {
-    // Made when first used (thread-safe: plugins may log from their threads):
-    // most commands never log, and building it is a tenth of a plugin
-    // command's start-up.
-    static std::shared_ptr<spdlog::logger> logger = [] {
-        auto l = std::make_shared<spdlog::logger>("omero", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-        l->set_pattern("omero: %l: %v");
-        l->set_level(static_cast<spdlog::level::level_enum>(g_log_level.load()));
-        return l;
-    }();
-    return *logger;
-}
-
-static void setup_logging(const Globals& g) {
-    g_log_level = g.debug >= 2 ? spdlog::level::trace
-                  : g.debug == 1 ? spdlog::level::debug
-                  : g.quiet      ? spdlog::level::err
-                                 : spdlog::level::warn;
-}
-
-// Parses -d's comma list: 0, debug, 1-9, t/trace, p/profile (as omero-py).
-static int parse_debug(const std::string& value, Globals& g) {
-    bool trace = false;
-    size_t start = 0;
-    for (size_t i = 0; i <= value.size(); ++i) {
-        if (i < value.size() && value[i] != ',') continue;
-        std::string w = value.substr(start, i - start);
-        start = i + 1;
-        if (w == "0") g.debug = 0;
-        else if (w == "debug") g.debug = std::max(g.debug, 1);
-        else if (w.size() == 1 && w[0] >= '1' && w[0] <= '9') g.debug = std::max(g.debug, w[0] - '0');
-        else if (w == "t" || w == "trace") trace = true;
-        else if (w == "p" || w == "profile") g.profile = true;
-        else {
-            err("omero: Unknown debug action: " + w + "\n");
-            return OMERO_EXIT_DEBUG_UNKNOWN;
-        }
-    }
-    if (trace && g.profile) {
-        err("omero: Conflicting debug options: " + value + " (trace and profile)\n");
-        return OMERO_EXIT_DEBUG_CONFLICT;
-    }
-    if (trace) g.debug = std::max(g.debug, 2);
-    return 0;
-}
-
-int run_main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    // Busybox names: a link called omero-config runs `omero config ...`.
-    std::string base = fs::path(argc > 0 ? argv[0] : "omero").filename().string();
-    if (base.rfind("omero-", 0) == 0 && base.size() > 6) {
-        std::vector<std::string> lead;
-        size_t start = 6;
-        for (size_t i = 6; i <= base.size(); ++i)
-            if (i == base.size() || base[i] == '-') {
-                if (i > start) lead.push_back(base.substr(start, i - start));
-                start = i + 1;
-            }
-        args.insert(args.begin(), lead.begin(), lead.end());
-    }
-
-    Globals g;
-    size_t i = 0;
-    for (; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](const std::string& flag) -> std::optional<std::string> {
-            if (a.size() > flag.size() + 1 && a.compare(0, flag.size() + 1, flag + "=") == 0)
-                return a.substr(flag.size() + 1);
-            if (flag.size() == 2 && a.size() > 2 && a.compare(0, 2, flag) == 0) return a.substr(2);
-            if (a == flag && i + 1 < args.size()) return args[++i];
-            return std::nullopt;
-        };
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a.empty() || a[0] != '-') break;
-        if (a == "-h" || a == "--help") g.help = true;
-        else if (a == "-v" || a == "--version") g.version = true;
-        else if (a == "--no-plugins") g.no_plugins = true;
-        else if (a == "-q" || a == "--quiet") g.quiet = true;
-        else if (auto d = a.rfind("--debug", 0) == 0 ? value("--debug") : a.rfind("-d", 0) == 0 ? value("-d") : std::nullopt) {
-            if (int rc = parse_debug(*d, g)) return rc;
-        } else if (auto p = a.rfind("--path", 0) == 0 ? value("--path") : std::nullopt) {
-            g.paths.push_back(*p);
-        } else {
-            err("omero: unknown option '" + a + "'\nusage: omero [-h] [-v] [-d LEVEL] [--path DIR] [--no-plugins] [-q] "
-                "<command> [<args>]\n");
-            return OMERO_EXIT_USAGE;
-        }
-    }
-    args.erase(args.begin(), args.begin() + static_cast<long>(i));
-
-    if (g.version) {
-        std::printf("omero %s\n", kVersion);
-        return OMERO_EXIT_OK;
-    }
-    setup_logging(g);
-    host_context()->quiet = g.quiet;
-    Cli cli(g);
-    // Commands run other commands (run_command) through this same command line.
-    host_context()->dispatch = [&cli](const std::vector<std::string>& words) { return cli.dispatch(words); };
-    // The hop services see every plugin (found when first asked).
-    host_context()->all_plugins = [&cli]() -> const std::vector<PluginEntry>& { return cli.plugins(); };
-    if (g.help) return cli.help(args);
-    // No command and input from a pipe: run the lines as commands (as omero-py does).
-    if (args.empty() && !isatty(0)) return cli.dispatch({"load", "-"});
-    return cli.dispatch(args);
 }
 
 }  // namespace omero::host

@@ -38,10 +38,13 @@ const std::vector<std::string>& builtin_commands();
 
 class Cli {
 public:
-    explicit Cli(Globals g) : globals_(std::move(g)) {}
+    explicit Cli(Globals g);
 
-    // Runs one command line (the words after the global options).
+    // Runs one command line (the words after the global options) in the
+    // current frame (the root, or the frame of the run_command it serves).
     int dispatch(const std::vector<std::string>& args);
+    // The same in `frame` (a child frame made by run_command).
+    int dispatch_in(omero_host& frame, const std::vector<std::string>& args);
 
     const Globals& globals() const { return globals_; }
     // Plugins found, discovered once (with ELF checks when deep is set).
@@ -85,6 +88,7 @@ private:
     // command's entry lives here while it runs others through dispatch).
     std::map<std::string, std::optional<std::vector<PluginEntry>>> narrowed_;
     std::vector<PluginEntry>* view_ = nullptr;  // nullptr: every plugin
+    omero_host* frame_;                         // the running command's frame
     std::vector<CommandSource> commands_cache_;
     const std::vector<PluginEntry>* cache_view_ = nullptr;  // what commands_cache_ was built from
 };
@@ -94,5 +98,8 @@ int run_main(int argc, char** argv);
 
 // Splits a line into words the way a shell would (quotes, backslashes).
 std::vector<std::string> split_words(const std::string& line);
+
+// Sets the host logger's level from -d/-q (logger.cpp).
+void setup_logging(const Globals& g);
 
 }  // namespace omero::host

@@ -8,7 +8,6 @@
 
 namespace omero::host {
 
-void append_cli_log(const std::filesystem::path& server_dir, const std::string& command, int exit_code,
-                    double seconds);
+void append_cli_log(const std::filesystem::path& server_dir, const std::string& command, int exit_code, double seconds);
 
 }  // namespace omero::host

@@ -36,7 +36,8 @@ std::string table_problem(const CommandInfo& c) {
     bool optional_seen = false;
     for (size_t i = 0; i < c.args.size(); ++i) {
         const ArgInfo& a = c.args[i];
-        if (a.variadic && i + 1 != c.args.size()) return "'" + c.path + "' argument " + a.name + ": only the last may be variadic";
+        if (a.variadic && i + 1 != c.args.size())
+            return "'" + c.path + "' argument " + a.name + ": only the last may be variadic";
         if (!a.optional && !a.variadic && optional_seen)
             return "'" + c.path + "' argument " + a.name + ": a required argument after an optional one";
         optional_seen |= a.optional;
@@ -82,8 +83,8 @@ CommandInfo to_info(const omero_command_spec& spec) {
     }
     for (size_t i = 0; i < spec.n_args; ++i) {
         const omero_arg_spec* a = spec.args[i];
-        c.args.push_back({str(a->name), str(a->help), bool(a->flags & OMERO_ARG_OPTIONAL),
-                          bool(a->flags & OMERO_ARG_VARIADIC)});
+        c.args.push_back(
+            {str(a->name), str(a->help), bool(a->flags & OMERO_ARG_OPTIONAL), bool(a->flags & OMERO_ARG_VARIADIC)});
     }
     return c;
 }

@@ -13,7 +13,7 @@
 namespace omero::host {
 
 struct OptionInfo {
-    std::string name;        // long name, no dashes
+    std::string name;  // long name, no dashes
     char short_name = 0;
     std::string value_name;  // empty: a flag
     std::string help;

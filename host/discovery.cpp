@@ -21,12 +21,18 @@ namespace omero::host {
 
 const char* state_name(PluginState s) {
     switch (s) {
-        case PluginState::ok: return "ok";
-        case PluginState::disabled: return "disabled";
-        case PluginState::incompatible: return "incompatible";
-        case PluginState::invalid: return "invalid";
-        case PluginState::refused: return "refused";
-        case PluginState::shadowed: return "shadowed";
+        case PluginState::ok:
+            return "ok";
+        case PluginState::disabled:
+            return "disabled";
+        case PluginState::incompatible:
+            return "incompatible";
+        case PluginState::invalid:
+            return "invalid";
+        case PluginState::refused:
+            return "refused";
+        case PluginState::shadowed:
+            return "shadowed";
     }
     return "?";
 }
@@ -127,8 +133,8 @@ static std::string unsafe_reason(const fs::path& p) {
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-        return p.string() + " is writable by " + ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " +
-               mode + "); fix with: chmod go-w " + p.string();
+        return p.string() + " is writable by " + ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " + mode +
+               "); fix with: chmod go-w " + p.string();
     }
     if (st.st_uid != 0 && st.st_uid != geteuid())
         return p.string() + " is owned by uid " + std::to_string(st.st_uid) + ", neither root nor you";
@@ -172,7 +178,7 @@ static std::vector<fs::path> manifests_in(const fs::path& dir, const std::string
     std::error_code ec;
     if (fs::is_regular_file(dir, ec))
         return only.empty() || dir.filename() == only + kManifestSuffix ? std::vector<fs::path>{dir}
-                                                                      : std::vector<fs::path>{};
+                                                                        : std::vector<fs::path>{};
     if (!only.empty()) {
         fs::path one = dir / (only + kManifestSuffix);
         if (fs::exists(one, ec)) out.push_back(one);
@@ -253,11 +259,14 @@ std::vector<PluginEntry> discover(const DiscoveryOptions& opts, const std::vecto
             }
             if (e.state == PluginState::ok && opts.check_libraries) {
                 switch (elf_exports(e.library_path, OMERO_PLUGIN_ENTRY_NAME)) {
-                    case ElfCheck::exported: break;
+                    case ElfCheck::exported:
+                        break;
                     case ElfCheck::missing:
                         set(PluginState::invalid, "library does not export " OMERO_PLUGIN_ENTRY_NAME "()");
                         break;
-                    case ElfCheck::not_elf: set(PluginState::invalid, "library is not a 64-bit ELF file"); break;
+                    case ElfCheck::not_elf:
+                        set(PluginState::invalid, "library is not a 64-bit ELF file");
+                        break;
                 }
             }
             if (e.state == PluginState::ok) {

@@ -29,8 +29,8 @@ ElfCheck elf_exports(const std::filesystem::path& file, const std::string& symbo
         in.read(reinterpret_cast<char*>(syms.data()), static_cast<std::streamsize>(syms.size() * sizeof(Elf64_Sym)));
         if (!in) return ElfCheck::not_elf;
         for (const Elf64_Sym& sym : syms)
-            if (sym.st_shndx != SHN_UNDEF && sym.st_name < strs.sh_size &&
-                ELF64_ST_BIND(sym.st_info) != STB_LOCAL && symbol == &names[sym.st_name])
+            if (sym.st_shndx != SHN_UNDEF && sym.st_name < strs.sh_size && ELF64_ST_BIND(sym.st_info) != STB_LOCAL &&
+                symbol == &names[sym.st_name])
                 return ElfCheck::exported;
     }
     return ElfCheck::missing;

@@ -43,8 +43,7 @@ LoadedPlugin load_library(const fs::path& library, const omero_host_api* api, om
         CrashGuard crash(name, "loading (" + abs.string() + ")");
         auto limit = plugin_load_timeout();
         Watchdog watchdog("omero: plugin '" + name + "' (" + abs.string() + ") did not finish loading within " +
-                              seconds_text(limit) +
-                              " s; it is broken: disable it with OMERO_PLUGINS_DISABLE=" + name +
+                              seconds_text(limit) + " s; it is broken: disable it with OMERO_PLUGINS_DISABLE=" + name +
                               " (OMERO_PLUGIN_LOAD_TIMEOUT sets the bound)",
                           limit);
         p = load_once(abs, api, host);
@@ -57,8 +56,8 @@ static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, om
     boost::dll::fs::error_code dll_ec;
     // Deliberately leaked: plugins are never unloaded (their code may still be
     // referenced by function pointers the host holds until exit).
-    auto* lib = new boost::dll::shared_library(
-        abs, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, dll_ec);
+    auto* lib = new boost::dll::shared_library(abs, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                                               dll_ec);
     if (dll_ec || !lib->is_loaded()) {
         delete lib;
         throw LoadError(PluginState::invalid, "cannot load " + abs.string() + ": " + load_failure(abs));
@@ -79,11 +78,11 @@ static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, om
         throw LoadError(PluginState::incompatible, "plugin needs ABI " + range(n.plugin_abi_min, n.plugin_abi_max) +
                                                        ", this omero offers " + range(kHostAbiMin, kHostAbiMax));
     if (rc != OMERO_NEGOTIATE_OK || !n.plugin)
-        throw LoadError(PluginState::invalid, "plugin failed to initialise (negotiation returned " +
-                                                  std::to_string(rc) + ")");
+        throw LoadError(PluginState::invalid,
+                        "plugin failed to initialise (negotiation returned " + std::to_string(rc) + ")");
     if (n.abi_chosen < kHostAbiMin || n.abi_chosen > kHostAbiMax)
-        throw LoadError(PluginState::incompatible, "plugin chose ABI " + std::to_string(n.abi_chosen) +
-                                                       ", outside " + range(kHostAbiMin, kHostAbiMax));
+        throw LoadError(PluginState::incompatible, "plugin chose ABI " + std::to_string(n.abi_chosen) + ", outside " +
+                                                       range(kHostAbiMin, kHostAbiMax));
     if (n.plugin->struct_size < offsetof(omero_plugin_api, n_commands) + sizeof(size_t))
         throw LoadError(PluginState::invalid, "plugin table is too small");
     return {n.plugin, n.abi_chosen, n.plugin_abi_min, n.plugin_abi_max};
@@ -91,8 +90,8 @@ static LoadedPlugin load_once(const fs::path& abs, const omero_host_api* api, om
 
 LoadedPlugin load_plugin(const PluginEntry& e, const omero_host_api* api, omero_host* host) {
     auto named = [&](PluginState state, const std::string& why) {
-        return LoadError(state, "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(state) +
-                                    ": " + why);
+        return LoadError(
+            state, "plugin '" + e.name + "' (" + e.library_path.string() + ") is " + state_name(state) + ": " + why);
     };
     LoadedPlugin lp;
     try {

@@ -199,8 +199,8 @@ private:
     enum class Value { string, number, other };
     std::vector<Ctx> stack_;
     std::string key_;
-    bool have_schema_ = false, have_name_ = false, have_library_ = false, have_abi_min_ = false,
-         have_abi_max_ = false, have_path_ = false, have_from_ = false, have_to_ = false;
+    bool have_schema_ = false, have_name_ = false, have_library_ = false, have_abi_min_ = false, have_abi_max_ = false,
+         have_path_ = false, have_from_ = false, have_to_ = false;
 
     // Records the first problem and reads on: an unsupported schema_version
     // (read later, keys are sorted) is the better message.
@@ -256,7 +256,8 @@ private:
                     return fail_open("command '" + key_ + "' is not a string");
                 }
                 break;  // options, args, help: not read at start-up
-            case Ctx::flags: return fail_open("a command flag is not a string");
+            case Ctx::flags:
+                return fail_open("a command flag is not a string");
             case Ctx::hops:
                 if (array) return fail_open("a hop is not an object");
                 m.hops.emplace_back();
@@ -267,7 +268,8 @@ private:
                 if (key_ == "from" || key_ == "to" || key_ == "summary" || key_ == "notes" || key_ == "flags")
                     return fail_open("hop '" + key_ + "' has the wrong type");
                 break;
-            case Ctx::skip: break;
+            case Ctx::skip:
+                break;
         }
         stack_.push_back(next);
         return true;
@@ -321,7 +323,8 @@ private:
                     (key_ == "min" ? have_abi_min_ : have_abi_max_) = true;
                 }
                 return true;
-            case Ctx::commands: return fail("a command is not an object");
+            case Ctx::commands:
+                return fail("a command is not an object");
             case Ctx::command: {
                 CommandInfo& c = m.commands.back();
                 if (key_ == "path") {
@@ -342,7 +345,8 @@ private:
                 c.needs_server_dir |= text == "needs-server-dir";
                 return true;
             }
-            case Ctx::hops: return fail("a hop is not an object");
+            case Ctx::hops:
+                return fail("a hop is not an object");
             case Ctx::hop: {
                 HopInfo& h = m.hops.back();
                 if (key_ == "from") {
@@ -361,7 +365,8 @@ private:
                 }
                 return true;
             }
-            case Ctx::skip: return true;
+            case Ctx::skip:
+                return true;
         }
         return true;
     }

@@ -31,8 +31,7 @@ struct Manifest {
 // hops): every start reads every manifest, and options are most of the text.
 Manifest read_manifest(const std::filesystem::path& file, bool details = true);
 std::string manifest_to_json(const Manifest& m);
-Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max,
-                           const std::string& library);
+Manifest manifest_from_api(const omero_plugin_api& api, uint32_t abi_min, uint32_t abi_max, const std::string& library);
 bool valid_plugin_name(const std::string& name);
 // Empty when the manifest's tables are sound; else what the plugin author
 // must fix (names, duplicates, clashes with built-ins, option types).

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace omero::host {
@@ -62,8 +63,10 @@ void h_write(omero_host* h, int stream, const char* p, size_t n) {
     }
     if (h->json) {
         // Under --json stdout carries JSON only: text becomes an output event.
-        std::string line = nlohmann::json{{"event", "output"}, {"command", h->command}, {"text", std::string_view(p, n)}}
-                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        std::string line =
+            nlohmann::json{{"event", "output"}, {"command", h->command}, {"text", std::string_view(p, n)}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n";
         to_stdout(h, line.data(), line.size());
         return;
     }
@@ -72,7 +75,7 @@ void h_write(omero_host* h, int stream, const char* p, size_t n) {
 
 void h_log(omero_host*, int level, const char* p, size_t n) {
     static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
-                                                     spdlog::level::warn, spdlog::level::err};
+                                                    spdlog::level::warn, spdlog::level::err};
     int i = level < 0 ? 0 : level > 4 ? 4 : level;
     host_logger().log(map[i], "{}", std::string_view(p, n));
 }
@@ -85,7 +88,15 @@ void h_emit_json(omero_host* h, const char* p, size_t n) {
     to_stdout(h, line.data(), line.size());
 }
 
-void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label, size_t len) {
+// The frame whose progress state is the terminal's: the root.
+omero_host* terminal(omero_host* h) {
+    while (h->parent) h = h->parent;
+    return h;
+}
+
+void h_progress(omero_host* frame, uint64_t done, uint64_t total, const char* label, size_t len) {
+    const bool json = frame->json, quiet = frame->quiet;
+    omero_host* h = terminal(frame);
     using clock = std::chrono::steady_clock;
     auto now = clock::now();
     if (!h->progress_shown) {
@@ -96,26 +107,35 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
     double elapsed = std::chrono::duration<double>(now - h->progress_start).count();
     std::string_view what(label, len);
     std::string_view first_line = what.substr(0, what.find('\n'));  // for text output
-    if (h->json) {
+    if (json) {
         if (!last && now - h->progress_last < std::chrono::milliseconds(100)) return;
-        nlohmann::json j = {{"event", "progress"}, {"command", h->command}, {"done", done}, {"total", total},
-                            {"elapsed", elapsed}, {"label", what}};
+        nlohmann::json j = {{"event", "progress"}, {"command", frame->command}, {"done", done},
+                            {"total", total},      {"elapsed", elapsed},        {"label", what}};
         std::string s = j.dump() + "\n";
-        to_stdout(h, s.data(), s.size());
+        to_stdout(frame, s.data(), s.size());
     } else if (isatty(2)) {
         if (!last && now - h->progress_last < std::chrono::milliseconds(50)) return;
         const int width = 30;
         int filled = total ? static_cast<int>(width * done / total) : 0;
-        std::string first(first_line.size() > 40 ? std::string(first_line.substr(0, 37)) + "..." : std::string(first_line));
-        char buf[256];
+        // The label gets what the terminal has left after the bar and counts.
+        winsize ws{};
+        size_t cols = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+        size_t room = cols > 70 ? std::min<size_t>(cols - 55, 180) : 15;
+        std::string first(first_line.size() > room ? std::string(first_line.substr(0, room - 3)) + "..."
+                                                   : std::string(first_line));
+        char buf[320];
         std::snprintf(buf, sizeof buf, "\r\033[K[%s%s] %llu/%llu %.1fs %s", std::string(filled, '#').c_str(),
                       std::string(width - filled, ' ').c_str(), (unsigned long long)done, (unsigned long long)total,
                       elapsed, first.c_str());
         write_all(2, buf, std::strlen(buf));
-    } else if (!h->quiet) {
-        // Plain lines for logs: at most one a second, and the last one.
-        if (!last && now - h->progress_last < std::chrono::seconds(1)) return;
+    } else if (!quiet) {
+        // Plain lines for logs: at most one a second when the step changes,
+        // one every ten seconds while a long one runs, and the last one.
         std::string first(first_line);
+        std::string step = first.substr(0, first.rfind(" ("));
+        auto quiet_for = step == h->progress_label ? std::chrono::seconds(10) : std::chrono::seconds(1);
+        if (!last && now - h->progress_last < quiet_for) return;
+        h->progress_label = step;
         char buf[512];
         std::snprintf(buf, sizeof buf, "%llu/%llu %.1fs %s\n", (unsigned long long)done, (unsigned long long)total,
                       elapsed, first.c_str());
@@ -125,8 +145,9 @@ void h_progress(omero_host* h, uint64_t done, uint64_t total, const char* label,
     h->progress_last = now;
 }
 
-void h_progress_done(omero_host* h) {
-    if (h->progress_shown && !h->json && isatty(2)) write_all(2, "\n", 1);
+void h_progress_done(omero_host* frame) {
+    omero_host* h = terminal(frame);
+    if (h->progress_shown && !frame->json && isatty(2)) write_all(2, "\n", 1);
     h->progress_shown = false;
 }
 
@@ -163,14 +184,16 @@ int h_cancelled(omero_host*) {
 
 int h_is_tty(omero_host*, int stream) { return isatty(stream == OMERO_STDERR ? 2 : 1); }
 
-void h_last_error(omero_host* h, omero_sink sink, void* user) { sink(user, h->last_error.data(), h->last_error.size()); }
+void h_last_error(omero_host* h, omero_sink sink, void* user) {
+    sink(user, h->last_error.data(), h->last_error.size());
+}
 
 void h_report_error(omero_host* h, const char* p, size_t n) {
     h->reported_error.assign(p, n);
     if (h->errors_to_caller) return;
     std::string msg = "omero " + h->command + ": error: " + std::string(p, n);
     if (msg.back() != '\n') msg += '\n';
-    if (h->progress_shown && !h->json && isatty(2)) msg = "\n" + msg;
+    if (terminal(h)->progress_shown && !h->json && isatty(2)) msg = "\n" + msg;
     write_all(2, msg.data(), msg.size());
 }
 
@@ -189,7 +212,7 @@ int h_for_each_hop(omero_host* h, omero_hop_sink sink, void* user) {
         } catch (const LoadError& ex) {
             // One broken plugin never hides the others' hops.
             host_logger().warn("plugin '{}' ({}) is {}: {}; its hops are skipped", e.name, e.library_path.string(),
-                         state_name(ex.state), ex.what());
+                               state_name(ex.state), ex.what());
         }
     }
     return OMERO_OK;
@@ -288,44 +311,32 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
     }
     std::vector<std::string> words;
     for (size_t i = 0; i < argc; ++i) words.emplace_back(argv[i].ptr ? argv[i].ptr : "", argv[i].len);
-    // The caller's state comes back whatever the command does.
-    struct Saved {
-        omero_host* h;
-        std::string command;
-        bool json;
-        omero_sink capture;
-        void* capture_user;
-        bool errors_to_caller;
-        ~Saved() {
-            h->command = command;
-            h->json = json;
-            h->capture = capture;
-            h->capture_user = capture_user;
-            h->errors_to_caller = errors_to_caller;
-            h->config_cache.reset();
-            --h->depth;
-        }
-    } saved{h, h->command, h->json, h->capture, h->capture_user, h->errors_to_caller};
-    ++h->depth;
-    if (out) {
-        h->capture = out;
-        h->capture_user = user;
-    }
-    h->errors_to_caller = out != nullptr;
-    h->reported_error.clear();
-    h->last_error.clear();
+    // The command runs in its own frame: the caller's is left as it was.
+    omero_host child;
+    child.parent = h;
+    child.depth = h->depth + 1;
+    child.quiet = h->quiet;
+    child.json = h->json;  // under the caller's --json its output stays JSON
+    child.server_dir = h->server_dir;
+    child.all_plugins = h->all_plugins;
+    child.dispatch = h->dispatch;
+    // Its stdout: the caller's sink when given, else wherever the caller's goes.
+    child.capture = out ? out : h->capture;
+    child.capture_user = out ? user : h->capture_user;
+    child.errors_to_caller = out != nullptr;
     // A command run through here may change config.xml, or the caller may
-    // have (an upgrade swaps the distribution): both read it afresh (the
-    // caller's cache is dropped again by `saved` on the way out).
+    // have (an upgrade swaps the distribution): the child reads it afresh
+    // (its cache starts empty), and so does the caller afterwards.
     h->config_cache.reset();
     int rc;
     try {
-        rc = h->dispatch(words);
+        rc = h->dispatch(child, words);
     } catch (const std::exception& e) {
         h->last_error = e.what();
         return OMERO_EXIT_FAILURE;
     }
-    if (rc != 0 && h->last_error.empty()) h->last_error = h->reported_error;
+    h->config_cache.reset();
+    h->last_error = !child.last_error.empty() ? child.last_error : child.reported_error;
     return rc;
 }
 
@@ -339,9 +350,16 @@ struct Safe {
     static auto call(omero_host* h, A... a) noexcept {
         using R = decltype(F(h, a...));
         if constexpr (std::is_void_v<R>) {
-            no_throw(h, [&] { F(h, a...); return 0; }, 0);
+            no_throw(
+                h,
+                [&] {
+                    F(h, a...);
+                    return 0;
+                },
+                0);
         } else {
-            return no_throw(h, [&] { return F(h, a...); }, static_cast<R>(OnError));
+            return no_throw(
+                h, [&] { return F(h, a...); }, static_cast<R>(OnError));
         }
     }
 };

@@ -18,17 +18,24 @@ namespace omero::host {
 struct PluginEntry;
 }
 
-// The opaque context behind every host service call (one per process).
+// The opaque context behind every host service call: a frame per running
+// command. The command line's is the root (host_context(), the one plugins
+// get at negotiation, valid for the process lifetime); a command run through
+// run_command gets a child frame whose parent is its caller's, so nothing of
+// the caller's is changed and nothing needs restoring.
 struct omero_host {
-    std::string command;  // "config get", for messages
+    omero_host* parent = nullptr;  // the caller's frame; nullptr for the root
+    std::string command;           // "config get", for messages
     bool json = false;
     bool quiet = false;
     std::optional<std::filesystem::path> server_dir;  // $OMERODIR
     std::string last_error;
 
-    // Progress reporting state.
+    // Progress reporting state (the root frame's is the terminal's: a
+    // nested command's progress line is the same line).
     bool progress_shown = false;
     std::chrono::steady_clock::time_point progress_start, progress_last;
+    std::string progress_label;  // the last plain line's label, less its "(time)"
 
     // Every plugin the command line finds (for the hop services; searched
     // when first called: a command that runs no hop never reads them all).
@@ -43,9 +50,9 @@ struct omero_host {
     void* capture_user = nullptr;
     // The last message a command reported with report_error (for --json).
     std::string reported_error;
-    // Runs a command line inside this process (set by the command line).
-    std::function<int(const std::vector<std::string>&)> dispatch;
-    int depth = 0;  // nesting of run_command
+    // Runs a command line inside this process in the given frame (set by the command line).
+    std::function<int(omero_host&, const std::vector<std::string>&)> dispatch;
+    int depth = 0;  // nesting of run_command: 0 for the root
     // The running command was called through run_command with its stdout
     // captured: its error goes to the caller (last_error), not to stderr.
     bool errors_to_caller = false;

@@ -10,7 +10,7 @@ pkgs=(
   nginx apache2 gunicorn python3-django # the web tests' real front ends and application server
   libzeroc-ice-dev zeroc-icegrid zeroc-glacier2 zeroc-ice-utils python3-zeroc-ice  # admin: IceGrid 3.7
   libcurl4-openssl-dev libarchive-dev   # admin checkupgrade (libcurl), diagnostics' jar manifests (libarchive)
-  clang libclang-rt-14-dev              # libFuzzer for the config parser
+  clang libclang-rt-14-dev clang-format # libFuzzer; the format check
   python3 util-linux procps bc curl
   lintian file                          # checking the Debian packages
 )

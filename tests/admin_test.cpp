@@ -46,7 +46,8 @@ protected:
         chmod((tmp / "data").c_str(), 0777);
         for (const char* f : {"master.cfg", "internal.cfg", "ice.config"})
             fs::copy_file(etc / "templates" / f, srv / "etc" / "templates" / f);
-        fs::copy_file(etc / "templates" / "grid" / "templates.xml", srv / "etc" / "templates" / "grid" / "templates.xml");
+        fs::copy_file(etc / "templates" / "grid" / "templates.xml",
+                      srv / "etc" / "templates" / "grid" / "templates.xml");
         fs::copy_file(etc / "omero.properties", srv / "etc" / "omero.properties");
         std::string app = read_file(source_dir() / "tests" / "admin" / "default.xml");
         app = std::regex_replace(app, std::regex("@STANDIN@"), (source_dir() / "tests" / "admin").string());
@@ -65,7 +66,8 @@ protected:
     void TearDown() override {
         if (fs::exists(srv / "etc" / "internal.cfg")) omero({"admin", "stop", "--wait", "20"});
         // Whatever is left (a failed test): the node by its pid file.
-        if (auto pid = std::atol(read_or_empty(srv / "var" / "master" / "master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
+        if (auto pid = std::atol(read_or_empty(srv / "var" / "master" / "master.pid").c_str()); pid > 1)
+            kill(pid, SIGKILL);
     }
     static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
     Result omero(std::vector<std::string> args, RunOptions o = {}) {
@@ -105,13 +107,15 @@ TEST_F(Admin, RewriteFillsTheTokensAndWhatIce37Needs) {
               std::string::npos)
         << internal;
     std::string master = read_file(srv / "etc" / "master.cfg");
-    EXPECT_NE(master.find("IceGrid.Registry.Client.Endpoints=tcp -h 127.0.0.1 -p 1" + std::to_string(registry)), std::string::npos);
+    EXPECT_NE(master.find("IceGrid.Registry.Client.Endpoints=tcp -h 127.0.0.1 -p 1" + std::to_string(registry)),
+              std::string::npos);
     EXPECT_NE(master.find("IceGrid.Registry.LMDB.Path=var/registry"), std::string::npos);
     EXPECT_EQ(master.find("IceGrid.Registry.Data="), std::string::npos);
     // Everything else is the template with the tokens replaced, byte for byte.
     std::string tmpl = read_file(srv / "etc" / "templates" / "master.cfg");
     tmpl = std::regex_replace(tmpl, std::regex("@omero.master.host@"), "127.0.0.1");
-    tmpl = std::regex_replace(tmpl, std::regex("@omero.ports.prefix@@omero.ports.registry@"), "1" + std::to_string(registry));
+    tmpl = std::regex_replace(tmpl, std::regex("@omero.ports.prefix@@omero.ports.registry@"),
+                              "1" + std::to_string(registry));
     tmpl = std::regex_replace(tmpl, std::regex("IceGrid.Registry.Data="), "IceGrid.Registry.LMDB.Path=");
     EXPECT_EQ(master, tmpl);
     std::string app = read_file(srv / "etc" / "grid" / "default.xml");
@@ -264,7 +268,8 @@ TEST_F(Admin, NeverPromptsAndNamesWhatItCannotUse) {
     // Without IceGridAdmin.Username/Password icegridadmin asks for them on
     // its stdin: closed, nothing hangs. Our own status uses root/ome.
     std::string cfg = read_file(srv / "etc" / "internal.cfg");
-    write_file(srv / "etc" / "internal.cfg", std::regex_replace(cfg, std::regex("IceGridAdmin\\.[A-Za-z]+=[^\n]*\n"), ""));
+    write_file(srv / "etc" / "internal.cfg",
+               std::regex_replace(cfg, std::regex("IceGridAdmin\\.[A-Za-z]+=[^\n]*\n"), ""));
     auto t0 = std::chrono::steady_clock::now();
     EXPECT_EQ(omero({"admin", "status"}).code, 0);
     Result ice = omero({"admin", "ice", "server", "list"});
@@ -281,10 +286,11 @@ TEST_F(Admin, DiagnosticsOnANeverStartedServerDoesNotCrash) {
     set("omero.dta.dir", "/typo");
     // A jar like the distribution's, with its manifest.
     fs::create_directories(srv / "lib" / "server");
-    ASSERT_EQ(run("/usr/bin/python3", {"-c", "import sys, zipfile\n"
-                                             "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
-                                             "    z.writestr('META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\\r\\n"
-                                             "Implementation-Title: omero-blitz\\r\\nImplementation-Version: 5.6.3\\r\\n')\n",
+    ASSERT_EQ(run("/usr/bin/python3", {"-c",
+                                       "import sys, zipfile\n"
+                                       "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+                                       "    z.writestr('META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\\r\\n"
+                                       "Implementation-Title: omero-blitz\\r\\nImplementation-Version: 5.6.3\\r\\n')\n",
                                        (srv / "lib" / "server" / "omero-blitz-5.6.3.jar").string()})
                   .code,
               0);
@@ -305,7 +311,8 @@ TEST_F(Admin, DiagnosticsOnANeverStartedServerDoesNotCrash) {
     // Text: the reference's banner and line format.
     Result text = omero({"admin", "diagnostics", "--no-logs"});
     EXPECT_NE(text.out.find("OMERO Diagnostics (admin)"), std::string::npos);
-    EXPECT_NE(text.out.find("Server:     icegridnode                    not configured"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("Server:     icegridnode                    not configured"), std::string::npos)
+        << text.out;
 }
 
 TEST_F(Admin, DiagnosticsOfARunningServerAndAHeldPort) {
@@ -346,7 +353,8 @@ TEST_F(Admin, TwoNodesOnLoopback) {
     set("omero.server.nodedescriptors", "master:Blitz-0,Indexer-0 worker1:Processor-0");
     ASSERT_EQ(omero({"admin", "rewrite"}).code, 0);
     std::string app = read_file(srv / "etc" / "grid" / "default.xml");
-    EXPECT_NE(app.find("<node name=\"worker1\">\n      <server-instance template=\"ProcessorTemplate\" index=\"0\" dir=\"\"/>\n    </node>"),
+    EXPECT_NE(app.find("<node name=\"worker1\">\n      <server-instance template=\"ProcessorTemplate\" index=\"0\" "
+                       "dir=\"\"/>\n    </node>"),
               std::string::npos)
         << app;
     EXPECT_NE(read_file(srv / "etc" / "worker1.cfg").find("IceGrid.Node.Name=worker1"), std::string::npos);
@@ -416,7 +424,8 @@ private:
 };
 
 std::string http(int status, const std::string& body) {
-    return "HTTP/1.0 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "HTTP/1.0 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           body;
 }
 
 TEST_F(Admin, CheckupgradeAgainstALocalRegistry) {

@@ -54,7 +54,8 @@ protected:
     }
     // The file with the comment's time replaced by TIME.
     std::string contents() {
-        static const std::regex time("generated at [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\\d \\d\\d:\\d\\d:\\d\\d \\d{4} by");
+        static const std::regex time(
+            "generated at [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\\d \\d\\d:\\d\\d:\\d\\d \\d{4} by");
         return std::regex_replace(read_file(file), time, "generated at TIME by");
     }
 };
@@ -241,13 +242,14 @@ TEST_F(Config, PathVersionSourceAndServerDir) {
     r = run(omero_exe(), {"config", "get"}, env({.env = {{"OMERODIR", std::nullopt}}}));
     EXPECT_EQ(r.code, 125);
     EXPECT_NE(r.err.find("OMERODIR is not set"), std::string::npos) << r.err;
-    EXPECT_EQ(run(omero_exe(), {"config", "--source", file.string(), "get", "a"}, env({.env = {{"OMERODIR", std::nullopt}}})).out,
-              "1\n");
+    EXPECT_EQ(
+        run(omero_exe(), {"config", "--source", file.string(), "get", "a"}, env({.env = {{"OMERODIR", std::nullopt}}}))
+            .out,
+        "1\n");
 }
 
 TEST_F(Config, LoadGrammarAndAllOrNothing) {
-    write_file(tmp / "a.properties",
-               "# comment\n\na=1\ni=j\\\nk\nl=m \\\n   n\nnovalue\n=skipped\nc=x=y\r\nlast=\\");
+    write_file(tmp / "a.properties", "# comment\n\na=1\ni=j\\\nk\nl=m \\\n   n\nnovalue\n=skipped\nc=x=y\r\nlast=\\");
     ASSERT_EQ(omero({"load", (tmp / "a.properties").string()}).code, 0);
     EXPECT_EQ(omero({"get", "a", "c", "i", "l", "novalue"}).out, "a=1\nc=x=y\ni=jk\nl=m    n\nnovalue=\n");
     EXPECT_EQ(omero({"get", "last"}).out, "");
@@ -436,10 +438,14 @@ TEST_F(Config, OnlyRegularFilesAreReadOrReplaced) {
 TEST_F(Config, BadInputIsNamedAndChangesNothing) {
     omero({"set", "a", "1"});
     std::string before = read_file(file);
-    Result r = omero({"set", "k", "a\xff" "b"});
+    Result r = omero({"set", "k",
+                      "a\xff"
+                      "b"});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("the value given for k is not valid UTF-8"), std::string::npos) << r.err;
-    r = omero({"set", "k", "a\xef\xbf\xbe" "b"});  // U+FFFE
+    r = omero({"set", "k",
+               "a\xef\xbf\xbe"
+               "b"});  // U+FFFE
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("U+FFFE"), std::string::npos) << r.err;
     r = omero({"set", "k", "v"}, {.env = {{"OMERO_CONFIG", "c\x01"}}});
@@ -567,8 +573,9 @@ TEST_F(Config, LockCommandHoldsTheLock) {
 }
 
 TEST_F(Config, DefaultsFromOmeroProperties) {
-    write_file(srv / "etc/omero.properties",
-               "## doc\n# comment\nomero.ports.ssl=4064\nomero.db.name=omero\nomero.version=5.6\n### END\nversions.x=1\n");
+    write_file(
+        srv / "etc/omero.properties",
+        "## doc\n# comment\nomero.ports.ssl=4064\nomero.db.name=omero\nomero.version=5.6\n### END\nversions.x=1\n");
     EXPECT_EQ(omero({"parse"}).out, "omero.db.name=omero\nomero.ports.ssl=4064\n");
     EXPECT_EQ(omero({"parse", "--keys"}).out, "omero.db.name\nomero.ports.ssl\n");
     omero({"set", "omero.db.name", "mine"});

@@ -100,9 +100,9 @@ protected:
     }
     // Holds an exclusive lock on the image table for `seconds` (pg_dump waits behind it).
     pid_t hold_image_lock(int seconds) {
-        return spawn({(source_dir() / "scripts/pg-cluster.sh").string(), "psql", cluster().dir.string(), "-d", dbname,
-                      "-c", "BEGIN; LOCK TABLE image IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(" +
-                                std::to_string(seconds) + ")"});
+        return spawn(
+            {(source_dir() / "scripts/pg-cluster.sh").string(), "psql", cluster().dir.string(), "-d", dbname, "-c",
+             "BEGIN; LOCK TABLE image IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(" + std::to_string(seconds) + ")"});
     }
     void release_image_lock(pid_t locker) {
         sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%LOCK TABLE image%' "
@@ -120,7 +120,8 @@ TEST_F(Db, PasswordMatchesReference) {
     EXPECT_EQ(r.out, "UPDATE password SET hash = 'vvFwuczAmpyoRC0Nsv8FCw==' WHERE experimenter_id = 0;\n");
     EXPECT_EQ(db({"password", "omero"}).out,
               "UPDATE password SET hash = 'kYMkc9SyhupHyJP1Cl2Alg==' WHERE experimenter_id = 0;\n");
-    EXPECT_EQ(db({"password", "--empty", "--user-id", "3"}).out, "UPDATE password SET hash = '' WHERE experimenter_id = 3;\n");
+    EXPECT_EQ(db({"password", "--empty", "--user-id", "3"}).out,
+              "UPDATE password SET hash = '' WHERE experimenter_id = 3;\n");
 }
 
 TEST_F(Db, ScriptIsByteCompatibleWithTheReference) {
@@ -179,13 +180,14 @@ TEST_F(Db, InitStatusUpgradeStatus) {
     EXPECT_EQ(sql("SELECT outcome, to_version, length(sha256) FROM omero_cli_history ORDER BY id"),
               "success|OMERO1.1__0|64\nsuccess|OMERO1.2__0|64\n");
     EXPECT_EQ(fs::status(*fs::directory_iterator(srv / "var/backups")).permissions() & fs::perms::mask,
-              fs::perms::owner_all);  // a directory dump, 0700
+              fs::perms::owner_all);     // a directory dump, 0700
     EXPECT_EQ(db({"upgrade"}).code, 0);  // nothing to do
 }
 
 TEST_F(Db, FailingStatementRollsItsHopBack) {
     init_demo();
-    add_hop_13("CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\nCREATE TABLE never (id int);\n");
+    add_hop_13(
+        "CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\nCREATE TABLE never (id int);\n");
     Result r = db({"upgrade", "--no-backup"});
     EXPECT_EQ(r.code, 23) << r.err;
     EXPECT_NE(r.err.find("OMERO1.3__0/OMERO1.2__0.sql:5"), std::string::npos) << r.err;
@@ -194,7 +196,8 @@ TEST_F(Db, FailingStatementRollsItsHopBack) {
     EXPECT_EQ(version(), "OMERO1.2__0\n");  // the earlier hops stay
     EXPECT_EQ(sql("SELECT to_regclass('half_done') IS NULL"), "t\n");
     EXPECT_EQ(sql("SELECT outcome FROM omero_cli_history ORDER BY id"), "success\nsuccess\nfailed\n");
-    EXPECT_NE(sql("SELECT error FROM omero_cli_history WHERE outcome = 'failed'").find("no_such_table"), std::string::npos);
+    EXPECT_NE(sql("SELECT error FROM omero_cli_history WHERE outcome = 'failed'").find("no_such_table"),
+              std::string::npos);
 }
 
 TEST_F(Db, ScriptThatDoesNotRecordItsVersionIsRolledBack) {
@@ -261,8 +264,9 @@ TEST_F(Db, HopPluginsCheckFixAndAreRecorded) {
     EXPECT_EQ(version(), "OMERO1.3__0\n");
     EXPECT_EQ(sql("SELECT count(*) FROM image WHERE acquired = '2001-01-01'"), "2\n");
     EXPECT_EQ(sql("SELECT v IS NULL, was_null FROM fixer_after"), "t|t\n");
-    EXPECT_EQ(sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'image' AND column_name = 'fixed'"),
-              "1\n");
+    EXPECT_EQ(
+        sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'image' AND column_name = 'fixed'"),
+        "1\n");
     EXPECT_EQ(sql("SELECT message FROM dbpatch ORDER BY id DESC LIMIT 1"), "Database updated by fixer 0.0.1\n");
     EXPECT_EQ(sql("SELECT script, outcome, plugins FROM omero_cli_history ORDER BY id DESC LIMIT 2"),
               "plugin hop OMERO1.2__0 -> OMERO1.3__0 (fixer)|success|fixer 0.0.1\n" +
@@ -312,7 +316,8 @@ TEST_F(Db, CtrlCCancelsTheStatementAndRollsBack) {
     pid_t pid = spawn_upgrade();
     // Wait until the server is inside the sleep, then press Ctrl-C.
     for (int i = 0; i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-                                   "AND pid <> pg_backend_pid()") != "1\n"; ++i)
+                                   "AND pid <> pg_backend_pid()") != "1\n";
+         ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto start = std::chrono::steady_clock::now();
     kill(pid, SIGINT);
@@ -344,7 +349,8 @@ TEST_F(Db, ConcurrentUpgradesApplyEachHopOnce) {
 TEST_F(Db, LockTimeoutNamesTheHolder) {
     init_demo();
     // Another session holds the upgrade lock for a few seconds.
-    std::thread holder([&] { sql("SELECT pg_advisory_lock(" + std::to_string(0x6f6d65726f5f7570LL) + "), pg_sleep(4)"); });
+    std::thread holder(
+        [&] { sql("SELECT pg_advisory_lock(" + std::to_string(0x6f6d65726f5f7570LL) + "), pg_sleep(4)"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
     Result r = db({"upgrade", "--no-backup", "--lock-timeout", "1"});
     holder.join();
@@ -388,7 +394,8 @@ TEST_F(Db, DumpRestoreSwitch) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(config({"get", "omero.db.name"}).out, copy + "\n");
     for (const char* t : {"image", "annotation", "dbpatch", "experimenter", "password"})
-        EXPECT_EQ(sql(std::string("SELECT count(*) FROM ") + t, copy), sql(std::string("SELECT count(*) FROM ") + t)) << t;
+        EXPECT_EQ(sql(std::string("SELECT count(*) FROM ") + t, copy), sql(std::string("SELECT count(*) FROM ") + t))
+            << t;
     const char* schema_q =
         "SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns "
         "WHERE table_schema = 'public' ORDER BY 1";
@@ -406,9 +413,7 @@ TEST_F(Db, DumpRestoreSwitch) {
 // next dump removes the dead run's partial file; SIGTERM stops cleanly (130).
 TEST_F(Db, KilledDumpLeavesNoSecretAndNoOrphan) {
     init_demo();
-    auto pg_dumps = [&] {
-        return run("/bin/sh", {"-c", "pgrep -f 'pg_dump .*" + dbname + "$' || true"}).out;
-    };
+    auto pg_dumps = [&] { return run("/bin/sh", {"-c", "pgrep -f 'pg_dump .*" + dbname + "$' || true"}).out; };
     auto wait_for = [&](const std::function<bool()>& ok) {
         for (int i = 0; i < 100 && !ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         return ok();
@@ -416,8 +421,10 @@ TEST_F(Db, KilledDumpLeavesNoSecretAndNoOrphan) {
     fs::path dir = tmp / "dumps";
     fs::create_directories(dir);
     pid_t locker = hold_image_lock(30);
-    ASSERT_TRUE(wait_for([&] { return sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
-                                          "AND relation = 'image'::regclass") == "1\n"; }));
+    ASSERT_TRUE(wait_for([&] {
+        return sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                   "AND relation = 'image'::regclass") == "1\n";
+    }));
     pid_t dump = spawn({"omero", "db", "dump", "-f", (dir / "a.pgdump").string()});
     // Started, and its file open (a loaded machine may show the process first).
     ASSERT_TRUE(wait_for([&] { return !pg_dumps().empty() && fs::exists(dir / "a.pgdump.partial"); }))
@@ -470,7 +477,8 @@ TEST_F(Db, ForeignDatabasesAreNamedNotInitialised) {
     // db script writes the root password's hash: 0600.
     r = db({"script", "-f", (tmp / "s.sql").string(), "--version", "OMERO1.0", "--patch", "0", "--password", "x"});
     EXPECT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(fs::status(tmp / "s.sql").permissions() & fs::perms::mask, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(tmp / "s.sql").permissions() & fs::perms::mask,
+              fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(Db, OptimizeAnalyzesAndVacuums) {
@@ -492,7 +500,8 @@ TEST_F(Db, ConnectionErrorsAreClearAndSecretFree) {
     config({"set", "omero.db.pass", "wrong-secret-123"});
     Result r = db({"status"});
     EXPECT_EQ(r.code, 20);
-    EXPECT_NE(r.err.find("user omero on 127.0.0.1:" + cluster().port + ", database " + dbname), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("user omero on 127.0.0.1:" + cluster().port + ", database " + dbname), std::string::npos)
+        << r.err;
     EXPECT_NE(r.err.find("omero.db.pass"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("wrong-secret-123"), std::string::npos);
     r = db({"status", "--port", "1"});

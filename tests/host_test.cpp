@@ -140,13 +140,15 @@ TEST_F(Host, ManifestThatDisagreesWithLibraryIsRefused) {
 TEST_F(Host, DuplicateNamesAreShadowed) {
     fs::path second = tmp / "second";
     install(second, "probe");
-    Result r = omero({"plugin", "list", "--json"}, {.env = {{"OMERO_PLUGIN_PATH", plugins.string() + ":" + second.string()}}});
+    Result r =
+        omero({"plugin", "list", "--json"}, {.env = {{"OMERO_PLUGIN_PATH", plugins.string() + ":" + second.string()}}});
     auto all = nlohmann::json::parse(r.out);
     // Known first-party plugins that are not there come last, with their package.
     nlohmann::json j = nlohmann::json::array();
     std::set<std::string> missing;
     for (const auto& e : all)
-        if (e["state"] != "not-installed") j.push_back(e);
+        if (e["state"] != "not-installed")
+            j.push_back(e);
         else {
             EXPECT_EQ(e["package"], "omero-plugin-" + e["name"].get<std::string>());
             missing.insert(e["name"].get<std::string>());
@@ -191,14 +193,14 @@ TEST_F(Host, HelpAndCompletionLoadNoPluginLibrary) {
     fs::path marker = tmp / "loaded";
     RunOptions o{.env = {{"OMERO_TEST_LOAD_MARKER", marker.string()}}};
     for (auto args : std::vector<std::vector<std::string>>{{"help"},
-                                                            {"help", "probe"},
-                                                            {"help", "probe", "echo"},
-                                                            {"probe", "echo", "--help"},
-                                                            {"help", "--json"},
-                                                            {"plugin", "list"},
-                                                            {"plugin", "info", "probe"},
-                                                            {"__complete", "--", "probe", "e"},
-                                                            {"probe"}}) {
+                                                           {"help", "probe"},
+                                                           {"help", "probe", "echo"},
+                                                           {"probe", "echo", "--help"},
+                                                           {"help", "--json"},
+                                                           {"plugin", "list"},
+                                                           {"plugin", "info", "probe"},
+                                                           {"__complete", "--", "probe", "e"},
+                                                           {"probe"}}) {
         omero(args, o);
         EXPECT_FALSE(fs::exists(marker)) << "loaded by: " << args[0] << " " << (args.size() > 1 ? args[1] : "");
     }
@@ -348,7 +350,8 @@ TEST_F(Host, UpgradeHopsFromDropInPlugins) {
 }
 
 TEST_F(Host, TypedOptionsAreCheckedBeforeTheCommandRuns) {
-    Result r = omero({"probe", "typed", "--need", "x", "--count", "3", "--wait", "1.5m", "--size", "2k", "--mode", "safe"});
+    Result r =
+        omero({"probe", "typed", "--need", "x", "--count", "3", "--wait", "1.5m", "--size", "2k", "--mode", "safe"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "count=3 wait=90000 size=2048 mode=safe need=x\n");
     r = omero({"probe", "typed", "--need", "x"});  // the default arrives canonical

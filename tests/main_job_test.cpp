@@ -60,12 +60,19 @@ protected:
         fs::create_directories(tmp / "data");
         chmod((tmp / "data").c_str(), 0777);
         for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-                 {"omero.db.host", "127.0.0.1"}, {"omero.db.port", cluster().port}, {"omero.db.name", dbname},
-                 {"omero.db.pass", cluster().password}, {"omero.ports.registry", std::to_string(free_port())},
-                 {"omero.ports.ssl", std::to_string(free_port())}, {"omero.ports.tcp", std::to_string(free_port())},
-                 {"omero.client.icetransports", "tcp"}, {"omero.data.dir", (tmp / "data").string()},
-                 {"omero.db.poolsize", "10"}, {"omero.glacier2.IceSSL.Protocols", "tls1_2"},
-                 {"omero.web.python", "/usr/bin/python3"}, {"omero.upgrades.url", ""},
+                 {"omero.db.host", "127.0.0.1"},
+                 {"omero.db.port", cluster().port},
+                 {"omero.db.name", dbname},
+                 {"omero.db.pass", cluster().password},
+                 {"omero.ports.registry", std::to_string(free_port())},
+                 {"omero.ports.ssl", std::to_string(free_port())},
+                 {"omero.ports.tcp", std::to_string(free_port())},
+                 {"omero.client.icetransports", "tcp"},
+                 {"omero.data.dir", (tmp / "data").string()},
+                 {"omero.db.poolsize", "10"},
+                 {"omero.glacier2.IceSSL.Protocols", "tls1_2"},
+                 {"omero.web.python", "/usr/bin/python3"},
+                 {"omero.upgrades.url", ""},
                  {"omero.web.application_server.port", std::to_string(free_port())}})
             set(k, v);
         RunOptions root;
@@ -79,7 +86,8 @@ protected:
         for (const fs::path& d : {oldd, newd})
             if (long pid = std::atol(read_or_empty(d / "var/master/master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
         if (long pid = std::atol(read_or_empty(ngx / "nginx.pid").c_str()); pid > 1) kill(pid, SIGQUIT);
-        if (fs::exists(tmp / "small")) run("/bin/umount", {"-l", (tmp / "small").string()});  // a test that stopped half way
+        if (fs::exists(tmp / "small"))
+            run("/bin/umount", {"-l", (tmp / "small").string()});  // a test that stopped half way
     }
     static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
 
@@ -116,11 +124,13 @@ protected:
     }
     // The body nginx serves for /webclient/ ("" when it does not answer 200).
     std::string through_nginx() {
-        Result r = run("/usr/bin/python3", {"-c",
-                                            "import http.client,sys\nc=http.client.HTTPConnection('127.0.0.1',int(sys.argv[1]),timeout=10)\n"
-                                            "c.request('GET','/webclient/')\nr=c.getresponse()\nb=r.read().decode()\n"
-                                            "print(b if r.status==200 else '')",
-                                            std::to_string(http)});
+        Result r =
+            run("/usr/bin/python3",
+                {"-c",
+                 "import http.client,sys\nc=http.client.HTTPConnection('127.0.0.1',int(sys.argv[1]),timeout=10)\n"
+                 "c.request('GET','/webclient/')\nr=c.getresponse()\nb=r.read().decode()\n"
+                 "print(b if r.status==200 else '')",
+                 std::to_string(http)});
         return r.out;
     }
     // nginx's worker pids: a reload replaces them.
@@ -168,7 +178,8 @@ struct Listener {
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0) ADD_FAILURE() << "cannot listen";
+        if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0)
+            ADD_FAILURE() << "cannot listen";
     }
     ~Listener() { close(fd); }
 };
@@ -221,7 +232,8 @@ TEST_F(MainJob, RunningServerUpgradedThenRolledBackWithNginxFollowing) {
     EXPECT_EQ(version_of(clone), "OMERO1.0__0");
     std::set<std::string> steps;
     for (const json& s : result["steps"]) steps.insert(s["step"]);
-    for (const char* s : {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart", "offsite"})
+    for (const char* s :
+         {"stage", "stop", "backup", "swap", "database", "start", "syncmedia", "webconf", "webstart", "offsite"})
         EXPECT_TRUE(steps.count(s)) << s << " " << result.dump();
 
     // A crash mid-append left a torn last line: the rollback still reads
@@ -300,7 +312,8 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
     fs::path small = tmp / "small";
     fs::create_directories(small);
     if (geteuid() == 0 && run("/bin/mount", {"-t", "tmpfs", "-o", "size=64k", "tmpfs", small.string()}).code == 0) {
-        refused("has 64.0 KiB free", {"--web-conf", site.string(), "--yes", "--backup", "dump", "--backup-dir", small.string()});
+        refused("has 64.0 KiB free",
+                {"--web-conf", site.string(), "--yes", "--backup", "dump", "--backup-dir", small.string()});
         write_file(small / "omero.conf", read_file(ngx / "sites-available/omero"));
         ASSERT_EQ(run("/bin/mount", {"-o", "remount,ro", small.string()}).code, 0);
         refused("cannot be replaced by this user", {"--web-conf", (small / "omero.conf").string(), "--yes"});
@@ -320,8 +333,10 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
         // admin stop names what holds the server's ports when nothing of it runs.
         Result stop = omero({"admin", "stop"});
         EXPECT_EQ(stop.code, 1);
-        EXPECT_NE(stop.err.find("port " + std::to_string(n) + " (tcp) is still held by PID " + std::to_string(getpid())),
-                  std::string::npos) << stop.err;
+        EXPECT_NE(
+            stop.err.find("port " + std::to_string(n) + " (tcp) is still held by PID " + std::to_string(getpid())),
+            std::string::npos)
+            << stop.err;
     }
     ASSERT_EQ(omero(up_args(web)).code, 0);
 }
@@ -354,7 +369,8 @@ TEST_F(MainJob, PlanRefusesASiteFileTheWebServerWouldRefuse) {
     start_nginx();
     // nginx is stopped again: only the standalone check of the new text runs.
     kill(std::atol(read_file(ngx / "nginx.pid").c_str()), SIGQUIT);
-    for (int i = 0; i < 100 && fs::exists(ngx / "nginx.pid"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && fs::exists(ngx / "nginx.pid"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     write_file(ngx / "sites-available/omero", read_file(ngx / "sites-available/omero") + "no_such_directive on;\n");
     refused("is refused by the installed web server", {"--web-conf", site.string(), "--yes"});
 }
@@ -476,7 +492,8 @@ TEST_F(MainJob, HungRegistryIsStoppedAndTwoStartsAreSerialised) {
     both[0] = omero({"admin", "start"});
     other.join();
     EXPECT_TRUE((both[0].code == 0 && both[1].code == 108) || (both[0].code == 108 && both[1].code == 0))
-        << both[0].code << " " << both[0].err << "\n" << both[1].code << " " << both[1].err;
+        << both[0].code << " " << both[0].err << "\n"
+        << both[1].code << " " << both[1].err;
     for (const Result& r : both)
         if (r.code == 108) {
             EXPECT_NE(r.err.find("already running"), std::string::npos) << r.err;
@@ -536,13 +553,15 @@ TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {
     ASSERT_EQ(r.code, 0) << r.err;
     json st = json::parse(r.out);
     EXPECT_EQ(st["schema"], 1);
-    for (const char* k : {"database", "host", "user", "state", "current", "target"}) EXPECT_TRUE(st[k].is_string()) << k << st.dump();
+    for (const char* k : {"database", "host", "user", "state", "current", "target"})
+        EXPECT_TRUE(st[k].is_string()) << k << st.dump();
     for (const char* k : {"bytes", "sessions"}) EXPECT_TRUE(st[k].is_number_unsigned()) << k << st.dump();
     EXPECT_TRUE(st.contains("port"));
     EXPECT_TRUE(st["pending"].is_array());
 
     // A new release's scripts: the dry run's plan event.
-    r = omero({"db", "upgrade", "--dry-run", "--json", "--sql-dir", (newd / "sql/psql").string(), "--to", "OMERO1.2__0"});
+    r = omero(
+        {"db", "upgrade", "--dry-run", "--json", "--sql-dir", (newd / "sql/psql").string(), "--to", "OMERO1.2__0"});
     ASSERT_EQ(r.code, 2) << r.out << r.err;
     json plan;
     for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1) {
@@ -555,7 +574,8 @@ TEST_F(MainJob, ContractDbJsonHasTheFieldsOtherPluginsRead) {
     EXPECT_TRUE(plan["ready"].is_boolean());
     ASSERT_EQ(plan["hops"].size(), 2u) << plan.dump();
     for (const json& h : plan["hops"]) {
-        for (const char* k : {"from", "to", "script", "sha256", "precheck"}) EXPECT_TRUE(h[k].is_string()) << k << h.dump();
+        for (const char* k : {"from", "to", "script", "sha256", "precheck"})
+            EXPECT_TRUE(h[k].is_string()) << k << h.dump();
         EXPECT_TRUE(h["statements"].is_number());
         for (const char* k : {"plugins", "shims", "fixes"}) EXPECT_TRUE(h[k].is_array()) << k << h.dump();
         EXPECT_TRUE(h["check"]["ok"].is_boolean()) << h.dump();

@@ -49,7 +49,8 @@ protected:
     void TearDown() override {
         if (fs::exists(omerodir / "etc/internal.cfg")) omero({"admin", "stop", "--wait", "20"});
         omero({"web", "stop"});
-        for (const fs::path& d : {omerodir, opt / "OMERO.server-4.1.2", opt / "OMERO.server-5.3.5", opt / "OMERO.server-5.4.10"})
+        for (const fs::path& d :
+             {omerodir, opt / "OMERO.server-4.1.2", opt / "OMERO.server-5.3.5", opt / "OMERO.server-5.4.10"})
             if (auto pid = std::atol(read_or_empty(d / "var/master/master.pid").c_str()); pid > 1) kill(pid, SIGKILL);
     }
     static std::string read_or_empty(const fs::path& p) { return fs::exists(p) ? read_file(p) : ""; }
@@ -78,12 +79,18 @@ protected:
     void configure() {
         fs::create_directories(tmp / "data");
         chmod((tmp / "data").c_str(), 0777);
-        for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-                 {"omero.db.host", "127.0.0.1"}, {"omero.db.port", cluster().port}, {"omero.db.name", dbname},
-                 {"omero.db.pass", cluster().password}, {"omero.ports.registry", std::to_string(free_port())},
-                 {"omero.ports.ssl", std::to_string(free_port())}, {"omero.ports.tcp", std::to_string(free_port())},
-                 {"omero.client.icetransports", "tcp"}, {"omero.data.dir", (tmp / "data").string()},
-                 {"omero.db.poolsize", "10"}, {"omero.glacier2.IceSSL.Protocols", "tls1_2"}})
+        for (auto [k, v] :
+             std::vector<std::pair<std::string, std::string>>{{"omero.db.host", "127.0.0.1"},
+                                                              {"omero.db.port", cluster().port},
+                                                              {"omero.db.name", dbname},
+                                                              {"omero.db.pass", cluster().password},
+                                                              {"omero.ports.registry", std::to_string(free_port())},
+                                                              {"omero.ports.ssl", std::to_string(free_port())},
+                                                              {"omero.ports.tcp", std::to_string(free_port())},
+                                                              {"omero.client.icetransports", "tcp"},
+                                                              {"omero.data.dir", (tmp / "data").string()},
+                                                              {"omero.db.poolsize", "10"},
+                                                              {"omero.glacier2.IceSSL.Protocols", "tls1_2"}})
             set(k, v);
     }
     std::string sql(const std::string& q, const std::string& database = "") {
@@ -92,7 +99,8 @@ protected:
         return r.out;
     }
     std::string version(const std::string& database = "") {
-        std::string v = sql("SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1", database);
+        std::string v =
+            sql("SELECT currentversion || '__' || currentpatch FROM dbpatch ORDER BY id DESC LIMIT 1", database);
         if (!v.empty()) v.pop_back();
         return v;
     }
@@ -103,17 +111,19 @@ protected:
     }
     // A 5.2 database as 5.2's `bin/omero db script` wrote it.
     void create_52() {
-        Result r = create_database(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql");
+        Result r =
+            create_database(dbname, shared_dir() / "omero-sql/generated-by-omero-db-script/V5_2_0__OMERO5.2_0.sql");
         ASSERT_EQ(r.code, 0) << r.err;
     }
     // An archive of a directory, made with Python's zipfile or tarfile.
     void archive(const fs::path& dir, const fs::path& out) {
-        std::string py = out.extension() == ".zip"
-                             ? "import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[2],'w')\nb=os.path.dirname(sys.argv[1])\n"
-                               "for r,ds,fs in os.walk(sys.argv[1]):\n z.write(r,os.path.relpath(r,b))\n for f in fs:\n"
-                               "  p=os.path.join(r,f); z.write(p,os.path.relpath(p,b))\nz.close()\n"
-                             : "import os,sys,tarfile\nt=tarfile.open(sys.argv[2],'w:bz2')\n"
-                               "t.add(sys.argv[1],os.path.basename(sys.argv[1]))\nt.close()\n";
+        std::string py =
+            out.extension() == ".zip"
+                ? "import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[2],'w')\nb=os.path.dirname(sys.argv[1])\n"
+                  "for r,ds,fs in os.walk(sys.argv[1]):\n z.write(r,os.path.relpath(r,b))\n for f in fs:\n"
+                  "  p=os.path.join(r,f); z.write(p,os.path.relpath(p,b))\nz.close()\n"
+                : "import os,sys,tarfile\nt=tarfile.open(sys.argv[2],'w:bz2')\n"
+                  "t.add(sys.argv[1],os.path.basename(sys.argv[1]))\nt.close()\n";
         Result r = run("/usr/bin/python3", {"-c", py, dir.string(), out.string()});
         ASSERT_EQ(r.code, 0) << r.err;
     }
@@ -221,14 +231,14 @@ TEST_F(Upgrade, From32DistributionTo54CarriesItsSettings) {
     ASSERT_EQ(create_32_database(dbname).code, 0);
     fs::create_directories(tmp / "data");
     chmod((tmp / "data").c_str(), 0777);
-    write_file(omerodir / "etc/local.properties",
-               "# site settings\nomero.db.name=" + dbname + "\nomero.db.host=127.0.0.1\nomero.db.port=" +
-                   cluster().port + "\nomero.db.pass=" + cluster().password + "\nomero.data.dir=" +
-                   (tmp / "data").string() + "\n");
+    write_file(omerodir / "etc/local.properties", "# site settings\nomero.db.name=" + dbname +
+                                                      "\nomero.db.host=127.0.0.1\nomero.db.port=" + cluster().port +
+                                                      "\nomero.db.pass=" + cluster().password +
+                                                      "\nomero.data.dir=" + (tmp / "data").string() + "\n");
     RunOptions pg;  // before the swap the database password comes from libpq's own sources
     pg.env.emplace("PGPASSWORD", cluster().password);
-    std::vector<std::string> words = {"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string(), "--backup",
-                                      "dump"};
+    std::vector<std::string> words = {"upgrade",  "plan", "--to", (opt / "OMERO.server-5.4.10").string(),
+                                      "--backup", "dump"};
     for (const char* k : {"omero.ports.registry", "omero.ports.ssl", "omero.ports.tcp"})
         words.push_back(std::string("--set=") + k + "=" + std::to_string(free_port()));
     for (const char* kv : {"omero.client.icetransports=tcp", "omero.glacier2.IceSSL.Protocols=tls1_2"})
@@ -243,9 +253,8 @@ TEST_F(Upgrade, From32DistributionTo54CarriesItsSettings) {
           std::string("config set omero.client.icetransports tcp")})
         EXPECT_NE(plan.out.find(want), std::string::npos) << want << "\n" << plan.out;
     EXPECT_EQ(plan.out.find(cluster().password), std::string::npos) << "the password is never shown";
-    Result bad = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string(), "--set",
-                        "omero.db.pass=secret"},
-                       pg);
+    Result bad =
+        omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string(), "--set", "omero.db.pass=secret"}, pg);
     EXPECT_EQ(bad.code, 2) << bad.err;
     EXPECT_NE(bad.err.find("visible to every user"), std::string::npos) << bad.err;
 
@@ -331,7 +340,7 @@ TEST_F(Upgrade, ConflictingEditStopsBeforeAnythingChanges) {
 // archive: resume always finishes, the database is always at a complete
 // version, config.xml is never lost.
 TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
-    std::mt19937 rng(std::random_device{}());
+    std::mt19937 rng(test_seed());
     for (bool symlinked : {true, false}) {
         SCOPED_TRACE(symlinked ? "symlinked OMERODIR, directory --to" : "plain OMERODIR, archive --to");
         fs::remove_all(opt);
@@ -358,8 +367,8 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
                              "/lib/python/omeroweb/static; }\n");
         std::string config = read_file(omerodir / "etc/grid/config.xml");
         std::set<std::string> landed;
-        std::vector<std::string> args = {"upgrade", "run", "--to", to.string(), "--no-start", "--yes",
-                                         "--web-conf", site.string()};
+        std::vector<std::string> args = {"upgrade",    "run",   "--to",       to.string(),
+                                         "--no-start", "--yes", "--web-conf", site.string()};
         int kills = 0;
         for (; kills < 10; ++kills) {
             pid_t pid = fork();
@@ -410,8 +419,8 @@ TEST_F(Upgrade, KillNineAnywhereThenResumeFinishes) {
         if (symlinked) {
             EXPECT_EQ(fs::read_symlink(omerodir), "OMERO.server-5.4.10");
             EXPECT_EQ(read_file(opt / "OMERO.server-4.1.2/etc/grid/config.xml"), config);
-            EXPECT_EQ(read_file(site), "location /static { alias " + omerodir.string() +
-                                           "/lib/python/omeroweb/static; }\n");
+            EXPECT_EQ(read_file(site),
+                      "location /static { alias " + omerodir.string() + "/lib/python/omeroweb/static; }\n");
         } else {
             EXPECT_FALSE(fs::is_symlink(omerodir));
             EXPECT_EQ(read_file(opt / "OMERO.server-4.1.2/etc/grid/config.xml"), config);
@@ -454,7 +463,8 @@ TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
               dbname.c_str(), "-c", "SELECT pg_sleep(30)", nullptr);
         _exit(127);
     }
-    for (int i = 0; i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") != "1\n"; ++i)
+    for (int i = 0;
+         i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") != "1\n"; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     Result r = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
     EXPECT_EQ(r.code, 27) << r.out << r.err;
@@ -506,9 +516,9 @@ TEST_F(Upgrade, RunningServerAndWebComeBackOnTheNewRelease) {
 
     r = omero({"upgrade", "run", "--to", (opt / "OMERO.server-5.4.10").string()});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
-    for (const char* step : {"==> stop: omero web stop", "==> stop: omero admin stop", "==> backup: omero db clone",
-                             "==> start: omero admin start", "==> syncmedia: omero web syncmedia",
-                             "==> webstart: omero web start"})
+    for (const char* step :
+         {"==> stop: omero web stop", "==> stop: omero admin stop", "==> backup: omero db clone",
+          "==> start: omero admin start", "==> syncmedia: omero web syncmedia", "==> webstart: omero web start"})
         EXPECT_NE(r.err.find(step), std::string::npos) << step << "\n" << r.err;
     EXPECT_LT(r.err.find("==> stop: omero admin stop"), r.err.find("==> backup:")) << "backup after the stop";
     EXPECT_EQ(version(), "OMERO5.4__0");

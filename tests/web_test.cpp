@@ -73,7 +73,8 @@ protected:
         fs::create_directories(dir / "etc" / "grid");
         fs::create_directories(dir / "etc" / "templates" / "error");
         fs::create_directories(dir / "var" / "log");
-        write_file(dir / "etc" / "templates" / "error" / "maintainance.html", "<html>OMERO is down for maintenance</html>\n");
+        write_file(dir / "etc" / "templates" / "error" / "maintainance.html",
+                   "<html>OMERO is down for maintenance</html>\n");
         fs::copy(source_dir() / "tests" / "web", tmp / "py", fs::copy_options::recursive);
         port = free_port();
         set("omero.web.python", kPython);
@@ -139,15 +140,15 @@ protected:
         // A pid file per form: an Apache being stopped must not make the next
         // `-k start` answer "already running".
         std::string pid = v + "/httpd-" + form + ".pid";
-        std::string conf = "ServerRoot " + v + "\nDefaultRuntimeDir " + v + "\nPidFile " + pid + "\nErrorLog " +
-                           v + "/log/apache_error.log\nServerName localhost\n";
+        std::string conf = "ServerRoot " + v + "\nDefaultRuntimeDir " + v + "\nPidFile " + pid + "\nErrorLog " + v +
+                           "/log/apache_error.log\nServerName localhost\n";
         if (geteuid() == 0) conf += "User nobody\nGroup nogroup\n";
         for (const char* mod : {"mpm_event", "authz_core", "alias", "headers", "proxy", "proxy_http"})
             conf += std::string("LoadModule ") + mod + "_module " + m + "/mod_" + mod + ".so\n";
         conf += "Listen 127.0.0.1:" + std::to_string(http) + "\n";
-        conf += form == "apache" ? "Include " + site.string() + "\n"
-                                 : "<VirtualHost *:" + std::to_string(http) + ">\nInclude " + site.string() +
-                                       "\n</VirtualHost>\n";
+        conf += form == "apache"
+                    ? "Include " + site.string() + "\n"
+                    : "<VirtualHost *:" + std::to_string(http) + ">\nInclude " + site.string() + "\n</VirtualHost>\n";
         fs::path main = dir / "etc" / ("httpd-" + form + ".conf");
         write_file(main, conf);
         std::string cmd = httpd.string() + " -f " + main.string() + " -k ";
@@ -210,8 +211,10 @@ TEST_F(WebTest, NginxFormsAreOmeroWebsReferenceOutputsByteForByte) {
     for (std::string form : {"nginx", "nginx-development", "nginx-location"}) {
         std::string ref = reference(form + "-withoptions.conf");
         ASSERT_FALSE(ref.empty());
-        EXPECT_EQ(ours(form, {"--as-omero-web", "--http", "1234", "--servername", "omeroweb.host", "--max-body-size", "2m"}) + "\n",
-                  ref)
+        EXPECT_EQ(
+            ours(form, {"--as-omero-web", "--http", "1234", "--servername", "omeroweb.host", "--max-body-size", "2m"}) +
+                "\n",
+            ref)
             << form;
     }
 }
@@ -220,8 +223,9 @@ TEST_F(WebTest, ConfigErrorsAreTheReferencesExitCodes) {
     EXPECT_EQ(omero({"web", "config", "lighttpd"}).code, 2);
     Result conflict = omero({"web", "config", "nginx", "--http", std::to_string(port)});
     EXPECT_EQ(conflict.code, 166) << conflict.err;  // 678 % 256
-    EXPECT_NE(conflict.err.find("Port conflict: HTTP(" + std::to_string(port) + ") and wsgi(" + std::to_string(port) + ")"),
-              std::string::npos);
+    EXPECT_NE(
+        conflict.err.find("Port conflict: HTTP(" + std::to_string(port) + ") and wsgi(" + std::to_string(port) + ")"),
+        std::string::npos);
     EXPECT_EQ(omero({"web", "config", "nginx", "--max-body-size", "lots"}).code, 2);
     EXPECT_EQ(omero({"web", "config", "nginx", "--servername", "a;b"}).code, 2);
     set("omero.web.prefix", "/x; deny all");
@@ -462,7 +466,9 @@ TEST_F(WebTest, DiagnosticsNamesTheStaleAliasAndNeverCrashes) {
     ASSERT_EQ(omero({"web", "syncmedia"}).code, 0);
     // The site file still points at the previous distribution's static files.
     fs::path site = tmp / "omero.conf";
-    write_file(site, "server {\n  listen 80;\n  location /static {\n    alias /opt/OMERO.server-5.3/lib/python/omeroweb/static;\n  }\n}\n");
+    write_file(site,
+               "server {\n  listen 80;\n  location /static {\n    alias "
+               "/opt/OMERO.server-5.3/lib/python/omeroweb/static;\n  }\n}\n");
     Result stale = omero({"web", "diagnostics", "--no-logs", "--frontend", site.string()});
     EXPECT_EQ(stale.code, 1);
     EXPECT_NE(stale.out.find("/opt/OMERO.server-5.3/lib/python/omeroweb/static"), std::string::npos) << stale.out;

@@ -65,11 +65,16 @@ bool decode(std::string_view raw, std::string& out) {
         if (semi == std::string_view::npos || semi - i > 10) return false;
         std::string_view ref = raw.substr(i + 1, semi - i - 1);
         i = semi;
-        if (ref == "lt") out += '<';
-        else if (ref == "gt") out += '>';
-        else if (ref == "amp") out += '&';
-        else if (ref == "quot") out += '"';
-        else if (ref == "apos") out += '\'';
+        if (ref == "lt")
+            out += '<';
+        else if (ref == "gt")
+            out += '>';
+        else if (ref == "amp")
+            out += '&';
+        else if (ref == "quot")
+            out += '"';
+        else if (ref == "apos")
+            out += '\'';
         else if (ref.size() >= 2 && ref[0] == '#') {
             bool hex = ref[1] == 'x';
             std::string_view digits = ref.substr(hex ? 2 : 1);
@@ -77,9 +82,12 @@ bool decode(std::string_view raw, std::string& out) {
             unsigned cp = 0;
             for (char d : digits) {
                 unsigned v;
-                if (d >= '0' && d <= '9') v = unsigned(d - '0');
-                else if (hex && (d | ' ') >= 'a' && (d | ' ') <= 'f') v = unsigned((d | ' ') - 'a' + 10);
-                else return false;
+                if (d >= '0' && d <= '9')
+                    v = unsigned(d - '0');
+                else if (hex && (d | ' ') >= 'a' && (d | ' ') <= 'f')
+                    v = unsigned((d | ' ') - 'a' + 10);
+                else
+                    return false;
                 cp = cp * (hex ? 16 : 10) + v;
             }
             bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
@@ -311,13 +319,12 @@ Step step(Scanner& s, ScanState& st, std::string_view key) {
             }
             std::string_view tag, id_raw;
             bool has_id = false, empty = false;
-            if (!s.open_element(tag) ||
-                !s.attributes(
-                    [&](std::string_view n, std::string_view raw) {
-                        if (n == "id" && !has_id) has_id = true, id_raw = raw;
-                        return true;
-                    },
-                    empty))
+            if (!s.open_element(tag) || !s.attributes(
+                                            [&](std::string_view n, std::string_view raw) {
+                                                if (n == "id" && !has_id) has_id = true, id_raw = raw;
+                                                return true;
+                                            },
+                                            empty))
                 return Step::failed;
             if (tag != "properties") {
                 // Other empty elements (config.xml ends with <include file="templates.xml" />) are not read.
@@ -342,8 +349,10 @@ Step step(Scanner& s, ScanState& st, std::string_view key) {
             if (!s.open_element(tag) ||
                 !s.attributes(
                     [&](std::string_view n, std::string_view raw) {
-                        if (n == "name" && !has_name) has_name = true, name_raw = raw;
-                        else if (n == "value" && !has_value) has_value = true, value_raw = raw;
+                        if (n == "name" && !has_name)
+                            has_name = true, name_raw = raw;
+                        else if (n == "value" && !has_value)
+                            has_value = true, value_raw = raw;
                         return true;
                     },
                     empty) ||

@@ -90,14 +90,14 @@ TEST(QuickGet, ReadsAFileInChunks) {
 }
 
 TEST(QuickGet, ReadsTheProfileActiveNames) {
-    const std::string text = kHeader +
-                             R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="b" />)"
-                             R"(<property name="k" value="active copy" /></properties>)"
-                             R"(<properties id="a"><property name="k" value="from a" /></properties>)"
-                             R"(<properties id="b"><property name="k" value="first" /><other name="k" value="x" />)"
-                             R"(<property name="k" value="last wins" /><property name="novalue" /></properties>)"
-                             R"(<properties id="b"><property name="k" value="a second b block is not read" /></properties>)"
-                             R"(<include file="templates.xml" /></icegrid>)";
+    const std::string text =
+        kHeader + R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="b" />)"
+                  R"(<property name="k" value="active copy" /></properties>)"
+                  R"(<properties id="a"><property name="k" value="from a" /></properties>)"
+                  R"(<properties id="b"><property name="k" value="first" /><other name="k" value="x" />)"
+                  R"(<property name="k" value="last wins" /><property name="novalue" /></properties>)"
+                  R"(<properties id="b"><property name="k" value="a second b block is not read" /></properties>)"
+                  R"(<include file="templates.xml" /></icegrid>)";
     EXPECT_EQ(scan_get(text, "k"), "=last wins");
     EXPECT_EQ(scan_get(text, "novalue"), "=");
     for (const char* key : {"k", "novalue", "omero.config.profile", "x"}) expect_agrees(text, key);
@@ -105,12 +105,12 @@ TEST(QuickGet, ReadsTheProfileActiveNames) {
 
 TEST(QuickGet, ProfileDefaults) {
     // No __ACTIVE__ block, or one without the profile key: "default".
-    for (const std::string& blocks :
-         std::vector<std::string>{R"(<properties id="default"><property name="k" value="d" /></properties>)",
-          R"(<properties id="__ACTIVE__"><property name="other" value="x" /></properties>)"
-          R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="p" /></properties>)"
-          R"(<properties id="p"><property name="k" value="p" /></properties>)"
-          R"(<properties id="default"><property name="k" value="d" /></properties>)"}) {
+    for (const std::string& blocks : std::vector<std::string>{
+             R"(<properties id="default"><property name="k" value="d" /></properties>)",
+             R"(<properties id="__ACTIVE__"><property name="other" value="x" /></properties>)"
+             R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="p" /></properties>)"
+             R"(<properties id="p"><property name="k" value="p" /></properties>)"
+             R"(<properties id="default"><property name="k" value="d" /></properties>)"}) {
         std::string text = "<icegrid>" + blocks + "</icegrid>";
         EXPECT_EQ(scan_get(text, "k"), "=d") << text;
         expect_agrees(text, "k");
@@ -118,10 +118,9 @@ TEST(QuickGet, ProfileDefaults) {
 }
 
 TEST(QuickGet, References) {
-    const std::string text =
-        R"(<icegrid><properties id="default">)"
-        R"(<property name="a" value="&lt;&gt;&amp;&quot;&apos;&#10;&#x41;&#xe9;&#128512;" />)"
-        R"(<property name="&#98;" value='single "quoted"' /></properties></icegrid>)";
+    const std::string text = R"(<icegrid><properties id="default">)"
+                             R"(<property name="a" value="&lt;&gt;&amp;&quot;&apos;&#10;&#x41;&#xe9;&#128512;" />)"
+                             R"(<property name="&#98;" value='single "quoted"' /></properties></icegrid>)";
     EXPECT_EQ(scan_get(text, "a"), "=<>&\"'\nA\xC3\xA9\xF0\x9F\x98\x80");
     EXPECT_EQ(scan_get(text, "b"), "=single \"quoted\"");
     expect_agrees(text, "a");
@@ -131,33 +130,33 @@ TEST(QuickGet, References) {
 TEST(QuickGet, LeavesTheRestToTheTree) {
     const std::string body = R"(<properties id="default"><property name="k" value="v" /></properties>)";
     for (const std::string& text : std::vector<std::string>{
-             std::string(),                                                   // the default tree
-             "<?xml version=\"1.0\"?><icegrid>" + body + "</icegrid>",        // a declaration
-             "\xEF\xBB\xBF<icegrid>" + body + "</icegrid>",                   // a byte-order mark
-             "<!DOCTYPE icegrid><icegrid>" + body + "</icegrid>",             // a DOCTYPE
-             "<icegrid>text" + body + "</icegrid>",                           // text
-             "<icegrid><![CDATA[x]]>" + body + "</icegrid>",                  // CDATA
-             "<icegrid>" + body,                                              // unclosed
-             "<icegrid>" + body + "</icegrid><second/>",                      // a second root
-             "<icegrid>" + body + "</grid>",                                  // mismatched end
-             "<config>" + body + "</config>",                                 // another root name
-             "<icegrid><!-- a -- b -->" + body + "</icegrid>",                // "--" in a comment
+             std::string(),                                             // the default tree
+             "<?xml version=\"1.0\"?><icegrid>" + body + "</icegrid>",  // a declaration
+             "\xEF\xBB\xBF<icegrid>" + body + "</icegrid>",             // a byte-order mark
+             "<!DOCTYPE icegrid><icegrid>" + body + "</icegrid>",       // a DOCTYPE
+             "<icegrid>text" + body + "</icegrid>",                     // text
+             "<icegrid><![CDATA[x]]>" + body + "</icegrid>",            // CDATA
+             "<icegrid>" + body,                                        // unclosed
+             "<icegrid>" + body + "</icegrid><second/>",                // a second root
+             "<icegrid>" + body + "</grid>",                            // mismatched end
+             "<config>" + body + "</config>",                           // another root name
+             "<icegrid><!-- a -- b -->" + body + "</icegrid>",          // "--" in a comment
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"v\"></property>"
-             "</properties></icegrid>",                                       // not an empty element
+             "</properties></icegrid>",  // not an empty element
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"&bogus;\" />"
-             "</properties></icegrid>",                                       // unknown reference
+             "</properties></icegrid>",  // unknown reference
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"a\tb\" />"
-             "</properties></icegrid>",                                       // pugixml makes the tab a space
+             "</properties></icegrid>",  // pugixml makes the tab a space
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"&#0;\" />"
-             "</properties></icegrid>",                                       // a character XML forbids
+             "</properties></icegrid>",  // a character XML forbids
              "<icegrid><properties id=\"default\"><property name=\"omero.config.version\" value=\"4.2.1\" />"
-             "<property name=\"k\" value=\"v\" /></properties></icegrid>",    // rewritten on open
+             "<property name=\"k\" value=\"v\" /></properties></icegrid>",  // rewritten on open
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"\x01\" />"
-             "</properties></icegrid>",                                       // a control character
+             "</properties></icegrid>",  // a control character
              "<icegrid><properties id=\"default\"><property name=\"k\" value=\"\xC3\" />"
-             "</properties></icegrid>",                                       // not UTF-8
+             "</properties></icegrid>",  // not UTF-8
              "<icegrid><properties id=\"default\"><property name=\"k\"value=\"v\" />"
-             "</properties></icegrid>",                                       // no space between attributes
+             "</properties></icegrid>",  // no space between attributes
          }) {
         EXPECT_EQ(scan_get(text, "k"), "<undecided>") << text;
     }
@@ -174,12 +173,13 @@ TEST(QuickGet, AgreesWithTheTreeOnMutations) {
     std::mt19937 rng(20261201);
     const std::vector<std::string> seeds = {
         written_file(),
-        kHeader + R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="b" /></properties>)"
-                  R"(<properties id="b"><property name="k" value="&amp;1" /><property name='k' value='2' /></properties>)"
-                  R"(<include file="templates.xml" /></icegrid>)",
+        kHeader +
+            R"(<properties id="__ACTIVE__"><property name="omero.config.profile" value="b" /></properties>)"
+            R"(<properties id="b"><property name="k" value="&amp;1" /><property name='k' value='2' /></properties>)"
+            R"(<include file="templates.xml" /></icegrid>)",
     };
-    const std::vector<std::string> keys = {"k", "omero.db.name", "omero.multi", "omero.config.profile",
-                                           "omero.config.version", "omero.empty"};
+    const std::vector<std::string> keys = {
+        "k", "omero.db.name", "omero.multi", "omero.config.profile", "omero.config.version", "omero.empty"};
     size_t decided = 0, runs = 0;
     for (const std::string& seed : seeds)
         for (int m = 0; m < 4000; ++m) {
@@ -187,10 +187,18 @@ TEST(QuickGet, AgreesWithTheTreeOnMutations) {
             for (int k = 1 + int(rng() % 3); k > 0 && !s.empty(); --k) {
                 size_t at = rng() % s.size();
                 switch (rng() % 4) {
-                    case 0: s[at] = "<>&\"'=/ !-#;\t\nk"[rng() % 15]; break;
-                    case 1: s.erase(at, 1 + rng() % 4); break;
-                    case 2: s.insert(at, 1, "<>&\"'=/ !-#;\t\nk"[rng() % 15]); break;
-                    default: s.insert(at, s.substr(rng() % s.size(), rng() % 40)); break;
+                    case 0:
+                        s[at] = "<>&\"'=/ !-#;\t\nk"[rng() % 15];
+                        break;
+                    case 1:
+                        s.erase(at, 1 + rng() % 4);
+                        break;
+                    case 2:
+                        s.insert(at, 1, "<>&\"'=/ !-#;\t\nk"[rng() % 15]);
+                        break;
+                    default:
+                        s.insert(at, s.substr(rng() % s.size(), rng() % 40));
+                        break;
                 }
             }
             if (m % 50 == 0) {  // the chunked reading, at a few buffer sizes

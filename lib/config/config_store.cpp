@@ -24,7 +24,6 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-
 // The file's text; `exists` false (and "") when there is none.
 std::string read_config(const fs::path& p, bool& exists) {
     auto text = read_file_if_exists(p, kMaxConfigBytes, OMERO_EXIT_CONFIG_INVALID);
@@ -107,8 +106,8 @@ WriteLock::WriteLock(const fs::path& config, std::chrono::milliseconds timeout) 
             int e = errno;
             ::close(fd_);
             if (dir_fd_ >= 0) ::close(dir_fd_);
-            throw Error(OMERO_EXIT_CONFIG_LOCKED, "Could not acquire lock on " + config.string() + ": " +
-                                                            errno_text(e));
+            throw Error(OMERO_EXIT_CONFIG_LOCKED,
+                        "Could not acquire lock on " + config.string() + ": " + errno_text(e));
         }
         ::close(fd_);
         fd_ = -1;
@@ -160,8 +159,8 @@ Document Store::read_from(std::string text, bool exists) const {
     if (exists && text.empty() && locked_by_other(file_))
         // omero-py creates config.xml empty and fills it under the lock.
         throw Error(OMERO_EXIT_CONFIG_INVALID, file_.string() +
-                                                         " is empty and another process holds its lock (it is being "
-                                                         "written): line 1, column 0; retry in a moment");
+                                                   " is empty and another process holds its lock (it is being "
+                                                   "written): line 1, column 0; retry in a moment");
     Document d = prepare(std::move(text));
     // A read-only file cannot take a profile other than its own (omero-py rule).
     if (exists && !writable() && opts_.env_profile)
@@ -194,7 +193,7 @@ void Store::check_writable() const {
         fs::create_directories(dir, ec);
         if (ec)
             throw Error(OMERO_EXIT_CONFIG_READ_ONLY,
-                              "Cannot modify " + file_.string() + ": cannot create " + dir.string() + ": " + ec.message());
+                        "Cannot modify " + file_.string() + ": cannot create " + dir.string() + ": " + ec.message());
     }
 }
 
@@ -220,8 +219,8 @@ void Store::install(const std::string& text) const {
     // A new config.xml is the owner's alone: it may come to hold omero.db.pass.
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, had_old ? (old.st_mode & 07777) : 0600);
     if (fd < 0)
-        throw Error(OMERO_EXIT_CONFIG_READ_ONLY, "Cannot modify " + file_.string() + ": cannot create " +
-                                                           temp.string() + ": " + errno_text(errno));
+        throw Error(OMERO_EXIT_CONFIG_READ_ONLY,
+                    "Cannot modify " + file_.string() + ": cannot create " + temp.string() + ": " + errno_text(errno));
     try {
         if (had_old) {
             // Keep the file's mode, and its owner when we can (root editing an
@@ -230,7 +229,8 @@ void Store::install(const std::string& text) const {
             if (geteuid() == 0) (void)!::fchown(fd, old.st_uid, old.st_gid);
         }
         write_all(fd, text, temp);
-        if (::fsync(fd) != 0) throw Error(OMERO_EXIT_FAILURE, "cannot sync " + temp.string() + ": " + errno_text(errno));
+        if (::fsync(fd) != 0)
+            throw Error(OMERO_EXIT_FAILURE, "cannot sync " + temp.string() + ": " + errno_text(errno));
     } catch (...) {
         ::close(fd);
         ::unlink(temp.c_str());

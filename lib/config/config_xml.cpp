@@ -118,7 +118,8 @@ std::string xml_text_problem(std::string_view text) {
     if (size_t bad = forbidden_char(text); bad != std::string_view::npos) {
         unsigned char c = static_cast<unsigned char>(text[bad]);
         char cp[16];
-        std::snprintf(cp, sizeof cp, "U+%04X", c == 0xEF ? (static_cast<unsigned char>(text[bad + 2]) == 0xBE ? 0xFFFE : 0xFFFF) : c);
+        std::snprintf(cp, sizeof cp, "U+%04X",
+                      c == 0xEF ? (static_cast<unsigned char>(text[bad + 2]) == 0xBE ? 0xFFFE : 0xFFFF) : c);
         return std::string("contains ") + cp + " (byte " + std::to_string(bad + 1) + "), which XML 1.0 cannot hold";
     }
     return {};
@@ -145,7 +146,7 @@ std::optional<Document> Document::parse_impl(std::string_view text, char* inplac
     auto fail = [&](const std::string& what, size_t offset) -> Error {
         auto [line, col] = line_column(text, offset);
         return Error(OMERO_EXIT_CONFIG_INVALID,
-                           what + ": line " + std::to_string(line) + ", column " + std::to_string(col));
+                     what + ": line " + std::to_string(line) + ", column " + std::to_string(col));
     };
     if (size_t bad = invalid_utf8(text); bad != std::string_view::npos) throw fail("not valid UTF-8", bad);
     if (size_t bad = forbidden_char(text); bad != std::string_view::npos)
@@ -333,8 +334,10 @@ void Document::set_all(const std::vector<std::pair<std::string, std::string>>& v
             first.emplace(*name, i);
     for (const auto& [k, v] : values) {
         auto [it, fresh] = first.emplace(k, b.children.size());
-        if (fresh) b.children.push_back({"property", {{"name", k}, {"value", v}}});
-        else b.children[it->second].set_attr("value", v);
+        if (fresh)
+            b.children.push_back({"property", {{"name", k}, {"value", v}}});
+        else
+            b.children[it->second].set_attr("value", v);
     }
 }
 
@@ -360,14 +363,29 @@ std::string escape_attribute(std::string_view s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\n': out += "&#10;"; break;
-            case '\r': out += "&#13;"; break;
-            case '\t': out += "&#09;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\n':
+                out += "&#10;";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            case '\t':
+                out += "&#09;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -394,8 +412,9 @@ std::string Document::serialize(std::string_view when) const {
     std::string active = explicit_ && !explicit_->empty() ? *explicit_ : stored_active();
     std::string out = "<icegrid><!--\n\n\tThis file was generated at ";
     out += when;
-    out += " by the OmeroConfig system.\n\tDo not edit directly but see `omero config` for details.\n"
-           "\tThis file may be included into your IceGrid application.\n\n-->";
+    out +=
+        " by the OmeroConfig system.\n\tDo not edit directly but see `omero config` for details.\n"
+        "\tThis file may be included into your IceGrid application.\n\n-->";
 
     std::vector<Element> internal = {{"property", {{"name", kProfileKey}, {"value", active}}},
                                      {"property", {{"name", kVersionKey}, {"value", kVersion}}}};
@@ -406,8 +425,7 @@ std::string Document::serialize(std::string_view when) const {
             if (!n || (*n != kProfileKey && *n != kVersionKey)) internal.push_back({"property", e.attrs});
         }
     write_block(out, {{"id", kInternal}}, internal);
-    if (!src)
-        write_block(out, {{"id", active}}, {{"property", {{"name", kVersionKey}, {"value", kVersion}}}});
+    if (!src) write_block(out, {{"id", active}}, {{"property", {{"name", kVersionKey}, {"value", kVersion}}}});
     for (const Block& b : blocks_)
         if (b.id() != kInternal) write_block(out, b.attrs, b.children);
     out += "<include file=\"templates.xml\" /></icegrid>";

@@ -91,7 +91,7 @@ public:
 
 private:
     static std::optional<Document> parse_impl(std::string_view text, char* inplace);
-    Block& active_block();  // created when missing
+    Block& active_block();       // created when missing
     std::vector<Block> blocks_;  // file order, __ACTIVE__ included
     std::optional<std::string> explicit_, env_;
     void apply_version_fixups();

@@ -44,14 +44,19 @@ std::string utf8_problem(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
         unsigned char c = static_cast<unsigned char>(s[i]);
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 && c >= 0xC2 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E && c <= 0xF4 ? 4 : 0;
+        size_t n = c < 0x80                        ? 1
+                   : (c >> 5) == 0x6 && c >= 0xC2  ? 2
+                   : (c >> 4) == 0xE               ? 3
+                   : (c >> 3) == 0x1E && c <= 0xF4 ? 4
+                                                   : 0;
         bool ok = n > 0 && i + n <= s.size();
         for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
         if (!ok) {
             char buf[128];
             std::snprintf(buf, sizeof buf, "'utf-8' codec can't decode byte 0x%02x in position %zu: %s", c, i,
-                          n == 0 ? "invalid start byte" : i + n > s.size() ? "unexpected end of data"
-                                                                            : "invalid continuation byte");
+                          n == 0             ? "invalid start byte"
+                          : i + n > s.size() ? "unexpected end of data"
+                                             : "invalid continuation byte");
             return buf;
         }
         i += n;

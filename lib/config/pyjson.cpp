@@ -74,14 +74,29 @@ static void py_string(std::string& out, const std::string& s) {
         i += n;
         char buf[16];
         switch (cp) {
-            case '"': out += "\\\""; continue;
-            case '\\': out += "\\\\"; continue;
-            case '\n': out += "\\n"; continue;
-            case '\r': out += "\\r"; continue;
-            case '\t': out += "\\t"; continue;
-            case '\b': out += "\\b"; continue;
-            case '\f': out += "\\f"; continue;
-            default: break;
+            case '"':
+                out += "\\\"";
+                continue;
+            case '\\':
+                out += "\\\\";
+                continue;
+            case '\n':
+                out += "\\n";
+                continue;
+            case '\r':
+                out += "\\r";
+                continue;
+            case '\t':
+                out += "\\t";
+                continue;
+            case '\b':
+                out += "\\b";
+                continue;
+            case '\f':
+                out += "\\f";
+                continue;
+            default:
+                break;
         }
         if (cp >= 0x20 && cp < 0x7F) {
             out += static_cast<char>(cp);
@@ -99,12 +114,24 @@ static void py_string(std::string& out, const std::string& s) {
 
 static void dump(std::string& out, const Json& v) {
     switch (v.type()) {
-        case Json::value_t::null: out += "null"; break;
-        case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
-        case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
-        case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
-        case Json::value_t::number_float: out += py_float(v.get<double>()); break;
-        case Json::value_t::string: py_string(out, v.get<std::string>()); break;
+        case Json::value_t::null:
+            out += "null";
+            break;
+        case Json::value_t::boolean:
+            out += v.get<bool>() ? "true" : "false";
+            break;
+        case Json::value_t::number_integer:
+            out += std::to_string(v.get<int64_t>());
+            break;
+        case Json::value_t::number_unsigned:
+            out += std::to_string(v.get<uint64_t>());
+            break;
+        case Json::value_t::number_float:
+            out += py_float(v.get<double>());
+            break;
+        case Json::value_t::string:
+            py_string(out, v.get<std::string>());
+            break;
         case Json::value_t::array: {
             out += '[';
             bool first = true;
@@ -129,7 +156,8 @@ static void dump(std::string& out, const Json& v) {
             out += '}';
             break;
         }
-        default: out += "null";
+        default:
+            out += "null";
     }
 }
 
@@ -140,9 +168,12 @@ std::string py_dumps(const Json& v) {
 }
 
 static bool numeric(const Json& v, double& d) {
-    if (v.is_boolean()) d = v.get<bool>() ? 1 : 0;
-    else if (v.is_number()) d = v.get<double>();
-    else return false;
+    if (v.is_boolean())
+        d = v.get<bool>() ? 1 : 0;
+    else if (v.is_number())
+        d = v.get<double>();
+    else
+        return false;
     return true;
 }
 

@@ -10,11 +10,90 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <optional>
 
 namespace fs = std::filesystem;
 
-namespace omero::db {
+namespace omero::pg {
+
+namespace {
+
+// How far pg_dump has got, from the server: the tables it has finished (by
+// their heap size) and the share of the one it is copying (rows copied
+// against the table's estimate), read from a second connection at most once a
+// second. Progress is never a reason to fail: a monitor that breaks is dropped.
+class DumpWatch {
+public:
+    explicit DumpWatch(const ConnParams& p) : params_(p) {}
+    void poll(const Progress& progress) {
+        auto now = std::chrono::steady_clock::now();
+        if (!progress || broken_ || now - last_ < std::chrono::seconds(1)) return;
+        last_ = now;
+        try {
+            if (!db_) {
+                db_.emplace(Pg::connect(params_, false));
+                total_ = std::stoull(db_->scalar("SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c "
+                                                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+                                                 "AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
+                                         .value_or("0"));
+            }
+            auto rows = db_->query(
+                "SELECT c.oid::text, c.relname, pg_relation_size(c.oid), "
+                "least(1.0, x.tuples_processed / greatest(c.reltuples, 1)) FROM pg_stat_progress_copy x "
+                "JOIN pg_stat_activity a ON a.pid = x.pid JOIN pg_class c ON c.oid = x.relid "
+                "WHERE a.application_name = 'pg_dump' AND a.datname = current_database()");
+            std::string label = "pg_dump";
+            uint64_t current = 0;
+            for (const Row& r : rows) {
+                seen_[*r[0]] = std::stoull(r[2].value_or("0"));
+                current += static_cast<uint64_t>(std::stod(r[2].value_or("0")) * std::stod(r[3].value_or("0")));
+                label += ": " + r[1].value_or("");
+            }
+            uint64_t finished = 0;
+            for (const auto& [oid, size] : seen_) {
+                bool running = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return *r[0] == oid; });
+                if (!running) finished += size;
+            }
+            progress(std::min(finished + current, total_), total_, label);
+        } catch (const std::exception&) {
+            db_.reset();
+            broken_ = true;
+        }
+    }
+
+private:
+    ConnParams params_;
+    std::optional<Pg> db_;
+    std::map<std::string, uint64_t> seen_;  // tables pg_dump has copied or is copying: heap bytes
+    uint64_t total_ = 0;
+    std::chrono::steady_clock::time_point last_{};
+    bool broken_ = false;
+};
+
+// A child reading a dump (pg_restore): its bytes read against the dump's size.
+ChildResult run_reader(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& dump,
+                       const std::string& label, const std::function<bool()>& cancelled, const Progress& progress) {
+    long pid = 0;
+    const uint64_t total = path_size(dump);
+    ChildOptions o;
+    o.extra_env = env;
+    o.started = [&](long p) { pid = p; };
+    auto last = std::chrono::steady_clock::now();
+    o.cancelled = [&] {
+        auto now = std::chrono::steady_clock::now();
+        if (progress && pid && now - last >= std::chrono::milliseconds(500)) {
+            last = now;
+            progress(std::min(process_bytes_read(pid), total), total, label);
+        }
+        return cancelled && cancelled();
+    };
+    return run_child(argv, o);
+}
+
+}  // namespace
 
 static std::vector<std::string> conn_args(const ConnParams& p) {
     return {"-h", p.host, "-p", p.port, "-U", p.user, "--no-password"};
@@ -50,8 +129,8 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
     const fs::path parent = o.path.parent_path().empty() ? fs::path(".") : o.path.parent_path();
     if (!fs::is_directory(parent, ec)) {
         if (!o.parents)
-            throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "the directory " + parent.string() +
-                                                         " does not exist; create it, or give --parents");
+            throw Error(OMERO_EXIT_DB_BACKUP_FAILED,
+                        "the directory " + parent.string() + " does not exist; create it, or give --parents");
         fs::create_directories(parent, ec);
         if (ec) throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "cannot create " + parent.string() + ": " + ec.message());
     }
@@ -60,8 +139,8 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
     const fs::path lock = partial.string() + ".lock";
     int lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-        throw Error(OMERO_EXIT_DB_BACKUP_FAILED, "cannot lock " + lock.string() + ": another dump to " +
-                                                     o.path.string() + " is running");
+        throw Error(OMERO_EXIT_DB_BACKUP_FAILED,
+                    "cannot lock " + lock.string() + ": another dump to " + o.path.string() + " is running");
     struct Unlock {
         int fd;
         fs::path lock;
@@ -73,12 +152,19 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
     fs::remove_all(partial, ec);
     PassFile pass(p);
     mode_t old = umask(077);  // the dump holds the whole database: 0600 / 0700
-    std::vector<std::string> argv = {"pg_dump", dir ? "-Fd" : "-Fc", "-Z", std::to_string(o.compress), "-f",
-                                     partial.string()};
+    std::vector<std::string> argv = {"pg_dump", dir ? "-Fd" : "-Fc", "-Z", std::to_string(o.compress),
+                                     "-f",      partial.string()};
     if (dir && o.jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(o.jobs)});
     for (auto& a : conn_args(p)) argv.push_back(a);
     argv.push_back(p.dbname);
-    ChildResult r = run_child(argv, pass.env(), cancelled);
+    DumpWatch watch(p);
+    ChildOptions co;
+    co.extra_env = pass.env();
+    co.cancelled = [&] {
+        watch.poll(o.progress);
+        return cancelled && cancelled();
+    };
+    ChildResult r = run_child(argv, co);
     umask(old);
     auto cleanup = [&](const std::string& why, int code = OMERO_EXIT_DB_BACKUP_FAILED) {
         fs::remove_all(partial, ec);
@@ -86,10 +172,12 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
         throw Error(code, why);
     };
     auto stopped = [&](const ChildResult& c) {
-        if (c.cancelled) cleanup("cancelled; the partial dump " + partial.string() + " was removed", OMERO_EXIT_CANCELLED);
+        if (c.cancelled)
+            cleanup("cancelled; the partial dump " + partial.string() + " was removed", OMERO_EXIT_CANCELLED);
     };
     stopped(r);
-    if (r.status != 0) cleanup("pg_dump of " + p.describe() + " failed (exit " + std::to_string(r.status) + "): " + r.err);
+    if (r.status != 0)
+        cleanup("pg_dump of " + p.describe() + " failed (exit " + std::to_string(r.status) + "): " + r.err);
 
     // Verify: the table of contents, then every byte of data read back.
     ChildResult toc = run_child({"pg_restore", "-l", "-f", partial.string() + ".toc", partial.string()}, {}, cancelled);
@@ -104,7 +192,8 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
         if (f) std::fclose(f);
         fs::remove(partial.string() + ".toc", ec);
     }
-    ChildResult all = run_child({"pg_restore", "-f", "/dev/null", partial.string()}, {}, cancelled);
+    ChildResult all = run_reader({"pg_restore", "-f", "/dev/null", partial.string()}, {}, partial,
+                                 "verifying the dump (reading it back)", cancelled, o.progress);
     stopped(all);
     if (all.status != 0) cleanup("the dump cannot be read back: " + all.err);
     fs::rename(partial, o.path, ec);
@@ -115,19 +204,20 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
 }
 
 void restore_database(const ConnParams& p, const fs::path& dump, const std::string& dbname, int jobs,
-                      const std::function<bool()>& cancelled) {
+                      const std::function<bool()>& cancelled, const Progress& progress) {
     PassFile pass(p);
     std::vector<std::string> argv = {"pg_restore", "--no-owner", "--exit-on-error", "-d", dbname};
     if (jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
     for (auto& a : conn_args(p)) argv.push_back(a);
     argv.push_back(dump.string());
-    ChildResult r = run_child(argv, pass.env(), cancelled);
+    ChildResult r = run_reader(argv, pass.env(), dump, "pg_restore into " + dbname, cancelled, progress);
     if (r.cancelled)
-        throw Error(OMERO_EXIT_CANCELLED, "cancelled; " + dbname + " holds a partial restore: drop it, or restore again "
-                                          "with --force");
+        throw Error(OMERO_EXIT_CANCELLED, "cancelled; " + dbname +
+                                              " holds a partial restore: drop it, or restore again "
+                                              "with --force");
     if (r.status != 0)
-        throw Error(OMERO_EXIT_FAILURE, "pg_restore into " + dbname + " failed (exit " + std::to_string(r.status) +
-                                              "): " + r.err);
+        throw Error(OMERO_EXIT_FAILURE,
+                    "pg_restore into " + dbname + " failed (exit " + std::to_string(r.status) + "): " + r.err);
 }
 
-}  // namespace omero::db
+}  // namespace omero::pg

@@ -10,7 +10,12 @@
 #include <functional>
 #include <string>
 
-namespace omero::db {
+namespace omero::pg {
+
+// Progress of a long dump, verify or restore: done and total in bytes, a
+// label ("pg_dump: planeinfo", "verifying the dump"); called a few times a
+// second from the calling thread.
+using Progress = std::function<void(uint64_t done, uint64_t total, const std::string& label)>;
 
 struct DumpOptions {
     std::filesystem::path path;
@@ -18,6 +23,7 @@ struct DumpOptions {
     int jobs = 1;                   // directory format only
     int compress = 1;               // gzip level: 1 is ~4x faster than pg_dump's default, a little larger
     bool parents = false;           // create missing parent directories
+    Progress progress;              // optional
 };
 
 struct DumpResult {
@@ -34,6 +40,6 @@ DumpResult dump_database(const ConnParams& p, const DumpOptions& o, const std::f
 
 // Restores into the existing database `dbname`; Error(130) when cancelled.
 void restore_database(const ConnParams& p, const std::filesystem::path& dump, const std::string& dbname, int jobs,
-                      const std::function<bool()>& cancelled = {});
+                      const std::function<bool()>& cancelled = {}, const Progress& progress = {});
 
-}  // namespace omero::db
+}  // namespace omero::pg

@@ -15,7 +15,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace omero::db {
+namespace omero::pg {
 
 std::string ConnParams::describe() const {
     return "user " + user + " on " + host + ":" + port + ", database " + dbname;
@@ -63,8 +63,8 @@ static std::string application_name() {
 static PGconn* try_connect(const ConnParams& p) {
     static const std::string app = application_name();
     std::vector<const char*> keys = {"host", "port", "dbname", "user", "application_name", "connect_timeout"};
-    std::vector<const char*> vals = {p.host.c_str(), p.port.c_str(), p.dbname.c_str(), p.user.c_str(), app.c_str(),
-                                     "10"};
+    std::vector<const char*> vals = {p.host.c_str(), p.port.c_str(), p.dbname.c_str(),
+                                     p.user.c_str(), app.c_str(),    "10"};
     if (p.password) {
         keys.push_back("password");
         vals.push_back(p.password->c_str());
@@ -90,13 +90,15 @@ Pg Pg::connect(ConnParams p, bool may_prompt) {
         std::string hint = auth      ? "check omero.db.user and omero.db.pass (omero config get omero.db.user), "
                                        "PGPASSWORD or ~/.pgpass"
                            : missing ? "create it with 'omero db init' (or restore a dump with 'omero db restore "
-                                       "PATH --to " + p.dbname + "'), or check omero.db.name"
+                                       "PATH --to " +
+                                           p.dbname + "'), or check omero.db.name"
                                      : "check that PostgreSQL runs there and accepts connections "
                                        "(omero.db.host, omero.db.port, omero.db.name; pg_hba.conf)";
         throw Error(OMERO_EXIT_DB_CONNECT, "cannot connect as " + p.describe() + ": " + why + "\nhint: " + hint);
     }
     // Notices (identifier truncation, "does not exist, skipping") are noise here.
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
     return Pg(c, std::move(p));
 }
 
@@ -176,8 +178,8 @@ void Pg::wait_results(const std::function<bool()>& cancelled, std::vector<Row>* 
 std::vector<Row> Pg::query(const std::string& sql, const std::vector<std::string>& params) {
     std::vector<const char*> values;
     for (const std::string& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0);
+    PGresult* r =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         std::string e = result_error(r);
@@ -206,7 +208,8 @@ PassFile::PassFile(const ConnParams& p) {
     // An anonymous in-memory file: nothing on disk to outlive us, whatever
     // kills us. Children inherit the descriptor and open it as /dev/fd/N.
     fd_ = memfd_create("omero-pgpass", 0);
-    if (fd_ < 0) throw Error(OMERO_EXIT_FAILURE, std::string("cannot create the password file: ") + std::strerror(errno));
+    if (fd_ < 0)
+        throw Error(OMERO_EXIT_FAILURE, std::string("cannot create the password file: ") + std::strerror(errno));
     std::string esc;
     for (char c : *p.password) {
         if (c == ':' || c == '\\') esc += '\\';
@@ -235,4 +238,4 @@ std::string quote_ident(const std::string& s) {
     return out + "\"";
 }
 
-}  // namespace omero::db
+}  // namespace omero::pg

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace omero::db {
+namespace omero::pg {
 
 using omero::Error;
 
@@ -32,7 +32,8 @@ public:
     // Connects or throws Error(OMERO_EXIT_DB_CONNECT) naming what was tried.
     static Pg connect(ConnParams params, bool may_prompt);
 
-    Pg(Pg&& o) noexcept : conn_(o.conn_), params_(std::move(o.params_)), session_objects_(std::move(o.session_objects_)) {
+    Pg(Pg&& o) noexcept
+        : conn_(o.conn_), params_(std::move(o.params_)), session_objects_(std::move(o.session_objects_)) {
         o.conn_ = nullptr;
     }
     Pg(const Pg&) = delete;
@@ -84,4 +85,4 @@ private:
 // Quotes an identifier for SQL (literals: Pg::literal).
 std::string quote_ident(const std::string& s);
 
-}  // namespace omero::db
+}  // namespace omero::pg

@@ -120,7 +120,8 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
     namespace fs = std::filesystem;
     fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
     auto fail = [&](const std::string& what, int e) {
-        return Error(OMERO_EXIT_FAILURE, "cannot " + what + ": " + std::strerror(e) + "; " + p.string() + " is unchanged");
+        return Error(OMERO_EXIT_FAILURE,
+                     "cannot " + what + ": " + std::strerror(e) + "; " + p.string() + " is unchanged");
     };
     struct stat st {};
     bool existed = ::stat(p.c_str(), &st) == 0;

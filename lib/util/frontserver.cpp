@@ -101,7 +101,9 @@ std::vector<std::string> config_args(const FrontServer& s) {
 
 }  // namespace
 
-std::string FrontServer::name() const { return std::string(nginx ? "nginx" : "Apache") + " (pid " + std::to_string(pid) + ")"; }
+std::string FrontServer::name() const {
+    return std::string(nginx ? "nginx" : "Apache") + " (pid " + std::to_string(pid) + ")";
+}
 
 std::vector<FrontServer> front_servers() {
     std::vector<FrontServer> out;
@@ -138,8 +140,8 @@ std::vector<FrontServer> front_servers() {
 }
 
 std::optional<std::vector<fs::path>> loaded_files(const FrontServer& s, std::string* why) {
-    std::vector<std::string> a = s.nginx ? std::vector<std::string>{"-T", "-q"}
-                                         : std::vector<std::string>{"-t", "-D", "DUMP_INCLUDES"};
+    std::vector<std::string> a =
+        s.nginx ? std::vector<std::string>{"-T", "-q"} : std::vector<std::string>{"-t", "-D", "DUMP_INCLUDES"};
     for (std::string& x : config_args(s)) a.push_back(std::move(x));
     ChildResult r = run_as(s, a);
     if (r.status != 0) {
@@ -187,7 +189,8 @@ SiteCheck site_kind(const std::string& text) {
     SiteCheck k;
     k.nginx = text.find("<VirtualHost") == std::string::npos && text.find("ProxyPass") == std::string::npos &&
               text.find("Alias ") == std::string::npos;
-    k.server_level = k.nginx ? text.find("server {") != std::string::npos : text.find("<VirtualHost") != std::string::npos;
+    k.server_level =
+        k.nginx ? text.find("server {") != std::string::npos : text.find("<VirtualHost") != std::string::npos;
     return k;
 }
 
@@ -199,7 +202,8 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
         return std::nullopt;
     }
     std::string tmpl = (fs::temp_directory_path() / "omero-site-check.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error(OMERO_EXIT_FAILURE, "cannot create a temporary directory in " + fs::temp_directory_path().string());
+    if (!::mkdtemp(tmpl.data()))
+        throw Error(OMERO_EXIT_FAILURE, "cannot create a temporary directory in " + fs::temp_directory_path().string());
     struct Cleanup {
         fs::path d;
         ~Cleanup() {
@@ -216,11 +220,15 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
         std::string w = "error_log stderr;\npid " + t + "/nginx.pid;\nevents {}\nhttp {\nclient_body_temp_path " + t +
                         "/b; proxy_temp_path " + t + "/p; fastcgi_temp_path " + t + "/f; uwsgi_temp_path " + t +
                         "/u; scgi_temp_path " + t + "/s;\n";
-        if (how.server_level) w += "include " + file.string() + ";\n}\n";
-        else w += "server {\nlisten " + port + ";\ninclude " + file.string() + ";\n}\n}\n";
+        if (how.server_level)
+            w += "include " + file.string() + ";\n}\n";
+        else
+            w += "server {\nlisten " + port + ";\ninclude " + file.string() + ";\n}\n}\n";
         // A whole nginx.conf (nginx-development's form) is tested as it is.
-        if (text.find("events {") != std::string::npos || text.find("events{") != std::string::npos) main = file;
-        else write_file_atomic(main, w, false);
+        if (text.find("events {") != std::string::npos || text.find("events{") != std::string::npos)
+            main = file;
+        else
+            write_file_atomic(main, w, false);
         argv = {exe, "-t", "-q", "-p", t, "-e", "stderr", "-c", main.string()};
     } else {
         std::string mods;
@@ -235,8 +243,10 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
         for (const char* m : {"mpm_event", "authz_core", "alias", "headers", "proxy", "proxy_http"})
             w += std::string("LoadModule ") + m + "_module " + mods + "/mod_" + m + ".so\n";
         w += "Listen 127.0.0.1:" + port + "\n";
-        if (how.server_level) w += "Include " + file.string() + "\n";
-        else w += "<VirtualHost *:" + port + ">\nInclude " + file.string() + "\n</VirtualHost>\n";
+        if (how.server_level)
+            w += "Include " + file.string() + "\n";
+        else
+            w += "<VirtualHost *:" + port + ">\nInclude " + file.string() + "\n</VirtualHost>\n";
         write_file_atomic(main, w, false);
         argv = {exe, "-t", "-f", main.string()};
     }
@@ -244,7 +254,8 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
     if (r.status == 0) return std::string();
     std::string said = r.err + r.out;
     // The wrapper's temporary names mean nothing to the reader.
-    for (size_t at; (at = said.find(file.string())) != std::string::npos;) said.replace(at, file.string().size(), "the site file");
+    for (size_t at; (at = said.find(file.string())) != std::string::npos;)
+        said.replace(at, file.string().size(), "the site file");
     return said.empty() ? "exit " + std::to_string(r.status) : said;
 }
 

@@ -18,11 +18,11 @@ namespace omero {
 
 struct FrontServer {
     pid_t pid = 0;
-    bool nginx = true;                  // else Apache httpd
-    std::string exe;                    // its program (/usr/sbin/nginx)
-    std::vector<std::string> args;      // its own arguments (-c FILE, -p DIR, -f FILE, -d DIR, -D X ...)
-    std::vector<std::string> env;       // Apache: its environment (Debian's envvars set APACHE_RUN_DIR ...)
-    std::string name() const;           // "nginx (pid 123)"
+    bool nginx = true;              // else Apache httpd
+    std::string exe;                // its program (/usr/sbin/nginx)
+    std::vector<std::string> args;  // its own arguments (-c FILE, -p DIR, -f FILE, -d DIR, -D X ...)
+    std::vector<std::string> env;   // Apache: its environment (Debian's envvars set APACHE_RUN_DIR ...)
+    std::string name() const;       // "nginx (pid 123)"
 };
 
 // The running nginx and Apache masters (readable through /proc).

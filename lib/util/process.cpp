@@ -111,6 +111,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
         _exit(127);
     }
     close(errpipe[1]);
+    if (pid > 0 && o.started) o.started(pid);
     if (outpipe[1] >= 0) close(outpipe[1]);
     if (pid < 0) {
         close(errpipe[0]);
@@ -178,6 +179,15 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::vector<st
     o.extra_env = extra_env;
     o.cancelled = cancelled;
     return run_child(argv, o);
+}
+
+uint64_t process_bytes_read(long pid) {
+    std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+    std::string key;
+    uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "rchar:") return value;
+    return 0;
 }
 
 }  // namespace omero

@@ -4,6 +4,7 @@
 // (PR_SET_PDEATHSIG) instead of running on as an orphan.
 #pragma once
 
+#include <cstdint>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -22,14 +23,18 @@ struct ChildResult {
 };
 
 struct ChildOptions {
-    std::vector<std::string> extra_env;  // "NAME=value": replaces an inherited NAME
-    std::vector<std::string> unset_env;  // names not passed on (secrets)
-    std::filesystem::path cwd;           // empty: ours
-    bool capture_stdout = false;         // else the child writes to our stdout
-    bool capture_stderr = true;          // else the child writes to our stderr (a foreground server)
-    std::chrono::milliseconds timeout{0};  // 0: none; then SIGTERM, SIGKILL 5 s later
-    std::function<bool()> cancelled;     // polled 5 times a second; true stops the child
+    std::vector<std::string> extra_env;     // "NAME=value": replaces an inherited NAME
+    std::vector<std::string> unset_env;     // names not passed on (secrets)
+    std::filesystem::path cwd;              // empty: ours
+    bool capture_stdout = false;            // else the child writes to our stdout
+    bool capture_stderr = true;             // else the child writes to our stderr (a foreground server)
+    std::chrono::milliseconds timeout{0};   // 0: none; then SIGTERM, SIGKILL 5 s later
+    std::function<bool()> cancelled;        // polled 5 times a second; true stops the child
+    std::function<void(long pid)> started;  // the child's pid, once forked (to watch it)
 };
+
+// Bytes a running process has read so far (/proc/<pid>/io rchar; 0 when unknown).
+uint64_t process_bytes_read(long pid);
 
 // The full path of an executable named `name` in PATH, then /usr/sbin and
 // /sbin (a non-root PATH on Debian lacks them); "" when there is none.

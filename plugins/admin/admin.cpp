@@ -111,8 +111,13 @@ bool wait_for(Context& c, const Server& s, bool up, double wait_s, bool node_onl
 }
 
 Option wait_option() {
-    return {.name = "wait", .value_name = "SECONDS", .help = "how long to wait for the server (300)",
-            .default_value = "300", .type = OMERO_VALUE_INTEGER, .min = 1, .max = 86400};
+    return {.name = "wait",
+            .value_name = "SECONDS",
+            .help = "how long to wait for the server (300)",
+            .default_value = "300",
+            .type = OMERO_VALUE_INTEGER,
+            .min = 1,
+            .max = 86400};
 }
 
 double wait_seconds(Context& c) { return static_cast<double>(c.integer("wait").value_or(300)); }
@@ -122,8 +127,10 @@ void check_service_env(Context& c) {
     if (var.empty()) return;
     const char* v = std::getenv(var.c_str());
     if (!v || !*v)
-        throw Error(OMERO_EXIT_ADMIN_SERVICE_ENV, "ERROR: OMERO is configured to run under a service manager which "
-                                                  "should also set " + var + " (omero.server.servicemanager.checkenv)");
+        throw Error(OMERO_EXIT_ADMIN_SERVICE_ENV,
+                    "ERROR: OMERO is configured to run under a service manager which "
+                    "should also set " +
+                        var + " (omero.server.servicemanager.checkenv)");
 }
 
 DbStatus db_status(Context& c) {

@@ -36,7 +36,7 @@ Command ice_command();
 Command checkupgrade_command();
 Command diagnostics_command();
 Command check_command();  // what start needs, read-only (upgrade plan asks it)
-Command node_command();  // `omero node`, the reference's worker-node command
+Command node_command();   // `omero node`, the reference's worker-node command
 
 // The release registry's answer (admin checkupgrade, diagnostics):
 // code 0 none, 1 available (message is the registry's text), 2 error.
@@ -48,7 +48,7 @@ struct UpgradeCheck {
 UpgradeCheck check_upgrade(Context& c, const std::string& agent);
 
 struct Server {
-    fs::path dir;                // $OMERODIR
+    fs::path dir;                 // $OMERODIR
     std::string node = "master";  // $OMERO_MASTER, else master
     fs::path etc() const { return dir / "etc"; }
     fs::path internal_cfg() const { return etc() / "internal.cfg"; }

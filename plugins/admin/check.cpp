@@ -12,7 +12,6 @@
 
 #include <unistd.h>
 
-
 namespace omero::admin {
 
 namespace {
@@ -21,7 +20,8 @@ namespace {
 // program the templates run (exe="${NAME}").
 std::optional<std::string> program_variable(const std::string& descriptor, const std::string& templates,
                                             const std::string& name) {
-    if (templates.find("${" + name + "}") == std::string::npos && descriptor.find("${" + name + "}") == std::string::npos)
+    if (templates.find("${" + name + "}") == std::string::npos &&
+        descriptor.find("${" + name + "}") == std::string::npos)
         return std::nullopt;
     size_t at = descriptor.find("name=\"" + name + "\"");
     size_t end = descriptor.find('>', at);
@@ -50,7 +50,8 @@ std::vector<CheckItem> findings(const Server& s, const fs::path& dist, const std
     else if (!writable_by(data, uid, gid))
         bad("data-dir", "omero.data.dir " + data.string() + " is not writable by " + who +
                             ", the account IceGrid runs the servers as: chown " + who + " " + data.string());
-    else ok("data-dir", "omero.data.dir " + data.string() + " is writable by " + who);
+    else
+        ok("data-dir", "omero.data.dir " + data.string() + " is writable by " + who);
 
     // The ports: free, or held by this server's own node and its servers.
     long node = live_node_pid(s);  // a stale pid file names no node: its pid may be reused
@@ -60,8 +61,8 @@ std::vector<CheckItem> findings(const Server& s, const fs::path& dist, const std
         bool ours = false;
         for (long pid : pids) ours = ours || (node > 0 && (pid == node || parent_pid(pid) == node));
         if (!holder || ours)
-            ok("port-" + name, "port " + std::to_string(n) + " (omero.ports." + name + ") is " +
-                                   (ours ? "this server's" : "free"));
+            ok("port-" + name,
+               "port " + std::to_string(n) + " (omero.ports." + name + ") is " + (ours ? "this server's" : "free"));
         else
             bad("port-" + name, "port " + std::to_string(n) + " (omero.ports." + name + ") is held by " + *holder +
                                     ", not this server: stop it, or set omero.ports." + name +
@@ -72,15 +73,19 @@ std::vector<CheckItem> findings(const Server& s, const fs::path& dist, const std
     for (const char* prog : {"icegridnode", "glacier2router"}) {
         std::string at = find_program(prog);
         if (at.empty())
-            bad(std::string("program-") + prog, std::string(prog) + " is not on PATH (Debian: apt install " +
-                                                    (std::string(prog) == "icegridnode" ? "zeroc-icegrid" : "zeroc-glacier2") + ")");
-        else ok(std::string("program-") + prog, at);
+            bad(std::string("program-") + prog,
+                std::string(prog) + " is not on PATH (Debian: apt install " +
+                    (std::string(prog) == "icegridnode" ? "zeroc-icegrid" : "zeroc-glacier2") + ")");
+        else
+            ok(std::string("program-") + prog, at);
     }
     fs::path root = dist.empty() ? s.dir : dist;
-    fs::path descriptor = fs::exists(root / "etc/templates/grid/default.xml", ec) ? root / "etc/templates/grid/default.xml"
-                                                                                  : root / "etc/grid/default.xml";
+    fs::path descriptor = fs::exists(root / "etc/templates/grid/default.xml", ec)
+                              ? root / "etc/templates/grid/default.xml"
+                              : root / "etc/grid/default.xml";
     fs::path templates = descriptor.parent_path() / "templates.xml";
-    std::string d = read_file_if_exists(descriptor, 16 << 20).value_or(""), t = read_file_if_exists(templates, 16 << 20).value_or("");
+    std::string d = read_file_if_exists(descriptor, 16 << 20).value_or(""),
+                t = read_file_if_exists(templates, 16 << 20).value_or("");
     for (const char* var : {"JAVA", "PYTHON"}) {
         auto value = program_variable(d, t, var);
         if (!value || value->empty() || value->find_first_of("${@") != std::string::npos) continue;
@@ -90,9 +95,11 @@ std::vector<CheckItem> findings(const Server& s, const fs::path& dist, const std
                              ? (::access(value->c_str(), X_OK) == 0 ? *value : std::string())
                              : find_program(*value);
         if (at.empty())
-            bad(std::string("program-") + var, what + " cannot be run: install it" +
-                                                   (var == std::string("JAVA") ? " (Debian: apt install default-jre-headless)" : ""));
-        else ok(std::string("program-") + var, what + ": " + at);
+            bad(std::string("program-") + var,
+                what + " cannot be run: install it" +
+                    (var == std::string("JAVA") ? " (Debian: apt install default-jre-headless)" : ""));
+        else
+            ok(std::string("program-") + var, what + ": " + at);
     }
     return out;
 }
@@ -120,15 +127,19 @@ int run(Context& c) {
 Command check_command() {
     return {.path = "admin check",
             .summary = "Check, read-only, what 'admin start' needs: data dir, ports, IceGrid's programs",
-            .help = "omero.data.dir exists and is writable by the account IceGrid runs the servers as (nobody\n"
-                    "when the node runs as root); the registry and client ports are free or this server's;\n"
-                    "icegridnode and glacier2router are on PATH; the programs the application descriptor\n"
-                    "runs (${JAVA}, ${PYTHON}) exist. --dist DIR reads the descriptor of another\n"
-                    "distribution (the release an upgrade is about to start), --set KEY=VALUE a setting as it\n"
-                    "will be. Exit 0, or 1 with each problem.",
-            .options = {{.name = "dist", .value_name = "DIR", .help = "the distribution whose descriptor to read (default $OMERODIR)",
+            .help =
+                "omero.data.dir exists and is writable by the account IceGrid runs the servers as (nobody\n"
+                "when the node runs as root); the registry and client ports are free or this server's;\n"
+                "icegridnode and glacier2router are on PATH; the programs the application descriptor\n"
+                "runs (${JAVA}, ${PYTHON}) exist. --dist DIR reads the descriptor of another\n"
+                "distribution (the release an upgrade is about to start), --set KEY=VALUE a setting as it\n"
+                "will be. Exit 0, or 1 with each problem.",
+            .options = {{.name = "dist",
+                         .value_name = "DIR",
+                         .help = "the distribution whose descriptor to read (default $OMERODIR)",
                          .type = OMERO_VALUE_PATH},
-                        {.name = "set", .value_name = "KEY=VALUE",
+                        {.name = "set",
+                         .value_name = "KEY=VALUE",
                          .help = "check with this setting as it will be (an upgrade's planned config); may be repeated",
                          .flags = OMERO_OPT_REPEATABLE},
                         omero::sdk::json_option()},

@@ -37,7 +37,9 @@ struct Curl {
             error = std::string("cannot load libcurl (Debian: apt install libcurl4): ") + ::dlerror();
             return;
         }
-        auto sym = [&](auto& f, const char* name) { f = reinterpret_cast<std::remove_reference_t<decltype(f)>>(::dlsym(h, name)); };
+        auto sym = [&](auto& f, const char* name) {
+            f = reinterpret_cast<std::remove_reference_t<decltype(f)>>(::dlsym(h, name));
+        };
         sym(global_init, "curl_global_init");
         sym(easy_init, "curl_easy_init");
         sym(setopt, "curl_easy_setopt");
@@ -87,8 +89,8 @@ UpgradeCheck check_upgrade(Context& c, const std::string& agent) {
     if (!lib.error.empty()) return {2, lib.error};
     CURL* h = lib.easy_init();
     if (!h) return {2, "cannot initialise libcurl"};
-    std::string query = "version=" + escape(h, version) + "&os.name=" + escape(h, u.sysname) + "&os.arch=" +
-                        escape(h, u.machine) + "&os.version=" + escape(h, u.release) +
+    std::string query = "version=" + escape(h, version) + "&os.name=" + escape(h, u.sysname) +
+                        "&os.arch=" + escape(h, u.machine) + "&os.version=" + escape(h, u.release) +
                         "&python.version=&python.compiler=&python.build=&python.build=";
     std::string full = url + (url.find('?') == std::string::npos ? "?" : "&") + query;
     std::string body;
@@ -121,9 +123,12 @@ namespace {
 
 int run(Context& c) {
     UpgradeCheck u = check_upgrade(c, "test");
-    if (u.disabled) c.err("The upgrade check is disabled (omero.upgrades.url is empty)\n");
-    else if (u.code == 1) c.err("UPGRADE AVAILABLE: " + u.message + "\n");
-    else if (u.code == 2) c.err(u.message + "\n");
+    if (u.disabled)
+        c.err("The upgrade check is disabled (omero.upgrades.url is empty)\n");
+    else if (u.code == 1)
+        c.err("UPGRADE AVAILABLE: " + u.message + "\n");
+    else if (u.code == 2)
+        c.err(u.message + "\n");
     return u.code;
 }
 
@@ -132,9 +137,10 @@ int run(Context& c) {
 Command checkupgrade_command() {
     return {.path = "admin checkupgrade",
             .summary = "Ask the OMERO registry whether an upgrade is available (0 no, 1 yes, 2 error)",
-            .help = "GET omero.upgrades.url (default http://upgrade.openmicroscopy.org.uk/) with the\n"
-                    "reference's query fields, 6 s timeout. An answer that is not 2xx is an error (2);\n"
-                    "an empty omero.upgrades.url disables the check (0).",
+            .help =
+                "GET omero.upgrades.url (default http://upgrade.openmicroscopy.org.uk/) with the\n"
+                "reference's query fields, 6 s timeout. An answer that is not 2xx is an error (2);\n"
+                "an empty omero.upgrades.url disables the check (0).",
             .run = run};
 }
 

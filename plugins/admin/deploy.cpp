@@ -26,7 +26,9 @@ int run(Context& c) {
 Command deploy_command() {
     return {.path = "admin deploy",
             .summary = "Rewrite the live files and redeploy the application on the running server",
-            .args = {{.name = "TARGETS", .help = "[DESCRIPTOR] then IceGrid targets", .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}},
+            .args = {{.name = "TARGETS",
+                      .help = "[DESCRIPTOR] then IceGrid targets",
+                      .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}},
             .run = run};
 }
 

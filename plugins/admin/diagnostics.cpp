@@ -85,14 +85,16 @@ void servers(Report& r, const Server& s) {
         if (long pid = live_node_pid(s))  // runs, but its registry does not answer: not "not started"
             r.add("Server", "icegridnode", "error", "does not answer (pid " + std::to_string(pid) + ")",
                   "stopped or hung (" + why + "): 'omero admin stop' ends it");
-        else r.add("Server", "icegridnode", "info", "not started", why);
+        else
+            r.add("Server", "icegridnode", "info", "not started", why);
         return;
     }
     r.add("Server", "icegridnode", "ok", "running");
     try {
         for (const std::string& n : g.nodes())
-            if (n != s.node) r.add("Node", n, g.node_up(n) ? "ok" : "warn", g.node_up(n) ? "running" : "not running",
-                                   g.node_up(n) ? "" : "start it: omero node " + n + " start");
+            if (n != s.node)
+                r.add("Node", n, g.node_up(n) ? "ok" : "warn", g.node_up(n) ? "running" : "not running",
+                      g.node_up(n) ? "" : "start it: omero node " + n + " start");
         auto list = g.servers();
         std::sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.id < b.id; });
         for (const ServerStatus& st : list) {
@@ -142,8 +144,10 @@ void logs(Report& r, const Server& s) {
         size_t w = 0, e = 0;
         std::ifstream in(f);
         for (std::string line; std::getline(in, line);) {
-            if (std::regex_search(line, err)) ++e;
-            else if (std::regex_search(line, warn)) ++w;
+            if (std::regex_search(line, err))
+                ++e;
+            else if (std::regex_search(line, warn))
+                ++w;
         }
         std::string v = size ? size_text(size) : "empty";
         if (e) v += " errors=" + std::to_string(e);
@@ -171,8 +175,8 @@ void logs(Report& r, const Server& s) {
 }
 
 void environment(Report& r) {
-    for (const char* v : {"OMERO_HOME", "OMERODIR", "OMERO_NODE", "OMERO_MASTER", "OMERO_USERDIR", "OMERO_TMPDIR", "PATH",
-                          "PYTHONPATH", "ICE_HOME", "LD_LIBRARY_PATH"}) {
+    for (const char* v : {"OMERO_HOME", "OMERODIR", "OMERO_NODE", "OMERO_MASTER", "OMERO_USERDIR", "OMERO_TMPDIR",
+                          "PATH", "PYTHONPATH", "ICE_HOME", "LD_LIBRARY_PATH"}) {
         const char* val = std::getenv(v);
         r.add("Environment", v, "info", val ? val : "(unset)");
     }
@@ -211,7 +215,8 @@ void jvm(Report& r, const Server& s) {
     static const std::regex option(R"(<option>(-Xm[sx][^<]*|-XX:[^<]*)</option>)");
     for (std::sregex_iterator i(text->begin(), text->end(), server), end; i != end; ++i) {
         std::string body = (*i)[2], opts;
-        for (std::sregex_iterator o(body.begin(), body.end(), option); o != end; ++o) opts += (opts.empty() ? "" : " ") + (*o)[1].str();
+        for (std::sregex_iterator o(body.begin(), body.end(), option); o != end; ++o)
+            opts += (opts.empty() ? "" : " ") + (*o)[1].str();
         if (!opts.empty()) r.add("JVM settings", (*i)[1], "ok", opts);
     }
 }
@@ -233,7 +238,8 @@ std::string manifest(const fs::path& jar) {
     }
     archive_read_free(a);
     std::string out;
-    for (const char* field : {"Implementation-Title", "Implementation-Version", "Implementation-Date", "Implementation-Build"}) {
+    for (const char* field :
+         {"Implementation-Title", "Implementation-Version", "Implementation-Date", "Implementation-Build"}) {
         std::string key = std::string(field) + ": ", v;
         if (size_t at = text.find(key); at != std::string::npos) {
             v = text.substr(at + key.size(), text.find_first_of("\r\n", at) - at - key.size());
@@ -269,23 +275,33 @@ void database(Report& r, Context& c) {
         r.add("Database", "status", "warn", "not checked", why);
         return;
     }
-    std::string port = !j.contains("port") ? "" : j["port"].is_string() ? j["port"].get<std::string>() : j["port"].dump();
+    std::string port = !j.contains("port")     ? ""
+                       : j["port"].is_string() ? j["port"].get<std::string>()
+                                               : j["port"].dump();
     std::string where = j.value("database", std::string()) + " on " + j.value("host", std::string()) + ":" + port;
-    if (rc == 0) r.add("Database", "status", "ok", j.value("current", std::string("up to date")), where);
-    else if (rc == OMERO_EXIT_DB_CONNECT) r.add("Database", "status", "error", "cannot connect", why.substr(0, why.find('\n')));
-    else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) r.add("Database", "status", "error", "not initialised", where + ": run omero db init");
+    if (rc == 0)
+        r.add("Database", "status", "ok", j.value("current", std::string("up to date")), where);
+    else if (rc == OMERO_EXIT_DB_CONNECT)
+        r.add("Database", "status", "error", "cannot connect", why.substr(0, why.find('\n')));
+    else if (rc == OMERO_EXIT_DB_NOT_INITIALISED)
+        r.add("Database", "status", "error", "not initialised", where + ": run omero db init");
     else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
-        r.add("Database", "status", "error", "at " + j.value("current", std::string()) + ", needs " + j.value("target", std::string()),
+        r.add("Database", "status", "error",
+              "at " + j.value("current", std::string()) + ", needs " + j.value("target", std::string()),
               where + ": run omero db upgrade (omero db upgrade --dry-run shows the plan)");
-    else r.add("Database", "status", "error", j.value("state", std::string("omero db status exits ") + std::to_string(rc)), why);
+    else
+        r.add("Database", "status", "error",
+              j.value("state", std::string("omero db status exits ") + std::to_string(rc)), why);
     // Free space where the cluster keeps its files, when it is on this machine.
     std::string host = j.value("host", std::string());
-    if (j.contains("data_directory") && (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1" || host[0] == '/')) {
+    if (j.contains("data_directory") &&
+        (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1" || host[0] == '/')) {
         std::string dir = j["data_directory"].get<std::string>();
         struct statvfs v {};
         if (::statvfs(dir.c_str(), &v) == 0) {
             uintmax_t free = static_cast<uintmax_t>(v.f_bavail) * v.f_frsize;
-            r.add("Database", "data directory", free < (uintmax_t(1) << 30) ? "warn" : "ok", dir + " (" + size_text(free) + " free)",
+            r.add("Database", "data directory", free < (uintmax_t(1) << 30) ? "warn" : "ok",
+                  dir + " (" + size_text(free) + " free)",
                   free < (uintmax_t(1) << 30) ? "less than 1 GB free where PostgreSQL writes" : "");
         }
     }
@@ -309,15 +325,19 @@ void config_sanity(Report& r, const Server& s, const Props& p) {
     std::vector<std::string> known;
     for (auto& [k, v] : config::server_defaults(s.dir)) known.push_back(k);
     static const char* families[] = {
-        "omero.db.", "omero.data.", "omero.web.", "omero.jvmcfg.", "omero.ports.", "omero.glacier2.", "omero.server.",
-        "omero.client.", "omero.upgrades.", "omero.fs.", "omero.security.", "omero.ldap.", "omero.mail.", "omero.search.",
-        "omero.pixeldata.", "omero.policy.", "omero.sessions.", "omero.threads.", "omero.throttling.", "omero.query.",
-        "omero.scripts.", "omero.tables.", "omero.logging.", "omero.metrics.", "omero.managed.", "omero.checksum.",
-        "omero.launcher.", "omero.resetpassword.", "omero.qa.", "omero.cluster.", "omero.master.", "omero.repo.",
-        "omero.process.", "omero.jobs.", "omero.analysis.", "omero.export.", "omero.thumbnail.", "omero.throttling.",
-        "omero.new_user_group", "omero.version", "omero.config.", "omero.router.", "omero.index.", "omero.model.",
-        "omero.name", "omero.user", "omero.pass", "omero.host", "omero.port", "omero.rootpass", "omero.example",
-        "omero.standin."};
+        "omero.db.",        "omero.data.",       "omero.web.",           "omero.jvmcfg.",
+        "omero.ports.",     "omero.glacier2.",   "omero.server.",        "omero.client.",
+        "omero.upgrades.",  "omero.fs.",         "omero.security.",      "omero.ldap.",
+        "omero.mail.",      "omero.search.",     "omero.pixeldata.",     "omero.policy.",
+        "omero.sessions.",  "omero.threads.",    "omero.throttling.",    "omero.query.",
+        "omero.scripts.",   "omero.tables.",     "omero.logging.",       "omero.metrics.",
+        "omero.managed.",   "omero.checksum.",   "omero.launcher.",      "omero.resetpassword.",
+        "omero.qa.",        "omero.cluster.",    "omero.master.",        "omero.repo.",
+        "omero.process.",   "omero.jobs.",       "omero.analysis.",      "omero.export.",
+        "omero.thumbnail.", "omero.throttling.", "omero.new_user_group", "omero.version",
+        "omero.config.",    "omero.router.",     "omero.index.",         "omero.model.",
+        "omero.name",       "omero.user",        "omero.pass",           "omero.host",
+        "omero.port",       "omero.rootpass",    "omero.example",        "omero.standin."};
     for (auto& [k, v] : p.config) {
         if (k.rfind("omero.", 0) != 0) continue;
         bool ok = std::find(known.begin(), known.end(), k) != known.end();
@@ -334,10 +354,14 @@ void config_sanity(Report& r, const Server& s, const Props& p) {
 
 void upgrade(Report& r, Context& c) {
     UpgradeCheck u = check_upgrade(c, "diagnostics");
-    if (u.disabled) r.add("Upgrade", "check", "info", "disabled (omero.upgrades.url is empty)");
-    else if (u.code == 0) r.add("Upgrade", "check", "ok", "no upgrade available");
-    else if (u.code == 1) r.add("Upgrade", "check", "warn", "UPGRADE AVAILABLE", u.message);
-    else r.add("Upgrade", "check", "warn", "check failed", u.message);
+    if (u.disabled)
+        r.add("Upgrade", "check", "info", "disabled (omero.upgrades.url is empty)");
+    else if (u.code == 0)
+        r.add("Upgrade", "check", "ok", "no upgrade available");
+    else if (u.code == 1)
+        r.add("Upgrade", "check", "warn", "UPGRADE AVAILABLE", u.message);
+    else
+        r.add("Upgrade", "check", "warn", "check failed", u.message);
 }
 
 template <class F>
@@ -372,10 +396,13 @@ int run(Context& c) {
         for (const char* k : {"registry", "ssl", "tcp"}) {
             int n = port(p, k);
             auto who = port_listener(n);
-            bool ours = who && (who->find("icegrid") != std::string::npos || who->find("glacier2") != std::string::npos);
-            if (!who) r.add("Ports", std::string(k) + " " + std::to_string(n), "ok", "free (nothing listens)");
-            else r.add("Ports", std::string(k) + " " + std::to_string(n), ours ? "ok" : "error", "in use by " + *who,
-                       ours ? "" : "the server cannot listen there: stop that process or change omero.ports.*");
+            bool ours =
+                who && (who->find("icegrid") != std::string::npos || who->find("glacier2") != std::string::npos);
+            if (!who)
+                r.add("Ports", std::string(k) + " " + std::to_string(n), "ok", "free (nothing listens)");
+            else
+                r.add("Ports", std::string(k) + " " + std::to_string(n), ours ? "ok" : "error", "in use by " + *who,
+                      ours ? "" : "the server cannot listen there: stop that process or change omero.ports.*");
         }
     });
     section(r, "Dirs", [&] { directories(r, s, p); });
@@ -389,7 +416,8 @@ int run(Context& c) {
         for (const json& i : r.items) c.emit_json(i.dump());
         return r.problem ? 1 : 0;
     }
-    std::string out = "\n" + std::string(80, '=') + "\nOMERO Diagnostics (admin)\n" + std::string(80, '=') + "\n        \n";
+    std::string out =
+        "\n" + std::string(80, '=') + "\nOMERO Diagnostics (admin)\n" + std::string(80, '=') + "\n        \n";
     std::string last;
     for (const json& i : r.items) {
         std::string sec = i["section"].get<std::string>(), st = i["status"].get<std::string>();
@@ -399,7 +427,8 @@ int run(Context& c) {
         std::snprintf(line, sizeof line, "%-12s%-30s ", (sec + ":").c_str(), i["name"].get<std::string>().c_str());
         out += line + i["value"].get<std::string>();
         if (st == "error" || st == "warn") out += st == "error" ? "  [ERROR]" : "  [WARNING]";
-        if (i.contains("detail") && (st == "error" || st == "warn")) out += "\n" + std::string(12, ' ') + "=> " + i["detail"].get<std::string>();
+        if (i.contains("detail") && (st == "error" || st == "warn"))
+            out += "\n" + std::string(12, ' ') + "=> " + i["detail"].get<std::string>();
         out += "\n";
     }
     c.out(out);
@@ -411,9 +440,10 @@ int run(Context& c) {
 Command diagnostics_command() {
     return {.path = "admin diagnostics",
             .summary = "Check the server: commands, servers, logs, ports, directories, database, settings",
-            .help = "The reference's sections plus the database (omero db status), ports held by other\n"
-                    "processes, free space, unknown properties. Exit 0 when all is well, 1 when an item is\n"
-                    "an error. The upgrade check runs unless omero.upgrades.url is empty.",
+            .help =
+                "The reference's sections plus the database (omero db status), ports held by other\n"
+                "processes, free space, unknown properties. Exit 0 when all is well, 1 when an item is\n"
+                "an error. The upgrade check runs unless omero.upgrades.url is empty.",
             .options = {{.name = "no-logs", .help = "do not read var/log"},
                         {.name = "all-jars", .help = "list every jar in lib/server, not only OMERO's"},
                         omero::sdk::json_option("one JSON object per item, each with its status")},

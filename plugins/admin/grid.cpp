@@ -13,13 +13,20 @@ namespace {
 
 const char* state_name(IceGrid::ServerState s) {
     switch (s) {
-    case IceGrid::ServerState::Inactive: return "inactive";
-    case IceGrid::ServerState::Activating: return "activating";
-    case IceGrid::ServerState::ActivationTimedOut: return "activation timed out";
-    case IceGrid::ServerState::Active: return "active";
-    case IceGrid::ServerState::Deactivating: return "deactivating";
-    case IceGrid::ServerState::Destroying: return "destroying";
-    case IceGrid::ServerState::Destroyed: return "destroyed";
+        case IceGrid::ServerState::Inactive:
+            return "inactive";
+        case IceGrid::ServerState::Activating:
+            return "activating";
+        case IceGrid::ServerState::ActivationTimedOut:
+            return "activation timed out";
+        case IceGrid::ServerState::Active:
+            return "active";
+        case IceGrid::ServerState::Deactivating:
+            return "deactivating";
+        case IceGrid::ServerState::Destroying:
+            return "destroying";
+        case IceGrid::ServerState::Destroyed:
+            return "destroyed";
     }
     return "unknown";
 }
@@ -50,8 +57,7 @@ struct Grid::Impl {
     }
     std::shared_ptr<IceGrid::AdminPrx> get_admin() {
         if (admin) return admin;
-        auto registry = bounded(Ice::uncheckedCast<IceGrid::RegistryPrx>(
-            ich->stringToProxy(instance + "/Registry")));
+        auto registry = bounded(Ice::uncheckedCast<IceGrid::RegistryPrx>(ich->stringToProxy(instance + "/Registry")));
         session = bounded(registry->createAdminSession(user, password));
         admin = bounded(session->getAdmin());
         return admin;

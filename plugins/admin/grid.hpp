@@ -15,9 +15,9 @@ namespace omero::admin {
 
 struct ServerStatus {
     std::string id;
-    std::string node;     // where IceGrid placed it
-    std::string state;    // "active", "activating", "activation timed out", "inactive", ...
-    int pid = 0;          // 0 when not running
+    std::string node;   // where IceGrid placed it
+    std::string state;  // "active", "activating", "activation timed out", "inactive", ...
+    int pid = 0;        // 0 when not running
     bool enabled = true;
     std::string activation;  // always, on-demand, session, manual
 };

@@ -122,11 +122,16 @@ std::string py_repr(const std::string& s) {
     char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
     std::string out(1, q);
     for (char ch : s) {
-        if (ch == '\\' || ch == q) out += '\\', out += ch;
-        else if (ch == '\n') out += "\\n";
-        else if (ch == '\t') out += "\\t";
-        else if (ch == '\r') out += "\\r";
-        else out += ch;
+        if (ch == '\\' || ch == q)
+            out += '\\', out += ch;
+        else if (ch == '\n')
+            out += "\\n";
+        else if (ch == '\t')
+            out += "\\t";
+        else if (ch == '\r')
+            out += "\\r";
+        else
+            out += ch;
     }
     return out + q;
 }
@@ -140,9 +145,12 @@ std::vector<std::string> shell_split(const std::string& s) {
     for (size_t i = 0; i < s.size(); ++i) {
         char ch = s[i];
         if (quote) {
-            if (ch == quote) quote = 0;
-            else if (ch == '\\' && quote == '"' && i + 1 < s.size()) cur += s[++i];
-            else cur += ch;
+            if (ch == quote)
+                quote = 0;
+            else if (ch == '\\' && quote == '"' && i + 1 < s.size())
+                cur += s[++i];
+            else
+                cur += ch;
         } else if (ch == '\'' || ch == '"') {
             quote = ch;
             have = true;
@@ -194,8 +202,9 @@ struct JvmLookup {
             for (auto& [k, v] : *m)
                 if (k == key) return v;
         static const std::map<std::string, std::string> statics = {
-            {"strategy", "percent"}, {"append", ""},          {"heap_dump", "off"},
-            {"heap_size", "512m"},   {"max_system_memory", "48000"}, {"min_system_memory", "3414"}};
+            {"strategy", "percent"},        {"append", ""},
+            {"heap_dump", "off"},           {"heap_size", "512m"},
+            {"max_system_memory", "48000"}, {"min_system_memory", "3414"}};
         if (auto it = statics.find(key); it != statics.end()) return it->second;
         return std::nullopt;
     }
@@ -244,8 +253,10 @@ std::vector<JvmSettings> jvm_settings(const Props& p) {
         for (auto& [k, v] : p.config) {
             if (k.rfind(pre, 0) != 0) continue;
             std::string rest = k.substr(pre.size());
-            if (rest.find('.') == std::string::npos) s.global.emplace_back(rest, v);
-            else if (rest.size() > suffix.size() && rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+            if (rest.find('.') == std::string::npos)
+                s.global.emplace_back(rest, v);
+            else if (rest.size() > suffix.size() &&
+                     rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) == 0 &&
                      rest.substr(0, rest.size() - suffix.size()).find('.') == std::string::npos)
                 s.server.emplace_back(rest.substr(0, rest.size() - suffix.size()), v);
         }
@@ -254,7 +265,8 @@ std::vector<JvmSettings> jvm_settings(const Props& p) {
             throw memory_error("Bad strategy: " + strategy + " (omero.jvmcfg.strategy is percent or manual)");
         std::string heap;
         if (strategy == "percent" && !s.was_set("heap_size")) {
-            long total = s.lookup("system_memory") ? to_long("system_memory", *s.lookup("system_memory")) : total_memory_mb();
+            long total =
+                s.lookup("system_memory") ? to_long("system_memory", *s.lookup("system_memory")) : total_memory_mb();
             long active = std::max(std::min(total, to_long("max_system_memory", *s.lookup("max_system_memory"))),
                                    to_long("min_system_memory", *s.lookup("min_system_memory")));
             static const std::map<std::string, long> percents = {
@@ -284,10 +296,14 @@ namespace {
 std::string escape_text(std::string_view s) {
     std::string out;
     for (char c : s) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else out += c;
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
     }
     return out;
 }
@@ -303,7 +319,8 @@ void write_et(const pugi::xml_node& n, std::string& out) {
         out += std::string(" ") + a.name() + "=\"" + config::escape_attribute(a.value()) + '"';
     std::string body;
     for (const pugi::xml_node& c : n.children()) {
-        if (c.type() == pugi::node_element) write_et(c, body);
+        if (c.type() == pugi::node_element)
+            write_et(c, body);
         else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) && !blank(c.value()))
             body += escape_text(c.value());
     }
@@ -322,8 +339,8 @@ std::string render_templates_xml(const std::string& template_text, const Props& 
     const std::string pre = "omero.glacier2.IceSSL.";
     for (auto& [k, v] : p.all)
         if (k.size() > pre.size() && k.rfind(pre, 0) == 0)
-            ssl += (ssl.empty() ? "" : "\n") + std::string("<property name=\"IceSSL.") + k.substr(pre.size()) + "\" value=\"" +
-                   config::escape_attribute(v) + "\"/>";
+            ssl += (ssl.empty() ? "" : "\n") + std::string("<property name=\"IceSSL.") + k.substr(pre.size()) +
+                   "\" value=\"" + config::escape_attribute(v) + "\"/>";
     std::string text = substitute(template_text, {{"@omero.glacier2.icessl@", ssl}, {"@ICE_LIB_VERSION@", "37"}});
     pugi::xml_document doc;
     auto parsed = doc.load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
@@ -423,8 +440,10 @@ std::string apply_node_descriptors(const std::string& xml, const std::string& de
     end += 7;
     std::string master_part = "\n    </node>\n", others;
     for (auto& [name, servers] : nodes) {
-        if (name == "master") master_part = instances(servers) + master_part;
-        else others += "    <node name=\"" + name + "\">\n" + instances(servers) + "    </node>\n";
+        if (name == "master")
+            master_part = instances(servers) + master_part;
+        else
+            others += "    <node name=\"" + name + "\">\n" + instances(servers) + "    </node>\n";
     }
     // The reference's layout, byte for byte: the first new instance follows
     // Glacier2's on the same line.
@@ -441,12 +460,21 @@ std::vector<std::string> worker_nodes(const std::string& descriptors) {
 std::string node_cfg(const std::string& node) {
     return "# Generated by omero admin rewrite for the worker node " + node +
            " (omero.server.nodedescriptors).\n"
-           "# Run it with: omero node " + node + " start\n"
-           "IceGrid.Node.Name=" + node + "\n"
-           "IceGrid.Node.Data=var/" + node + "\n"
+           "# Run it with: omero node " +
+           node +
+           " start\n"
+           "IceGrid.Node.Name=" +
+           node +
+           "\n"
+           "IceGrid.Node.Data=var/" +
+           node +
+           "\n"
            "IceGrid.Node.Endpoints=tcp\n"
-           "Ice.StdOut=var/log/" + node + ".out\n"
-           "Ice.StdErr=var/log/" + node + ".err\n";
+           "Ice.StdOut=var/log/" +
+           node +
+           ".out\n"
+           "Ice.StdErr=var/log/" +
+           node + ".err\n";
 }
 
 std::vector<std::pair<fs::path, std::string>> generate(const fs::path& omerodir, const Props& p) {

@@ -16,12 +16,14 @@ int run(Context& c) {
 }  // namespace
 
 Command ice_command() {
-    return {.path = "admin ice",
-            .summary = "Run icegridadmin against the server (interactive without arguments)",
-            .help = "With arguments they are one icegridadmin command, run non-interactively with stdin\n"
-                    "closed: omero admin ice server list",
-            .args = {{.name = "ARGS", .help = "an icegridadmin command", .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}},
-            .run = run};
+    return {
+        .path = "admin ice",
+        .summary = "Run icegridadmin against the server (interactive without arguments)",
+        .help =
+            "With arguments they are one icegridadmin command, run non-interactively with stdin\n"
+            "closed: omero admin ice server list",
+        .args = {{.name = "ARGS", .help = "an icegridadmin command", .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}},
+        .run = run};
 }
 
 }  // namespace omero::admin

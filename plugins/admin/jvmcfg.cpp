@@ -22,9 +22,10 @@ int run(Context& c) {
 Command jvmcfg_command() {
     return {.path = "admin jvmcfg",
             .summary = "Print the JVM memory settings of the Java servers",
-            .help = "From omero.jvmcfg.* (strategy percent or manual, percent, heap_size, system_memory,\n"
-                    "min/max_system_memory, heap_dump, append; each also per server: omero.jvmcfg.percent.blitz).\n"
-                    "Nothing is written.",
+            .help =
+                "From omero.jvmcfg.* (strategy percent or manual, percent, heap_size, system_memory,\n"
+                "min/max_system_memory, heap_dump, append; each also per server: omero.jvmcfg.percent.blitz).\n"
+                "Nothing is written.",
             .run = run};
 }
 

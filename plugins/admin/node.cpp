@@ -35,8 +35,9 @@ NodeArgs parse(Context& c) {
     if (i < words.size() && words[i] == "sync") a.sync = true, ++i;
     for (; i < words.size(); ++i) {
         if (!action(words[i]))
-            throw Error(OMERO_EXIT_USAGE, "node: '" + words[i] + "' is not start, stop, status or restart "
-                                          "(usage: omero node [NAME] [sync] start|stop|status|restart)");
+            throw Error(OMERO_EXIT_USAGE, "node: '" + words[i] +
+                                              "' is not start, stop, status or restart "
+                                              "(usage: omero node [NAME] [sync] start|stop|status|restart)");
         a.actions.push_back(words[i]);
     }
     if (a.actions.empty()) throw Error(OMERO_EXIT_USAGE, "node: say start, stop, status or restart");
@@ -77,9 +78,10 @@ int start(Context& c, const Server& s, const NodeArgs& a) {
                                "--Ice.Config=" + s.internal_cfg().string() + "," + cfg.string()},
                               o);
     if (r.status != 0)
-        throw Error(r.status, "icegridnode (node " + a.name + ") exited with " + std::to_string(r.status) + ": " + r.err +
-                                  "see " + (s.log_dir() / (a.name + ".err")).string());
-    if (a.sync && !wait_node(c, s, a.name, true, 60)) throw Error(OMERO_EXIT_ADMIN_START_FAILED, "Node " + a.name + " did not come up");
+        throw Error(r.status, "icegridnode (node " + a.name + ") exited with " + std::to_string(r.status) + ": " +
+                                  r.err + "see " + (s.log_dir() / (a.name + ".err")).string());
+    if (a.sync && !wait_node(c, s, a.name, true, 60))
+        throw Error(OMERO_EXIT_ADMIN_START_FAILED, "Node " + a.name + " did not come up");
     return 0;
 }
 
@@ -99,7 +101,8 @@ int stop(Context& c, const Server& s, const NodeArgs& a) {
         if (!cmd || cmd->find("icegridnode") == std::string::npos || ::kill(static_cast<pid_t>(pid), SIGTERM) != 0)
             throw Error(1, e.what());
     }
-    if (a.sync && !wait_node(c, s, a.name, false, 60)) throw Error(OMERO_EXIT_ADMIN_STOP_FAILED, "Node " + a.name + " did not stop");
+    if (a.sync && !wait_node(c, s, a.name, false, 60))
+        throw Error(OMERO_EXIT_ADMIN_STOP_FAILED, "Node " + a.name + " did not stop");
     return 0;
 }
 
@@ -108,9 +111,12 @@ int run(Context& c) {
     NodeArgs a = parse(c);
     int rc = 0;
     for (const std::string& act : a.actions) {
-        if (act == "start") rc = start(c, s, a);
-        else if (act == "stop") rc = stop(c, s, a);
-        else if (act == "status") rc = node_up(s, a.name) ? 0 : 1;
+        if (act == "start")
+            rc = start(c, s, a);
+        else if (act == "stop")
+            rc = stop(c, s, a);
+        else if (act == "status")
+            rc = node_up(s, a.name) ? 0 : 1;
         else if (act == "restart") {
             NodeArgs sync = a;
             sync.sync = true;
@@ -125,14 +131,16 @@ int run(Context& c) {
 }  // namespace
 
 Command node_command() {
-    return {.path = "node",
-            .summary = "Start, stop or check one IceGrid node of a multi-node server",
-            .help = "omero node [NAME] [sync] start|stop|status|restart. NAME defaults to $OMERO_NODE, else\n"
-                    "master (the same as admin start/stop). A worker runs icegridnode with etc/internal.cfg\n"
-                    "and etc/NAME.cfg, which admin rewrite writes for each node omero.server.nodedescriptors\n"
-                    "names (e.g. \"master:Blitz-0,Indexer-0 worker1:Processor-0\"). With sync, waits.",
-            .args = {{.name = "WORDS", .help = "[NAME] [sync] start|stop|status|restart...", .flags = OMERO_ARG_VARIADIC}},
-            .run = run};
+    return {
+        .path = "node",
+        .summary = "Start, stop or check one IceGrid node of a multi-node server",
+        .help =
+            "omero node [NAME] [sync] start|stop|status|restart. NAME defaults to $OMERO_NODE, else\n"
+            "master (the same as admin start/stop). A worker runs icegridnode with etc/internal.cfg\n"
+            "and etc/NAME.cfg, which admin rewrite writes for each node omero.server.nodedescriptors\n"
+            "names (e.g. \"master:Blitz-0,Indexer-0 worker1:Processor-0\"). With sync, waits.",
+        .args = {{.name = "WORDS", .help = "[NAME] [sync] start|stop|status|restart...", .flags = OMERO_ARG_VARIADIC}},
+        .run = run};
 }
 
 }  // namespace omero::admin

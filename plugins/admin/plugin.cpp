@@ -15,7 +15,9 @@ omero::sdk::Plugin make_plugin() {
     using namespace omero::admin;
     for (auto make : {start_commands, stop_commands, restart_commands, status_commands})
         for (auto& c : make()) p.command(std::move(c));
-    for (auto make : {rewrite_command, jvmcfg_command, deploy_command, ice_command, checkupgrade_command, diagnostics_command, check_command}) p.command(make());
+    for (auto make : {rewrite_command, jvmcfg_command, deploy_command, ice_command, checkupgrade_command,
+                      diagnostics_command, check_command})
+        p.command(make());
     p.command(node_command());
     return p;
 }

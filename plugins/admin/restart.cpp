@@ -29,7 +29,8 @@ int restart(Context& c, bool wait) {
 }  // namespace
 
 std::vector<Command> restart_commands() {
-    std::vector<omero::sdk::Arg> args = {{.name = "TARGETS", .help = "[DESCRIPTOR] then IceGrid targets",
+    std::vector<omero::sdk::Arg> args = {{.name = "TARGETS",
+                                          .help = "[DESCRIPTOR] then IceGrid targets",
                                           .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}};
     Option rewrite{.name = "force-rewrite", .help = "regenerate the live files from the templates first"};
     return {{.path = "admin restart",

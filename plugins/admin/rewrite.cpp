@@ -20,11 +20,12 @@ int run(Context& c) {
 Command rewrite_command() {
     return {.path = "admin rewrite",
             .summary = "Regenerate etc/*.cfg, etc/grid/*.xml and etc/ice.config from the templates",
-            .help = "Tokens (@omero.ports.*@ with omero.ports.prefix, @omero.master.host@,\n"
-                    "@omero.client.endpoints@, @omero.tables.module@) come from etc/omero.properties and\n"
-                    "config.xml; templates.xml gets the Glacier2 IceSSL properties and the JVM settings\n"
-                    "(see admin jvmcfg). master.cfg gets IceGrid.Registry.LMDB.Path, which Ice 3.7 needs.\n"
-                    "Each file is written atomically, and only when it changes.",
+            .help =
+                "Tokens (@omero.ports.*@ with omero.ports.prefix, @omero.master.host@,\n"
+                "@omero.client.endpoints@, @omero.tables.module@) come from etc/omero.properties and\n"
+                "config.xml; templates.xml gets the Glacier2 IceSSL properties and the JVM settings\n"
+                "(see admin jvmcfg). master.cfg gets IceGrid.Registry.LMDB.Path, which Ice 3.7 needs.\n"
+                "Each file is written atomically, and only when it changes.",
             .run = run};
 }
 

@@ -28,8 +28,8 @@ void check_access(const fs::path& p, bool create) {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
         if (!create)
-            throw Error(OMERO_EXIT_SERVER_DIR_MISSING, "FATAL: OMERO directory does not exist: " + p.string() +
-                                                           " (create it, or set omero.data.dir)");
+            throw Error(OMERO_EXIT_SERVER_DIR_MISSING,
+                        "FATAL: OMERO directory does not exist: " + p.string() + " (create it, or set omero.data.dir)");
         fs::create_directories(p, ec);
         if (ec) throw Error(OMERO_EXIT_ADMIN_CANNOT_ACCESS, "FATAL: Cannot create " + p.string() + ": " + ec.message());
         return;
@@ -37,7 +37,8 @@ void check_access(const fs::path& p, bool create) {
     if (::access(p.c_str(), R_OK | W_OK | X_OK) != 0)
         throw Error(OMERO_EXIT_ADMIN_CANNOT_ACCESS, "FATAL: Cannot access " + p.string() +
                                                         ", a required file/directory for OMERO (it must be readable "
-                                                        "and writable by " + std::to_string(::geteuid()) + ")");
+                                                        "and writable by " +
+                                                        std::to_string(::geteuid()) + ")");
 }
 
 // var/master/master.pid naming a process that is gone (or is not icegridnode).
@@ -54,14 +55,16 @@ void remove_stale_pid(Context& c, const Server& s) {
 
 void warnings(Context& c, const Props& p) {
     if (p.get("omero.db.poolsize").empty())
-        c.out("WARNING: Your server has not been configured for production use.\n"
-              "See https://omero.readthedocs.io/en/stable/sysadmins/server-performance.html for more information.\n");
+        c.out(
+            "WARNING: Your server has not been configured for production use.\n"
+            "See https://omero.readthedocs.io/en/stable/sysadmins/server-performance.html for more information.\n");
     std::string protocols = p.get("omero.glacier2.IceSSL.Protocols");
     std::string up;
     for (char ch : protocols) up += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (protocols.empty() || up.find("TLS1_0") != std::string::npos || up.find("TLS1_1") != std::string::npos)
-        c.out("WARNING: Your server is configured to allow a deprecated TLS protocol (omero.glacier2.IceSSL.Protocols=" +
-              protocols + "); set it to tls1_2,tls1_3.\n");
+        c.out(
+            "WARNING: Your server is configured to allow a deprecated TLS protocol (omero.glacier2.IceSSL.Protocols=" +
+            protocols + "); set it to tls1_2,tls1_3.\n");
 }
 
 void lock_warnings(Context& c, const Props& p) {
@@ -71,8 +74,9 @@ void lock_warnings(Context& c, const Props& p) {
     for (const auto& d : fs::directory_iterator(repo, ec))
         if (fs::exists(d.path() / ".lock", ec)) locks.push_back((d.path() / ".lock").string());
     if (locks.empty()) return;
-    std::string msg = "WARNING: The following repository lock files exist; if no other OMERO server uses this data "
-                      "directory, remove them:\n";
+    std::string msg =
+        "WARNING: The following repository lock files exist; if no other OMERO server uses this data "
+        "directory, remove them:\n";
     for (auto& l : locks) msg += "  " + l + "\n";
     c.err(msg);
 }
@@ -88,11 +92,12 @@ std::string explain(Context& c, const Server& s, const Props& p) {
             out += "  " + st.id + ": " + st.state + (st.enabled ? "" : ", disabled by IceGrid after failing") +
                    (st.pid ? " (pid " + std::to_string(st.pid) + ")" : "") + "\n";
             std::string t = tail_file(s.log_dir() / (st.id + ".log"), 8);
-            if (!t.empty()) out += "    last lines of var/log/" + st.id + ".log:\n      " + [&] {
-                std::string r;
-                for (char ch : t) r += ch == '\n' ? std::string("\n      ") : std::string(1, ch);
-                return r;
-            }() + "\n";
+            if (!t.empty())
+                out += "    last lines of var/log/" + st.id + ".log:\n      " + [&] {
+                    std::string r;
+                    for (char ch : t) r += ch == '\n' ? std::string("\n      ") : std::string(1, ch);
+                    return r;
+                }() + "\n";
         }
     } catch (const std::exception& e) {
         out += "  the registry does not answer: " + std::string(e.what()) + "\n";
@@ -107,11 +112,15 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     } else if (rc != 0) {
         std::string state = db.state.value("state", ""), cur = db.state.value("current", ""),
                     target = db.state.value("target", "");
-        if (rc == OMERO_EXIT_DB_CONNECT) out += "  database: cannot connect (" + db.why.substr(0, db.why.find('\n')) + ")\n";
-        else if (rc == OMERO_EXIT_DB_NOT_INITIALISED) out += "  database: not initialised; run: omero db init\n";
+        if (rc == OMERO_EXIT_DB_CONNECT)
+            out += "  database: cannot connect (" + db.why.substr(0, db.why.find('\n')) + ")\n";
+        else if (rc == OMERO_EXIT_DB_NOT_INITIALISED)
+            out += "  database: not initialised; run: omero db init\n";
         else if (rc == OMERO_EXIT_DB_UPGRADE_NEEDED)
             out += "  database: at " + cur + ", this server needs " + target + "; run: omero db upgrade\n";
-        else out += "  database: " + (state.empty() ? db.why : state) + " (omero db status exits " + std::to_string(rc) + ")\n";
+        else
+            out += "  database: " + (state.empty() ? db.why : state) + " (omero db status exits " + std::to_string(rc) +
+                   ")\n";
     }
     // Ports the server listens on, held by something that is not ours.
     for (const char* k : {"ssl", "tcp"}) {
@@ -121,7 +130,8 @@ std::string explain(Context& c, const Server& s, const Props& p) {
     }
     fs::path data = p.get("omero.data.dir", "/OMERO");
     auto [uid, gid, who] = server_account(s);
-    if (!fs::exists(data)) out += "  omero.data.dir " + data.string() + " does not exist\n";
+    if (!fs::exists(data))
+        out += "  omero.data.dir " + data.string() + " does not exist\n";
     else if (!writable_by(data, uid, gid))
         out += "  omero.data.dir " + data.string() + " is not writable by " + who +
                ", the account the node runs the servers as\n";
@@ -203,7 +213,8 @@ int start_async(Context& c, const Server& s, const StartArgs& a) {
     {
         std::string held;
         for (auto& [name, n] : listen_ports(p))
-            if (auto who = port_listener(n)) held += "\n  port " + std::to_string(n) + " (" + name + ") is in use by " + *who;
+            if (auto who = port_listener(n))
+                held += "\n  port " + std::to_string(n) + " (" + name + ") is in use by " + *who;
         if (!held.empty())
             throw Error(OMERO_EXIT_ADMIN_START_FAILED,
                         "the server cannot start: its ports are taken:" + held +
@@ -227,8 +238,10 @@ int start_async(Context& c, const Server& s, const StartArgs& a) {
     o.cwd = s.dir;
     o.cancelled = [&] { return c.cancelled(); };
     o.unset_env = {"PGPASSWORD", "OMERO_ROOT_PASSWORD"};
-    if (a.foreground) o.capture_stderr = false;
-    else o.timeout = std::chrono::seconds(120);
+    if (a.foreground)
+        o.capture_stderr = false;
+    else
+        o.timeout = std::chrono::seconds(120);
     c.debug("admin start: icegridnode " + descriptor.string());
     ChildResult r = run_child(argv, o);
     if (r.status == 127 && r.err.find("cannot run") != std::string::npos)
@@ -253,7 +266,8 @@ int run_start(Context& c) {
     if (live_node_pid(s) == 0)
         throw Error(OMERO_EXIT_ADMIN_START_FAILED,
                     "icegridnode stopped while the server was starting (an 'omero admin stop' meanwhile, or it "
-                    "failed: see " + (s.log_dir() / "master.err").string() + ")");
+                    "failed: see " +
+                        (s.log_dir() / "master.err").string() + ")");
     std::string why = explain(c, s, read_props(s.dir));
     c.err("Failed to startup some components after " + std::to_string(static_cast<long>(wait)) + " seconds\n" + why);
     c.out("Calling \"stop\" on remaining components\n");
@@ -277,7 +291,8 @@ std::vector<Option> options(bool with_wait) {
 }  // namespace
 
 std::vector<Command> start_commands() {
-    std::vector<omero::sdk::Arg> args = {{.name = "TARGETS", .help = "[DESCRIPTOR] then IceGrid targets (e.g. debug)",
+    std::vector<omero::sdk::Arg> args = {{.name = "TARGETS",
+                                          .help = "[DESCRIPTOR] then IceGrid targets (e.g. debug)",
                                           .flags = OMERO_ARG_OPTIONAL | OMERO_ARG_VARIADIC}};
     return {{.path = "admin start",
              .summary = "Start the server and wait until it answers",

@@ -55,7 +55,8 @@ std::vector<Command> status_commands() {
                      "then (unless --nodeonly) asks Glacier2's session manager for a session, which Blitz\n"
                      "refuses when it is up. Exit 62 without etc/internal.cfg (run omero admin rewrite).",
              .options = {{.name = "nodeonly", .help = "only ping the IceGrid node"}, omero::sdk::json_option()},
-             .args = {{.name = "NODE", .help = "ignored (the reference's; the node is $OMERO_MASTER or master)",
+             .args = {{.name = "NODE",
+                       .help = "ignored (the reference's; the node is $OMERO_MASTER or master)",
                        .flags = OMERO_ARG_OPTIONAL}},
              .run = run_status},
             {.path = "admin waitup",

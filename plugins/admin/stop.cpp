@@ -41,7 +41,8 @@ int end_hung_node(Context& c, long node, const std::string& why, double wait_s) 
         names += (names.empty() ? "" : ", ") + std::to_string(p);
         ::kill(static_cast<pid_t>(p), SIGKILL);
     }
-    c.err("Still running after " + std::to_string(static_cast<long>(wait_s)) + " s: sent SIGKILL to pid " + names + "\n");
+    c.err("Still running after " + std::to_string(static_cast<long>(wait_s)) + " s: sent SIGKILL to pid " + names +
+          "\n");
     for (int i = 0; i < 50; ++i) {
         bool any = false;
         for (long p : left) any = any || alive(p);
@@ -87,26 +88,27 @@ int run_stop(Context& c) {
     if (int rc = stop_async(c, s, std::min(wait, 30.0), &hung); rc != 0 || hung) return rc;
     c.out("Waiting on shutdown. Use CTRL-C to exit\n");
     if (wait_for(c, s, false, wait, true, true)) return 0;
-    c.err("Failed to shutdown some components after " + std::to_string(static_cast<long>(wait)) +
-          " seconds; see " + (s.log_dir() / "master.err").string() + "\n");
+    c.err("Failed to shutdown some components after " + std::to_string(static_cast<long>(wait)) + " seconds; see " +
+          (s.log_dir() / "master.err").string() + "\n");
     return OMERO_EXIT_ADMIN_STOP_FAILED;
 }
 
 }  // namespace
 
 std::vector<Command> stop_commands() {
-    return {{.path = "admin stop",
-             .summary = "Stop the server and wait until it is down",
-             .help = "Asks the IceGrid node to stop its servers and exit, then waits (--wait). A server that\n"
-                     "is not running prints 'Server not running' and exits 1, as the reference does. A node\n"
-                     "that runs but whose registry does not answer (stopped, hung) is sent SIGTERM, then after\n"
-                     "--wait (at most 30 s) SIGKILL with the servers it started.",
-             .options = {wait_option(), {.name = "force-rewrite", .help = "accepted for the reference's scripts; ignored"}},
-             .run = run_stop},
-            {.path = "admin stopasync",
-             .summary = "Ask the server to stop, without waiting",
-             .options = {{.name = "force-rewrite", .help = "accepted for the reference's scripts; ignored"}},
-             .run = [](Context& c) { return stop_async(c, server(c), 30); }}};
+    return {
+        {.path = "admin stop",
+         .summary = "Stop the server and wait until it is down",
+         .help = "Asks the IceGrid node to stop its servers and exit, then waits (--wait). A server that\n"
+                 "is not running prints 'Server not running' and exits 1, as the reference does. A node\n"
+                 "that runs but whose registry does not answer (stopped, hung) is sent SIGTERM, then after\n"
+                 "--wait (at most 30 s) SIGKILL with the servers it started.",
+         .options = {wait_option(), {.name = "force-rewrite", .help = "accepted for the reference's scripts; ignored"}},
+         .run = run_stop},
+        {.path = "admin stopasync",
+         .summary = "Ask the server to stop, without waiting",
+         .options = {{.name = "force-rewrite", .help = "accepted for the reference's scripts; ignored"}},
+         .run = [](Context& c) { return stop_async(c, server(c), 30); }}};
 }
 
 }  // namespace omero::admin

@@ -27,13 +27,13 @@ int run(Context& c) {
 
 Command append_command() {
     return {.path = "config append",
-           .summary = "Append a JSON value to a list property",
-           .options = with_file_options({
-               {.name = "set", .help = "only if no equal value is in the list"},
-               {.name = "report", .help = "say what changed"},
-           }),
-           .args = {{"KEY", "property name"}, {"VALUE", "a JSON value, e.g. '\"text\"' or 1"}},
-           .run = run};
+            .summary = "Append a JSON value to a list property",
+            .options = with_file_options({
+                {.name = "set", .help = "only if no equal value is in the list"},
+                {.name = "report", .help = "say what changed"},
+            }),
+            .args = {{"KEY", "property name"}, {"VALUE", "a JSON value, e.g. '\"text\"' or 1"}},
+            .run = run};
 }
 
 }  // namespace omero::config

@@ -9,10 +9,17 @@
 namespace omero::config {
 
 const std::vector<Option> kFileOptions = {
-    {.name = "source", .value_name = "FILE", .help = "use FILE instead of $OMERODIR/etc/grid/config.xml",
+    {.name = "source",
+     .value_name = "FILE",
+     .help = "use FILE instead of $OMERODIR/etc/grid/config.xml",
      .type = OMERO_VALUE_PATH},
-    {.name = "lock-timeout", .value_name = "SECONDS", .help = "how long a write waits for the lock",
-     .default_value = "5", .type = OMERO_VALUE_DURATION, .min = 0, .max = 86400000},
+    {.name = "lock-timeout",
+     .value_name = "SECONDS",
+     .help = "how long a write waits for the lock",
+     .default_value = "5",
+     .type = OMERO_VALUE_DURATION,
+     .min = 0,
+     .max = 86400000},
 };
 
 std::vector<Option> with_file_options(std::vector<Option> opts) {
@@ -120,9 +127,11 @@ Json current_list(const Document& d, const std::string& key, bool for_remove) {
     auto v = d.get(key);
     if (!v) {
         if (key.rfind("omero.web.", 0) == 0)
-            throw Error(OMERO_EXIT_CONFIG_NO_DEFAULT, "Cannot retrieve default value for property " + key +
-                               ": the omero-web defaults are not available to this tool; set the whole list with "
-                               "'omero config set " + key + " '[...]''");
+            throw Error(OMERO_EXIT_CONFIG_NO_DEFAULT,
+                        "Cannot retrieve default value for property " + key +
+                            ": the omero-web defaults are not available to this tool; set the whole list with "
+                            "'omero config set " +
+                            key + " '[...]''");
         if (for_remove) throw Error(OMERO_EXIT_FAILURE, "Property " + key + " is not defined");
         return Json::array();
     }

@@ -24,10 +24,10 @@ int run(Context& c) {
 
 Command def_command() {
     return {.path = "config def",
-           .summary = "Print the active profile, or make NAME the active one",
-           .options = with_file_options({}),
-           .args = {{"NAME", "profile to activate", OMERO_ARG_OPTIONAL}},
-           .run = run};
+            .summary = "Print the active profile, or make NAME the active one",
+            .options = with_file_options({}),
+            .args = {{"NAME", "profile to activate", OMERO_ARG_OPTIONAL}},
+            .run = run};
 }
 
 }  // namespace omero::config

@@ -17,10 +17,10 @@ int run(Context& c) {
 
 Command drop_command() {
     return {.path = "config drop",
-           .summary = "Remove a whole profile",
-           .options = with_file_options({}),
-           .args = {{"NAME", "profile"}},
-           .run = run};
+            .summary = "Remove a whole profile",
+            .options = with_file_options({}),
+            .args = {{"NAME", "profile"}},
+            .run = run};
 }
 
 }  // namespace omero::config

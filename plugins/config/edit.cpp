@@ -47,8 +47,7 @@ int run(Context& c) {
     // The lock is not held while the editor runs (omero-py#370): instead,
     // the profile must be unchanged when we come back.
     int rc = run_editor(temp);
-    if (rc != 0)
-        throw Error(OMERO_EXIT_CONFIG_EDITOR, std::to_string(rc) + ": Failed to edit " + temp);
+    if (rc != 0) throw Error(OMERO_EXIT_CONFIG_EDITOR, std::to_string(rc) + ": Failed to edit " + temp);
     std::ifstream in(temp, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -57,7 +56,8 @@ int run(Context& c) {
         if (d.properties() != start.properties())
             throw Error(OMERO_EXIT_FAILURE, "the profile '" + d.active() +
                                                 "' changed while you were editing; nothing was saved, your "
-                                                "edits are in " + temp);
+                                                "edits are in " +
+                                                temp);
         std::string profile = d.active();
         Document attempt = d;
         attempt.drop(profile);
@@ -77,9 +77,9 @@ int run(Context& c) {
 
 Command edit_command() {
     return {.path = "config edit",
-           .summary = "Edit the active profile in $VISUAL / $EDITOR",
-           .options = with_file_options({}),
-           .run = run};
+            .summary = "Edit the active profile in $VISUAL / $EDITOR",
+            .options = with_file_options({}),
+            .run = run};
 }
 
 }  // namespace omero::config

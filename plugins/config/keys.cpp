@@ -20,9 +20,9 @@ int run(Context& c) {
 
 Command keys_command() {
     return {.path = "config keys",
-           .summary = "List the property names of the active profile",
-           .options = with_file_options({}),
-           .run = run};
+            .summary = "List the property names of the active profile",
+            .options = with_file_options({}),
+            .run = run};
 }
 
 }  // namespace omero::config

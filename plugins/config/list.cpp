@@ -14,14 +14,14 @@ int run(Context& c) {
 
 Command list_command() {
     return {.path = "config list",
-           .summary = "Deprecated: use 'config get'",
-           .options = with_file_options({
-               {.name = "show-password", .help = "print passwords in clear"},
-               {.name = "hide-password", .help = "mask passwords (the default)", .flags = OMERO_OPT_HIDDEN},
-               {.name = "defaults", .help = "include the defaults", .flags = OMERO_OPT_HIDDEN},
-           }),
-           .flags = OMERO_CMD_HIDDEN,
-           .run = run};
+            .summary = "Deprecated: use 'config get'",
+            .options = with_file_options({
+                {.name = "show-password", .help = "print passwords in clear"},
+                {.name = "hide-password", .help = "mask passwords (the default)", .flags = OMERO_OPT_HIDDEN},
+                {.name = "defaults", .help = "include the defaults", .flags = OMERO_OPT_HIDDEN},
+            }),
+            .flags = OMERO_CMD_HIDDEN,
+            .run = run};
 }
 
 }  // namespace omero::config

@@ -28,13 +28,14 @@ int run(Context& c) {
 
 Command load_command() {
     return {.path = "config load",
-           .summary = "Set properties from key=value files, all or nothing",
-           .help = "Lines: '#' comments, a trailing '\\' joins the next line, split on the first '='.\n"
-                   "A property that is already set to another value is an error unless -q.",
-           .options = with_file_options({{.name = "quiet", .short_name = 'q',
-                                          .help = "let the files override existing values"}}),
-           .args = {{"FILE", "files to read ('-' or none: standard input)", OMERO_ARG_VARIADIC}},
-           .run = run};
+            .summary = "Set properties from key=value files, all or nothing",
+            .help =
+                "Lines: '#' comments, a trailing '\\' joins the next line, split on the first '='.\n"
+                "A property that is already set to another value is an error unless -q.",
+            .options = with_file_options(
+                {{.name = "quiet", .short_name = 'q', .help = "let the files override existing values"}}),
+            .args = {{"FILE", "files to read ('-' or none: standard input)", OMERO_ARG_VARIADIC}},
+            .run = run};
 }
 
 }  // namespace omero::config

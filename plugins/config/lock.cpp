@@ -19,9 +19,9 @@ int run(Context& c) {
 
 Command lock_command() {
     return {.path = "config lock",
-           .summary = "Hold the configuration lock until Enter is pressed",
-           .options = with_file_options({}),
-           .run = run};
+            .summary = "Hold the configuration lock until Enter is pressed",
+            .options = with_file_options({}),
+            .run = run};
 }
 
 }  // namespace omero::config

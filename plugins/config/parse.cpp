@@ -7,8 +7,9 @@ namespace {
 
 int run(Context& c) {
     if (c.flag("rst") || c.flag("headers"))
-        throw Error(OMERO_EXIT_USAGE, "--rst and --headers need the property documentation, which this tool does "
-                                      "not carry; use --defaults or --keys");
+        throw Error(OMERO_EXIT_USAGE,
+                    "--rst and --headers need the property documentation, which this tool does "
+                    "not carry; use --defaults or --keys");
     fs::path dir;
     if (auto f = c.value("file")) {
         dir = fs::path{std::string(*f)};
@@ -27,16 +28,17 @@ int run(Context& c) {
 
 Command parse_command() {
     return {.path = "config parse",
-           .summary = "Print the server's default properties (etc/omero.properties)",
-           .options = {
-               {.name = "file", .short_name = 'f', .value_name = "FILE", .help = "read FILE instead"},
-               {.name = "defaults", .help = "key=value lines (the default)"},
-               {.name = "keys", .help = "names only"},
-               {.name = "rst", .help = "not supported", .flags = OMERO_OPT_HIDDEN},
-               {.name = "headers", .help = "not supported", .flags = OMERO_OPT_HIDDEN},
-               {.name = "no-web", .help = "accepted for compatibility (web defaults are never read)"},
-           },
-           .run = run};
+            .summary = "Print the server's default properties (etc/omero.properties)",
+            .options =
+                {
+                    {.name = "file", .short_name = 'f', .value_name = "FILE", .help = "read FILE instead"},
+                    {.name = "defaults", .help = "key=value lines (the default)"},
+                    {.name = "keys", .help = "names only"},
+                    {.name = "rst", .help = "not supported", .flags = OMERO_OPT_HIDDEN},
+                    {.name = "headers", .help = "not supported", .flags = OMERO_OPT_HIDDEN},
+                    {.name = "no-web", .help = "accepted for compatibility (web defaults are never read)"},
+                },
+            .run = run};
 }
 
 }  // namespace omero::config

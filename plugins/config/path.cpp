@@ -19,9 +19,9 @@ int run(Context& c) {
 
 Command path_command() {
     return {.path = "config path",
-           .summary = "Print the path of the configuration file",
-           .options = with_file_options({}),
-           .run = run};
+            .summary = "Print the path of the configuration file",
+            .options = with_file_options({}),
+            .run = run};
 }
 
 }  // namespace omero::config

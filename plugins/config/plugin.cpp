@@ -16,9 +16,9 @@ omero::sdk::Plugin make_plugin() {
                        "atomically (the previous one is kept as config.xml.bak). OMERO_CONFIG selects a profile\n"
                        "for one run without changing the stored one.",
                .options = kFileOptions});
-    for (auto make : {all_command, def_command, get_command, list_command, set_command, append_command,
-                      remove_command, drop_command, keys_command, load_command, edit_command, version_command,
-                      path_command, lock_command, parse_command})
+    for (auto make : {all_command, def_command, get_command, list_command, set_command, append_command, remove_command,
+                      drop_command, keys_command, load_command, edit_command, version_command, path_command,
+                      lock_command, parse_command})
         p.command(make());
     return p;
 }

@@ -27,10 +27,10 @@ int run(Context& c) {
 
 Command remove_command() {
     return {.path = "config remove",
-           .summary = "Remove a JSON value from a list property",
-           .options = with_file_options({{.name = "report", .help = "say what changed"}}),
-           .args = {{"KEY", "property name"}, {"VALUE", "the JSON value to remove"}},
-           .run = run};
+            .summary = "Remove a JSON value from a list property",
+            .options = with_file_options({{.name = "report", .help = "say what changed"}}),
+            .args = {{"KEY", "property name"}, {"VALUE", "the JSON value to remove"}},
+            .run = run};
 }
 
 }  // namespace omero::config

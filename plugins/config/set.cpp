@@ -43,9 +43,12 @@ int run(Context& c) {
         return changed;
     });
     if (c.flag("report")) {
-        if (!changed) c.out("Unchanged: " + key + "\n");
-        else if (value) c.out("Changed: Set " + key + ":" + *value + "\n");
-        else c.out("Changed: Removed " + key + "\n");
+        if (!changed)
+            c.out("Unchanged: " + key + "\n");
+        else if (value)
+            c.out("Changed: Set " + key + ":" + *value + "\n");
+        else
+            c.out("Changed: Removed " + key + "\n");
     }
     return 0;
 }
@@ -54,15 +57,17 @@ int run(Context& c) {
 
 Command set_command() {
     return {.path = "config set",
-           .summary = "Set a property, or remove it when no VALUE is given",
-           .help = "A VALUE that starts with '-' goes after '--': omero config set -- omero.x -1",
-           .options = with_file_options({
-               {.name = "file", .short_name = 'f', .value_name = "FILE",
-                .help = "read the value from FILE ('-': standard input); trailing white space is dropped"},
-               {.name = "report", .help = "say what changed"},
-           }),
-           .args = {{"KEY", "property name ([A-Za-z0-9._-])"}, {"VALUE", "new value", OMERO_ARG_OPTIONAL}},
-           .run = run};
+            .summary = "Set a property, or remove it when no VALUE is given",
+            .help = "A VALUE that starts with '-' goes after '--': omero config set -- omero.x -1",
+            .options = with_file_options({
+                {.name = "file",
+                 .short_name = 'f',
+                 .value_name = "FILE",
+                 .help = "read the value from FILE ('-': standard input); trailing white space is dropped"},
+                {.name = "report", .help = "say what changed"},
+            }),
+            .args = {{"KEY", "property name ([A-Za-z0-9._-])"}, {"VALUE", "new value", OMERO_ARG_OPTIONAL}},
+            .run = run};
 }
 
 }  // namespace omero::config

@@ -17,9 +17,9 @@ int run(Context& c) {
 
 Command version_command() {
     return {.path = "config version",
-           .summary = "Print the file format version of the active profile",
-           .options = with_file_options({}),
-           .run = run};
+            .summary = "Print the file format version of the active profile",
+            .options = with_file_options({}),
+            .run = run};
 }
 
 }  // namespace omero::config

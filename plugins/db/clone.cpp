@@ -24,16 +24,19 @@ struct CloneCheck {
 CloneCheck check(Pg& m, const ConnParams& p, const std::string& target, bool need_idle) {
     CloneCheck k;
     auto may = m.scalar("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user");
-    if (may != "t") return {false, "the role " + p.user + " may not create databases (ALTER ROLE " + p.user + " CREATEDB)"};
+    if (may != "t")
+        return {false, "the role " + p.user + " may not create databases (ALTER ROLE " + p.user + " CREATEDB)"};
     auto size = m.scalar("SELECT pg_database_size($1)", {p.dbname});
     k.bytes = size ? std::stoull(*size) : 0;
     if (!target.empty() && m.scalar("SELECT 1 FROM pg_database WHERE datname = $1", {target}))
         return {false, "a database " + target + " exists already", k.bytes};
-    auto others = m.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                           {p.dbname});
+    auto others =
+        m.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", {p.dbname});
     if (need_idle && others && *others != "0")
-        return {false, *others + " client(s) are connected to " + p.dbname +
-                           " (the server?): PostgreSQL copies a database nobody uses; stop them first", k.bytes};
+        return {false,
+                *others + " client(s) are connected to " + p.dbname +
+                    " (the server?): PostgreSQL copies a database nobody uses; stop them first",
+                k.bytes};
     return k;
 }
 
@@ -47,8 +50,10 @@ int run(Context& c) {
     Pg m = Pg::connect(maint, true);
     CloneCheck k = check(m, p, target, !only_check);
     if (only_check) {
-        if (c.json()) c.emit_json(json{{"schema", 1}, {"ok", k.ok}, {"why", k.why}, {"bytes", k.bytes}}.dump());
-        else c.out(k.ok ? "a clone of " + p.dbname + " can be taken\n" : "no clone: " + k.why + "\n");
+        if (c.json())
+            c.emit_json(json{{"schema", 1}, {"ok", k.ok}, {"why", k.why}, {"bytes", k.bytes}}.dump());
+        else
+            c.out(k.ok ? "a clone of " + p.dbname + " can be taken\n" : "no clone: " + k.why + "\n");
         return k.ok ? 0 : OMERO_EXIT_FAILURE;
     }
     if (!k.ok) throw Error(OMERO_EXIT_FAILURE, "cannot clone " + p.dbname + ": " + k.why);
@@ -61,7 +66,8 @@ int run(Context& c) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
     double secs = static_cast<double>(ms.count()) / 1000;
     if (c.json())
-        c.emit_json(json{{"schema", 1}, {"database", target}, {"from", p.dbname}, {"bytes", k.bytes}, {"seconds", secs}}.dump());
+        c.emit_json(json{{"schema", 1}, {"database", target}, {"from", p.dbname}, {"bytes", k.bytes}, {"seconds", secs}}
+                        .dump());
     else
         c.out("cloned " + p.dbname + " into " + target + " (" + std::to_string(k.bytes >> 20) + " MiB, " +
               seconds_text(ms) + " s)\n");
@@ -73,9 +79,10 @@ int run(Context& c) {
 Command clone_command() {
     return {.path = "db clone",
             .summary = "Copy the database to a new one on the same cluster (a rollback point in seconds)",
-            .help = "CREATE DATABASE NEWDB TEMPLATE <db> (STRATEGY FILE_COPY on PostgreSQL 15+). Needs a role\n"
-                    "that may create databases and nobody else connected to the database (stop the server\n"
-                    "first); room for a second copy on the cluster's disk. --check says whether it can.",
+            .help =
+                "CREATE DATABASE NEWDB TEMPLATE <db> (STRATEGY FILE_COPY on PostgreSQL 15+). Needs a role\n"
+                "that may create databases and nobody else connected to the database (stop the server\n"
+                "first); room for a second copy on the cluster's disk. --check says whether it can.",
             .options = with_conn({
                 {.name = "to", .value_name = "NEWDB", .help = "the database to create"},
                 {.name = "check", .help = "only say whether a clone can be taken (exit 0 or 1)"},

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-
 namespace fs = std::filesystem;
 
 namespace omero::db {
@@ -14,8 +13,13 @@ namespace omero::db {
 std::vector<Option> with_conn(std::vector<Option> opts) {
     static const std::vector<Option> conn = {
         {.name = "host", .value_name = "HOST", .help = "database host (omero.db.host)", .default_value = "localhost"},
-        {.name = "port", .value_name = "PORT", .help = "database port (omero.db.port)", .default_value = "5432",
-         .type = OMERO_VALUE_INTEGER, .min = 1, .max = 65535},
+        {.name = "port",
+         .value_name = "PORT",
+         .help = "database port (omero.db.port)",
+         .default_value = "5432",
+         .type = OMERO_VALUE_INTEGER,
+         .min = 1,
+         .max = 65535},
         {.name = "name", .value_name = "DB", .help = "database name (omero.db.name)", .default_value = "omero"},
         {.name = "user", .value_name = "USER", .help = "database user (omero.db.user)", .default_value = "omero"},
     };
@@ -23,16 +27,30 @@ std::vector<Option> with_conn(std::vector<Option> opts) {
     return opts;
 }
 
+Progress progress_in_mib(Context& c) {
+    return [&c](uint64_t done, uint64_t total, const std::string& label) {
+        c.progress(done >> 20, total >> 20, label + " (MiB)");
+    };
+}
+
 Option jobs_option(const char* help, const char* default_value) {
-    return {.name = "jobs", .short_name = 'j', .value_name = "N", .help = help, .default_value = default_value,
-            .type = OMERO_VALUE_INTEGER, .min = 1, .max = 64};
+    return {.name = "jobs",
+            .short_name = 'j',
+            .value_name = "N",
+            .help = help,
+            .default_value = default_value,
+            .type = OMERO_VALUE_INTEGER,
+            .min = 1,
+            .max = 64};
 }
 
 ConnParams conn_params(Context& c) {
     ConnParams p;
     auto pick = [&](const char* opt, const char* key, std::string& out) {
-        if (auto v = c.value(opt)) out = std::string(*v);
-        else if (auto cfg = c.config(key); cfg && !cfg->empty()) out = *cfg;
+        if (auto v = c.value(opt))
+            out = std::string(*v);
+        else if (auto cfg = c.config(key); cfg && !cfg->empty())
+            out = *cfg;
     };
     pick("host", "omero.db.host", p.host);
     pick("port", "omero.db.port", p.port);
@@ -66,21 +84,51 @@ bool same_release(const std::string& release, const Version& from) {
     return r && r->major == from.major && r->minor == from.minor;
 }
 
-std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h) {
-    std::vector<PluginHop> out;
+namespace {
+
+// Why a hop cannot use its plugin (ending with what to install), and the
+// package; "" when it can.
+std::pair<std::string, std::string> unusable(const HopSources& s, const Hop& h) {
     for (const auto& info : s.plugin_hops) {
         // The host names a first-party hop plugin this machine lacks by the
         // release it starts from (see list_hops in <omero/plugin_abi.h>).
         if (info.to.empty() && !info.usable && same_release(info.from, h.from))
-            throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE,
-                        "the hop " + h.from.name + " -> " + h.to.name + " needs plugin '" + info.plugin +
-                            "' (its checks, and the shims its script needs on this PostgreSQL), which is " +
-                            info.reason + "; install package " + info.package);
+            return {"the hop " + h.from.name + " -> " + h.to.name + " needs plugin '" + info.plugin +
+                        "' (its checks, and the shims its script needs on this PostgreSQL), which is " + info.reason +
+                        "; install package " + info.package,
+                    info.package};
+        if (info.from == h.from.name && info.to == h.to.name && !info.usable)
+            return {"the hop " + info.from + " -> " + info.to + " needs plugin '" + info.plugin + "', which is " +
+                        info.reason + "; reinstall package " + info.package,
+                    info.package};
+    }
+    return {};
+}
+
+}  // namespace
+
+void require_plugins(const HopSources& s, const std::vector<Hop>& path) {
+    std::string why, packages;
+    size_t n = 0;
+    for (const Hop& h : path) {
+        auto [reason, package] = unusable(s, h);
+        if (reason.empty()) continue;
+        ++n;
+        why += "\n  " + reason;
+        if ((" " + packages + " ").find(" " + package + " ") == std::string::npos)
+            packages += (packages.empty() ? "" : " ") + package;
+    }
+    if (n == 1) throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, why.substr(3));
+    if (n > 1)
+        throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, std::to_string(n) + " hops of this path cannot run:" + why +
+                                                       "\ninstall the packages: apt install " + packages);
+}
+
+std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h) {
+    if (auto [reason, package] = unusable(s, h); !reason.empty()) throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, reason);
+    std::vector<PluginHop> out;
+    for (const auto& info : s.plugin_hops) {
         if (info.from != h.from.name || info.to != h.to.name) continue;
-        if (!info.usable)
-            throw Error(OMERO_EXIT_PLUGIN_UNAVAILABLE, "the hop " + info.from + " -> " + info.to + " needs plugin '" +
-                                                           info.plugin + "', which is " + info.reason +
-                                                           "; reinstall package " + info.package);
         PluginHop p{info.plugin, info.plugin_version, info.summary, info.notes, info.flags, {}, {}, {}, {}, {}};
         // Planning a path loads the plugins that serve it (their shims change
         // the script, their checks and fixes are part of the plan); listing
@@ -126,8 +174,12 @@ nlohmann::json fixes_json(const PlannedHop& h) {
     for (const PluginHop& ph : h.plugins)
         for (const DeclaredFix& f : ph.fixes) {
             bool asked = requested(h, f.name);
-            out.push_back({{"plugin", ph.plugin}, {"name", f.name}, {"summary", f.summary}, {"params", f.params},
-                           {"script", f.script}, {"requested", asked}});
+            out.push_back({{"plugin", ph.plugin},
+                           {"name", f.name},
+                           {"summary", f.summary},
+                           {"params", f.params},
+                           {"script", f.script},
+                           {"requested", asked}});
         }
     return out;
 }
@@ -159,8 +211,8 @@ std::string hop_details(const PlannedHop& h, const CheckReport& c) {
         }
         std::string names;
         for (size_t k = i; k < j; ++k) names += (k == i ? "" : ", ") + c.findings[k].check;
-        out += "    checks: " + names + " (" + f.plugin + "): " +
-               (f.deferred ? "run when the database reaches their hop" : "passed") + "\n";
+        out += "    checks: " + names + " (" + f.plugin +
+               "): " + (f.deferred ? "run when the database reaches their hop" : "passed") + "\n";
         i = j;
     }
     return out;
@@ -178,8 +230,14 @@ nlohmann::json check_json(const CheckReport& c) {
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& r : f.rows)
             rows.push_back({{"what", r[0]}, {"id", r[1]}, {"group_id", r[2]}, {"owner_id", r[3]}, {"detail", r[4]}});
-        findings.push_back({{"plugin", f.plugin}, {"check", f.check}, {"summary", f.summary}, {"fixed_by", f.fixed_by},
-                            {"status", f.deferred ? "deferred" : f.rows.empty() ? "passed" : f.will_fix ? "will-fix" : "failed"},
+        findings.push_back({{"plugin", f.plugin},
+                            {"check", f.check},
+                            {"summary", f.summary},
+                            {"fixed_by", f.fixed_by},
+                            {"status", f.deferred       ? "deferred"
+                                       : f.rows.empty() ? "passed"
+                                       : f.will_fix     ? "will-fix"
+                                                        : "failed"},
                             {"rows", rows}});
     }
     return {{"ok", c.ok}, {"message", c.message}, {"findings", findings}};
@@ -188,8 +246,10 @@ nlohmann::json check_json(const CheckReport& c) {
 std::optional<Version> target_version(Context& c, const std::vector<Hop>& hops) {
     std::string v;
     std::string patch = c.config_or("omero.db.patch", "0");
-    if (auto to = c.value("to")) v = std::string(*to);
-    else if (auto cfg = c.config("omero.db.version"); cfg && !cfg->empty()) v = *cfg;
+    if (auto to = c.value("to"))
+        v = std::string(*to);
+    else if (auto cfg = c.config("omero.db.version"); cfg && !cfg->empty())
+        v = *cfg;
     if (v.empty()) return std::nullopt;
     if (v.find("__") == std::string::npos) {
         // "OMERO5.4": the configured patch, else the newest patch the scripts reach.

@@ -1,12 +1,12 @@
 // db.hpp - what the `omero db` commands share: connection settings, the
 // hop path, the root password prompt, and a Reporter that forwards the
-// upgrade engine's output to the host. One file per command beside it
+// migration engine's output to the host. One file per command beside it
 // (status.cpp for `omero db status`, ...), each with its table row.
 #pragma once
 
+#include "pg/backup.hpp"
 #include "pg/pg.hpp"
-#include "upgrade/upgrade.hpp"
-#include "upgrade/versions.hpp"
+#include "migrate/migrate.hpp"
 
 #include <omero/plugin.hpp>
 
@@ -20,6 +20,10 @@ namespace omero::db {
 using omero::sdk::Command;
 using omero::sdk::Context;
 using omero::sdk::Option;
+// The db commands are the front of lib/pg (connections, dumps) and
+// lib/migrate (the engine): their names are this plugin's vocabulary.
+using namespace omero::pg;
+using namespace omero::migrate;
 
 // Every command of the plugin, in help order (each defined in its own file).
 Command status_command();
@@ -36,6 +40,8 @@ Command optimize_command();
 std::vector<Option> with_conn(std::vector<Option> opts);
 // --host/--port/--name/--user, else omero.db.*; the password from omero.db.pass.
 ConnParams conn_params(Context& c);
+// Progress of a dump, verify or restore on the host's progress line, in MiB.
+Progress progress_in_mib(Context& c);
 // -j/--jobs (1..64, checked by the host).
 Option jobs_option(const char* help, const char* default_value = nullptr);
 
@@ -43,13 +49,16 @@ std::filesystem::path sql_root(Context& c);
 
 // The hops the distribution's scripts and the installed hop plugins offer.
 struct HopSources {
-    std::vector<Hop> hops;                  // scripts, plus hops only plugins serve
+    std::vector<Hop> hops;                         // scripts, plus hops only plugins serve
     std::vector<omero::sdk::HopInfo> plugin_hops;  // from the manifests, usable or not
 };
 HopSources hop_sources(Context& c);
 // The plugin steps of one hop, each loading its plugin on first use. Throws
 // Error(126) naming the package when a plugin that serves it cannot be used.
 std::vector<PluginHop> plugin_steps(Context& c, const HopSources& s, const Hop& h);
+// Throws Error(126) naming every hop of `path` whose plugin is missing or
+// broken, and every package to install, at once.
+void require_plugins(const HopSources& s, const std::vector<Hop>& path);
 
 // A hop's plugins and its check result, as `db status --json` and
 // `db upgrade --dry-run --json` both report them.

@@ -65,7 +65,8 @@ static void format_lines(std::string& out, const std::string& text, const std::m
         std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
         pos = nl == std::string::npos ? text.size() : nl + 1;
         for (auto& [from, to] : replace)
-            for (size_t p = 0; (p = line.find(from, p)) != std::string::npos; p += to.size()) line.replace(p, from.size(), to);
+            for (size_t p = 0; (p = line.find(from, p)) != std::string::npos; p += to.size())
+                line.replace(p, from.size(), to);
         out += percent ? percent_format(line, cfg) : line;
     }
 }
@@ -85,7 +86,8 @@ std::string generate_script(const ScriptInput& in) {
         format_lines(out, read_file(in.sql_dir / "psql-footer.sql"), cfg, replace);
     } else {
         // Before 4.3: schema, data (with the placeholders), views, in one transaction.
-        out = "--\n-- GENERATED " + in.time + " from " + in.sql_dir.string() + "\n--\n"
+        out = "--\n-- GENERATED " + in.time + " from " + in.sql_dir.string() +
+              "\n--\n"
               "-- This file was created by the `omero db script` command\n--\n\nBEGIN;\n";
         out += read_file(in.sql_dir / "schema.sql");
         std::string data;

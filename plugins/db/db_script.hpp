@@ -17,8 +17,8 @@ struct ScriptInput {
     std::filesystem::path sql_dir;  // sql/psql/<V>__<P>
     std::string version, patch;     // "OMERO5.4", "0"
     std::string password_hash;
-    std::string time;               // ctime() text
-    std::string script_name;        // %(SCRIPT)s
+    std::string time;         // ctime() text
+    std::string script_name;  // %(SCRIPT)s
 };
 
 // Throws Error: 2 when the folder does not exist, 154 when a line cannot be formatted.

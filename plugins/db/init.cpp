@@ -49,18 +49,22 @@ int run(Context& c) {
 }  // namespace
 
 Command init_command() {
-    return {.path = "db init",
-            .summary = "Create the OMERO schema in a new database, in one transaction",
-            .help = "Creates the database (owned by omero.db.user) when it does not exist. The root password\n"
-                    "comes from --password, OMERO_ROOT_PASSWORD or a prompt.",
-            .options = with_conn({
-                {.name = "version", .value_name = "V", .help = "e.g. OMERO5.4 (default: omero.db.version, else the newest)"},
-                {.name = "patch", .value_name = "P", .help = "e.g. 0", .type = OMERO_VALUE_INTEGER, .min = 0, .max = 1000},
-                {.name = "password", .value_name = "PW", .help = "the OMERO root password"},
-                {.name = "no-salt", .help = "hash the root password without salt"},
-            }),
-            .flags = OMERO_CMD_NEEDS_SERVER_DIR,
-            .run = run};
+    return {
+        .path = "db init",
+        .summary = "Create the OMERO schema in a new database, in one transaction",
+        .help =
+            "Creates the database (owned by omero.db.user) when it does not exist. The root password\n"
+            "comes from --password, OMERO_ROOT_PASSWORD or a prompt.",
+        .options = with_conn({
+            {.name = "version",
+             .value_name = "V",
+             .help = "e.g. OMERO5.4 (default: omero.db.version, else the newest)"},
+            {.name = "patch", .value_name = "P", .help = "e.g. 0", .type = OMERO_VALUE_INTEGER, .min = 0, .max = 1000},
+            {.name = "password", .value_name = "PW", .help = "the OMERO root password"},
+            {.name = "no-salt", .help = "hash the root password without salt"},
+        }),
+        .flags = OMERO_CMD_NEEDS_SERVER_DIR,
+        .run = run};
 }
 
 }  // namespace omero::db

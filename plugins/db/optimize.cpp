@@ -74,8 +74,9 @@ int run(Context& c) {
     if (!error.empty()) throw Error(OMERO_EXIT_FAILURE, error);
     if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "cancelled after " + std::to_string(done) + " tables");
     if (c.json())
-        c.emit_json(nlohmann::json{{"event", "result"}, {"database", p.dbname}, {"tables", done.load()},
-                         {"full", c.flag("full")}}.dump());
+        c.emit_json(nlohmann::json{
+            {"event", "result"}, {"database", p.dbname}, {"tables", done.load()}, {"full", c.flag("full")}}
+                        .dump());
     else
         c.out(std::string(c.flag("full") ? "vacuumed (full) and analysed " : "analysed ") + std::to_string(done) +
               " tables of " + p.dbname + "\n");

@@ -22,12 +22,16 @@ int run(Context& c) {
 Command password_command() {
     return {.path = "db password",
             .summary = "Print the SQL that sets a user's password",
-            .options = {
-                {.name = "user-id", .value_name = "ID", .help = "the experimenter id", .default_value = "0",
-                 .type = OMERO_VALUE_INTEGER},
-                {.name = "no-salt", .help = "hash without salt"},
-                {.name = "empty", .help = "an empty password"},
-            },
+            .options =
+                {
+                    {.name = "user-id",
+                     .value_name = "ID",
+                     .help = "the experimenter id",
+                     .default_value = "0",
+                     .type = OMERO_VALUE_INTEGER},
+                    {.name = "no-salt", .help = "hash without salt"},
+                    {.name = "empty", .help = "an empty password"},
+                },
             .args = {{"PASSWORD", "the password (prompted when absent)", OMERO_ARG_OPTIONAL}},
             .run = run};
 }

@@ -26,8 +26,9 @@ int run(Context& c) {
     tp.dbname = target;
     if (m.scalar("SELECT 1 FROM pg_database WHERE datname = $1", {target})) {
         Pg t = Pg::connect(tp, true);
-        auto n = t.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-                          "WHERE c.relkind = 'r' AND s.nspname NOT IN ('pg_catalog', 'information_schema')");
+        auto n = t.scalar(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND s.nspname NOT IN ('pg_catalog', 'information_schema')");
         if (n != "0" && !c.flag("force"))
             throw Error(OMERO_EXIT_DB_NOT_EMPTY, "database " + target + " exists and has " + n.value_or("?") +
                                                      " tables; restore into a new name, or --force to add to it");
@@ -36,7 +37,10 @@ int run(Context& c) {
                " ENCODING 'UTF8' TEMPLATE template0");
     }
     c.cancelled();  // Ctrl-C, SIGTERM and SIGHUP now stop pg_restore
-    restore_database(tp, dump, target, static_cast<int>(c.integer("jobs").value_or(1)), [&] { return c.cancelled(); });
+    restore_database(
+        tp, dump, target, static_cast<int>(c.integer("jobs").value_or(1)), [&] { return c.cancelled(); },
+        progress_in_mib(c));
+    c.progress_done();
     Pg t = Pg::connect(tp, true);
     auto v = current_version(t);
     if (!v) throw Error(OMERO_EXIT_FAILURE, "restored " + target + ", but it has no dbpatch: is this an OMERO dump?");
@@ -57,7 +61,9 @@ Command restore_command() {
             .summary = "Restore a dump into a new database (and point omero.db.name at it)",
             .help = "Restores never overwrite the live database: --to names the new one.",
             .options = with_conn({
-                {.name = "to", .value_name = "NEWDB", .help = "the database to create and fill",
+                {.name = "to",
+                 .value_name = "NEWDB",
+                 .help = "the database to create and fill",
                  .flags = OMERO_OPT_REQUIRED},
                 {.name = "switch", .help = "then set omero.db.name to NEWDB"},
                 jobs_option("parallel restore jobs"),

@@ -42,9 +42,9 @@ int run(Context& c) {
         pw = root_password(c);
     }
     std::string file = c.value("file") ? std::string(*c.value("file")) : v + "__" + patch + ".sql";
-    std::string text = generate_script({sql_root(c) / (v + "__" + patch), v, patch,
-                                        password_hash(pw, 0, !c.flag("no-salt")), ctime_text(),
-                                        c.value("file") ? "<filename here>" : file});
+    std::string text =
+        generate_script({sql_root(c) / (v + "__" + patch), v, patch, password_hash(pw, 0, !c.flag("no-salt")),
+                         ctime_text(), c.value("file") ? "<filename here>" : file});
     if (file == "-") {
         c.out(text);
         return 0;
@@ -75,14 +75,18 @@ int run(Context& c) {
 Command script_command() {
     return {.path = "db script",
             .summary = "Write the SQL that creates a fresh OMERO database",
-            .options = {
-                {.name = "file", .short_name = 'f', .value_name = "FILE", .help = "where to write ('-': stdout; default <V>__<P>.sql)",
-                 .type = OMERO_VALUE_PATH},
-                {.name = "version", .value_name = "V", .help = "database version (default omero.db.version)"},
-                {.name = "patch", .value_name = "P", .help = "database patch (default omero.db.patch)"},
-                {.name = "password", .value_name = "PW", .help = "the OMERO root password"},
-                {.name = "no-salt", .help = "hash the root password without salt"},
-            },
+            .options =
+                {
+                    {.name = "file",
+                     .short_name = 'f',
+                     .value_name = "FILE",
+                     .help = "where to write ('-': stdout; default <V>__<P>.sql)",
+                     .type = OMERO_VALUE_PATH},
+                    {.name = "version", .value_name = "V", .help = "database version (default omero.db.version)"},
+                    {.name = "patch", .value_name = "P", .help = "database patch (default omero.db.patch)"},
+                    {.name = "password", .value_name = "PW", .help = "the OMERO root password"},
+                    {.name = "no-salt", .help = "hash the root password without salt"},
+                },
             .args = {{"VERSION", "deprecated: use --version", OMERO_ARG_OPTIONAL},
                      {"PATCH", "deprecated: use --patch", OMERO_ARG_OPTIONAL},
                      {"PASSWORD", "deprecated: use --password", OMERO_ARG_OPTIONAL}},

@@ -14,6 +14,7 @@ using nlohmann::json;
 std::optional<std::vector<PlannedHop>> try_plan(Context& c, const HopSources& s, const std::vector<Hop>& path,
                                                 std::string& why, int& code) {
     try {
+        require_plugins(s, path);
         return plan_hops(path, [&](const Hop& h) { return plugin_steps(c, s, h); });
     } catch (const Error& e) {
         // A plugin that cannot be used, or a release script the distribution
@@ -60,13 +61,17 @@ int run(Context& c) {
             std::string msg = "database " + p.dbname + " (" + p.describe() + ") holds " + std::to_string(tables) +
                               " tables but no dbpatch table: it is not an OMERO database, or a restore into it is "
                               "still running or was interrupted";
-            if (c.json()) c.emit_json(j.dump());
-            else c.out(msg + "\n");
+            if (c.json())
+                c.emit_json(j.dump());
+            else
+                c.out(msg + "\n");
             return OMERO_EXIT_DB_NOT_EMPTY;
         }
         j["state"] = "not-initialised";
-        if (c.json()) c.emit_json(j.dump());
-        else c.out("database " + p.dbname + " (" + p.describe() + ") is not initialised: run 'omero db init'\n");
+        if (c.json())
+            c.emit_json(j.dump());
+        else
+            c.out("database " + p.dbname + " (" + p.describe() + ") is not initialised: run 'omero db init'\n");
         return OMERO_EXIT_DB_NOT_INITIALISED;
     }
     HopSources sources = hop_sources(c);
@@ -107,7 +112,9 @@ int run(Context& c) {
     if (path)
         for (size_t i = 0; i < path->size(); ++i) {
             const Hop& h = (*path)[i];
-            json hj = {{"from", h.from.name}, {"to", h.to.name}, {"script", h.script.string()},
+            json hj = {{"from", h.from.name},
+                       {"to", h.to.name},
+                       {"script", h.script.string()},
                        {"precheck", h.precheck.string()}};
             if (plan) {
                 hj["plugins"] = plugins_json((*plan)[i]);
@@ -134,7 +141,8 @@ int run(Context& c) {
                    (h.script.empty() ? std::string("(no script: plugins only)") : h.script.string()) + "\n";
             if (plan)
                 for (const PluginHop& ph : (*plan)[i].plugins) {
-                    out += "    plugin " + ph.plugin + " " + ph.version + (ph.summary.empty() ? "" : ": " + ph.summary) + "\n";
+                    out += "    plugin " + ph.plugin + " " + ph.version +
+                           (ph.summary.empty() ? "" : ": " + ph.summary) + "\n";
                     if (!ph.notes.empty()) out += "    note: " + ph.notes + "\n";
                 }
             if (plan && i < checks.size()) out += hop_details((*plan)[i], checks[i]);
@@ -142,8 +150,9 @@ int run(Context& c) {
         }
         if (state == "upgrade-needed") out += "run 'omero db upgrade' (it backs the database up first)\n";
         if (state == "blocked")
-            out += "a check refuses the rows named above: correct them, or run 'omero db upgrade' with the --fix "
-                   "named\n";
+            out +=
+                "a check refuses the rows named above: correct them, or run 'omero db upgrade' with the --fix "
+                "named\n";
     }
     c.out(out);
     return rc;
@@ -152,18 +161,20 @@ int run(Context& c) {
 }  // namespace
 
 Command status_command() {
-    return {.path = "db status",
-            .summary = "Show the database version, the target and the pending hops with their checks",
-            .help = "Each pending hop's pre-checks (its precheck.sql and the hop plugins' checks) run read-only.\n"
-                    "Exit 0: up to date; 2: upgrade needed; 24: a hop's check refuses rows (it names them);\n"
-                    "3: not initialised (empty); 26: tables but no dbpatch (not OMERO's, or a restore\n"
-                    "still running); 25: no upgrade path;\n"
-                    "126: a hop plugin the path needs is not usable (its package named).",
-            .options = with_conn({omero::sdk::json_option(),
-                                  {.name = "to", .value_name = "VERSION",
-                                   .help = "target (default: omero.db.version, else the newest)"}}),
-            .flags = OMERO_CMD_NEEDS_SERVER_DIR,
-            .run = run};
+    return {
+        .path = "db status",
+        .summary = "Show the database version, the target and the pending hops with their checks",
+        .help =
+            "Each pending hop's pre-checks (its precheck.sql and the hop plugins' checks) run read-only.\n"
+            "Exit 0: up to date; 2: upgrade needed; 24: a hop's check refuses rows (it names them);\n"
+            "3: not initialised (empty); 26: tables but no dbpatch (not OMERO's, or a restore\n"
+            "still running); 25: no upgrade path;\n"
+            "126: a hop plugin the path needs is not usable (its package named).",
+        .options = with_conn(
+            {omero::sdk::json_option(),
+             {.name = "to", .value_name = "VERSION", .help = "target (default: omero.db.version, else the newest)"}}),
+        .flags = OMERO_CMD_NEEDS_SERVER_DIR,
+        .run = run};
 }
 
 }  // namespace omero::db

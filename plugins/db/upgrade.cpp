@@ -1,5 +1,5 @@
 // `omero db upgrade`: back up, then carry the database hop by hop to the
-// target with the shared upgrade engine (lib/upgrade), each hop one
+// target with the shared migration engine (lib/migrate), each hop one
 // transaction: pre-checks, plugin checks and fixes, the release's script.
 #include "db.hpp"
 
@@ -23,15 +23,21 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
     std::vector<CheckReport> checks = check_plan(r, db, plan, fixes);
     bool all_ok = std::all_of(checks.begin(), checks.end(), [](const CheckReport& x) { return x.ok; });
     json hops = json::array();
-    std::string out = "plan for " + p.dbname + " (" + p.describe() + "): " + cur.name + " -> " +
-                      plan.back().hop.to.name + "\n";
+    std::string out =
+        "plan for " + p.dbname + " (" + p.describe() + "): " + cur.name + " -> " + plan.back().hop.to.name + "\n";
     for (size_t i = 0; i < plan.size(); ++i) {
         const PlannedHop& h = plan[i];
         size_t n = 0;
         for (const Statement& s : h.statements) n += s.transaction_control || !s.echo.empty() ? 0 : 1;
-        hops.push_back({{"from", h.hop.from.name}, {"to", h.hop.to.name}, {"script", h.hop.script.string()},
-                        {"sha256", h.sha256}, {"statements", n}, {"precheck", h.hop.precheck.string()},
-                        {"plugins", plugins_json(h)}, {"shims", shims_json(h)}, {"fixes", fixes_json(h)},
+        hops.push_back({{"from", h.hop.from.name},
+                        {"to", h.hop.to.name},
+                        {"script", h.hop.script.string()},
+                        {"sha256", h.sha256},
+                        {"statements", n},
+                        {"precheck", h.hop.precheck.string()},
+                        {"plugins", plugins_json(h)},
+                        {"shims", shims_json(h)},
+                        {"fixes", fixes_json(h)},
                         {"check", check_json(checks[i])}});
         out += "  " + h.hop.from.name + " -> " + h.hop.to.name + "\n    script:   " +
                (h.hop.script.empty() ? std::string("(none: plugins only)") : h.hop.script.string()) +
@@ -42,19 +48,23 @@ int print_plan(Context& c, Pg& db, const ConnParams& p, const Version& cur, cons
             if (!ph.notes.empty()) out += "    note:     " + ph.notes + "\n";
         }
         out += hop_details(h, checks[i]);
-        if (!checks[i].error.empty()) out += "    check:    " + checks[i].error + "\n";
-        else if (checks[i].findings.empty()) out += "    check:    passed\n";
+        if (!checks[i].error.empty())
+            out += "    check:    " + checks[i].error + "\n";
+        else if (checks[i].findings.empty())
+            out += "    check:    passed\n";
     }
     // A contract (sdk/README.md, "JSON between plugins"): `upgrade plan` reads it.
     if (c.json())
-        c.emit_json(json{{"event", "plan"}, {"schema", 1}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
-    else c.out(out + "nothing was changed (--dry-run)\n");
+        c.emit_json(
+            json{{"event", "plan"}, {"schema", 1}, {"current", cur.name}, {"hops", hops}, {"ready", all_ok}}.dump());
+    else
+        c.out(out + "nothing was changed (--dry-run)\n");
     return all_ok ? OMERO_EXIT_DB_UPGRADE_NEEDED : OMERO_EXIT_DB_PRECHECK_FAILED;
 }
 
 void backup(Context& c, const ConnParams& p, const Version& cur) {
-    fs::path dir = c.value("backup-dir") ? fs::path(std::string(*c.value("backup-dir")))
-                                         : c.server_dir() / "var/backups";
+    fs::path dir =
+        c.value("backup-dir") ? fs::path(std::string(*c.value("backup-dir"))) : c.server_dir() / "var/backups";
     // A directory dump, one job per core: pg_dump -Fc is single-threaded.
     DumpOptions o;
     o.format = "directory";
@@ -62,10 +72,17 @@ void backup(Context& c, const ConnParams& p, const Version& cur) {
     o.path = dir / (p.dbname + "-" + cur.name + "-" + file_stamp() + ".dumpdir");
     if (!c.json()) c.err("backing up " + p.dbname + " to " + o.path.string() + " ...\n");
     o.parents = true;  // var/backups is ours to create
+    o.progress = progress_in_mib(c);
     DumpResult r = dump_database(p, o, [&] { return c.cancelled(); });
+    c.progress_done();
     if (c.json())
-        c.emit_json(json{{"event", "backup"}, {"path", r.path.string()}, {"bytes", r.bytes},
-                         {"toc_entries", r.toc_entries}, {"seconds", r.seconds}}.dump());
+        c.emit_json(json{
+            {"event", "backup"},
+            {"path", r.path.string()},
+            {"bytes", r.bytes},
+            {"toc_entries", r.toc_entries},
+            {"seconds",
+             r.seconds}}.dump());
     else
         c.err("backup verified: " + r.path.string() + " (" + std::to_string(r.bytes) + " bytes, " +
               std::to_string(r.toc_entries) + " entries)\n");
@@ -85,11 +102,15 @@ int run(Context& c) {
         auto path = find_path(sources.hops, from, tgt);
         if (!path) throw Error(OMERO_EXIT_DB_NO_PATH, missing_path_message(c, from, tgt));
         if (path->empty()) return std::nullopt;
-        return plan_hops(*path, [&](const Hop& h) { return plugin_steps(c, sources, h); }, fixes);
+        require_plugins(sources, *path);
+        return plan_hops(
+            *path, [&](const Hop& h) { return plugin_steps(c, sources, h); }, fixes);
     };
     auto up_to_date = [&](const Version& v) {
-        if (c.json()) c.emit_json(json{{"event", "result"}, {"schema", 1}, {"state", "up-to-date"}, {"current", v.name}}.dump());
-        else c.out("database " + p.dbname + " is already at " + v.name + "\n");
+        if (c.json())
+            c.emit_json(json{{"event", "result"}, {"schema", 1}, {"state", "up-to-date"}, {"current", v.name}}.dump());
+        else
+            c.out("database " + p.dbname + " is already at " + v.name + "\n");
         return 0;
     };
     auto plan = plan_from(*cur);
@@ -130,25 +151,36 @@ int run(Context& c) {
 Command upgrade_command() {
     return {.path = "db upgrade",
             .summary = "Back up the database, then apply the upgrade hops, each all-or-nothing",
-            .help = "Each hop is one transaction: its <SOURCE>-precheck.sql and the hop plugins' checks, the\n"
-                    "plugins' fixes, the release's script, the plugins' later steps. A failure rolls that hop\n"
-                    "back and is named by file:line; earlier hops stay. Every attempt is recorded in\n"
-                    "omero_cli_history. --dry-run runs the checks read-only and prints the plan\n"
-                    "(exit 2: ready; 24: a check refused).",
+            .help =
+                "Each hop is one transaction: its <SOURCE>-precheck.sql and the hop plugins' checks, the\n"
+                "plugins' fixes, the release's script, the plugins' later steps. A failure rolls that hop\n"
+                "back and is named by file:line; earlier hops stay. Every attempt is recorded in\n"
+                "omero_cli_history. --dry-run runs the checks read-only and prints the plan\n"
+                "(exit 2: ready; 24: a check refused).",
             .options = with_conn({
-                {.name = "dry-run", .help = "print the plan with SHA-256s, plugins, notes and check results; change nothing"},
+                {.name = "dry-run",
+                 .help = "print the plan with SHA-256s, plugins, notes and check results; change nothing"},
                 {.name = "to", .value_name = "VERSION", .help = "stop at VERSION (e.g. OMERO5.3__0)"},
                 {.name = "no-backup", .help = "skip the verified backup taken before anything changes"},
-                {.name = "fix", .value_name = "NAME[:K=ID,...]",
+                {.name = "fix",
+                 .value_name = "NAME[:K=ID,...]",
                  .help = "run a hop plugin's data fix in its hop (see the plan); may be repeated",
                  .flags = OMERO_OPT_REPEATABLE},
-                {.name = "backup-dir", .value_name = "DIR", .help = "where the backup goes (default $OMERODIR/var/backups)",
+                {.name = "backup-dir",
+                 .value_name = "DIR",
+                 .help = "where the backup goes (default $OMERODIR/var/backups)",
                  .type = OMERO_VALUE_PATH},
-                {.name = "sql-dir", .value_name = "DIR",
+                {.name = "sql-dir",
+                 .value_name = "DIR",
                  .help = "read the release scripts from DIR, not $OMERODIR/sql/psql (a distribution not yet in place)",
                  .type = OMERO_VALUE_PATH},
-                {.name = "lock-timeout", .value_name = "DURATION", .help = "wait this long for another upgrade",
-                 .default_value = "60s", .type = OMERO_VALUE_DURATION, .min = 0, .max = 86400000},
+                {.name = "lock-timeout",
+                 .value_name = "DURATION",
+                 .help = "wait this long for another upgrade",
+                 .default_value = "60s",
+                 .type = OMERO_VALUE_DURATION,
+                 .min = 0,
+                 .max = 86400000},
                 omero::sdk::json_option(),
             }),
             .flags = OMERO_CMD_NEEDS_SERVER_DIR,

@@ -9,25 +9,47 @@
 namespace {
 
 // Tables whose 3.x rows 4.0 cannot convert: instrument parts it reshapes.
-const char* const kConverted[] = {"dichroic", "filter", "filterset", "lightsettings", "objective",
-                                  "transmittancerange"};
+const char* const kConverted[] = {"dichroic",      "filter",    "filterset",
+                                  "lightsettings", "objective", "transmittancerange"};
 
 // Tables 4.0 drops, in an order in which their rows can be deleted (links
 // and the 3.x count tables before what they point at).
-const char* const kDropped[] = {
-    "categoryimagelink",     "categorygroupcategorylink", "category",           "categorygroup",
-    "cellarea",              "celleccentricity",          "cellextent",         "cellmajoraxislength",
-    "cellminoraxislength",   "cellperimeter",             "cellposition",       "cellsolidity",
-    "imagecellcount",        "imagenucleascount",         "nucleusarea",        "nucleuseccentricity",
-    "nucleusextent",         "nucleusmajoraxislength",    "nucleusminoraxislength", "nucleusperimeter",
-    "nucleusposition",       "nucleussolidity",           "roi",                "customizedfilterset",
-    "emissionfilter",        "excitationfilter"};
+const char* const kDropped[] = {"categoryimagelink",
+                                "categorygroupcategorylink",
+                                "category",
+                                "categorygroup",
+                                "cellarea",
+                                "celleccentricity",
+                                "cellextent",
+                                "cellmajoraxislength",
+                                "cellminoraxislength",
+                                "cellperimeter",
+                                "cellposition",
+                                "cellsolidity",
+                                "imagecellcount",
+                                "imagenucleascount",
+                                "nucleusarea",
+                                "nucleuseccentricity",
+                                "nucleusextent",
+                                "nucleusmajoraxislength",
+                                "nucleusminoraxislength",
+                                "nucleusperimeter",
+                                "nucleusposition",
+                                "nucleussolidity",
+                                "roi",
+                                "customizedfilterset",
+                                "emissionfilter",
+                                "excitationfilter"};
 
 // Rows that point at a dropped table's rows and go with them (the script's
 // DROP TABLE ... CASCADE would drop their tables' constraints, not the rows).
-const char* const kDependents[] = {"count_category_categorygrouplinks_by_owner", "count_category_imagelinks_by_owner",
-                                   "count_categorygroup_categorylinks_by_owner", "count_image_categorylinks_by_owner",
-                                   "count_roilink_annotationlinks_by_owner", "roilinkannotationlink", "roilink"};
+const char* const kDependents[] = {"count_category_categorygrouplinks_by_owner",
+                                   "count_category_imagelinks_by_owner",
+                                   "count_categorygroup_categorylinks_by_owner",
+                                   "count_image_categorylinks_by_owner",
+                                   "count_roilink_annotationlinks_by_owner",
+                                   "roilinkannotationlink",
+                                   "roilink"};
 
 std::string rows_of(const std::string& table, const std::string& detail) {
     return "SELECT '" + table + "', id, group_id, owner_id, '" + detail + "' FROM " + table + " ORDER BY id";

@@ -66,7 +66,8 @@ std::string archive_top(const fs::path& file) {
         if (rest.empty() && archive_entry_filetype(e) != AE_IFDIR)
             throw Error(OMERO_EXIT_FAILURE, file.string() + " has the file " + t +
                                                 " at its top: a distribution archive holds one directory");
-        if (top.empty()) top = t;
+        if (top.empty())
+            top = t;
         else if (t != top)
             throw Error(OMERO_EXIT_FAILURE, file.string() + " holds both " + top + "/ and " + t +
                                                 "/: a distribution archive holds one directory");

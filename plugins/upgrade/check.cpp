@@ -9,8 +9,9 @@ namespace omero::upgrade {
 Command check_command() {
     return {.path = "upgrade check",
             .summary = "Ask the release registry whether a newer OMERO exists (for cron)",
-            .help = "The query of 'admin checkupgrade': exit 0 up to date, 1 an upgrade is available (its message on\n"
-                    "stderr), 2 the registry could not be asked.",
+            .help =
+                "The query of 'admin checkupgrade': exit 0 up to date, 1 an upgrade is available (its message on\n"
+                "stderr), 2 the registry could not be asked.",
             .run = [](Context& c) {
                 std::string why;
                 int rc = call(c, {"admin", "checkupgrade"}, nullptr, &why);

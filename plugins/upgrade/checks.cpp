@@ -34,8 +34,10 @@ void plugin_check(Context& c, Survey& s, const std::string& plugin, const std::s
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) return;  // the step is skipped, and said so
     json r = last_object(out, "checks");
     if (!r.is_object()) {
-        if (rc == OMERO_EXIT_USAGE) s.notes.push_back(what + " not checked: this omero-plugin-" + plugin + " has no 'check'");
-        else if (rc != 0) s.problems.push_back(what + " cannot be checked: " + why);
+        if (rc == OMERO_EXIT_USAGE)
+            s.notes.push_back(what + " not checked: this omero-plugin-" + plugin + " has no 'check'");
+        else if (rc != 0)
+            s.problems.push_back(what + " cannot be checked: " + why);
         return;
     }
     for (const json& i : r["checks"])
@@ -47,7 +49,8 @@ void check_server(Context& c, Survey& s) {
 }
 
 void check_web(Context& c, Survey& s) {
-    if (s.plan.web && s.plan.web_running && s.plan.start) plugin_check(c, s, "web", "the new release's OMERO.web would not start");
+    if (s.plan.web && s.plan.web_running && s.plan.start)
+        plugin_check(c, s, "web", "the new release's OMERO.web would not start");
 }
 
 void check_site_files(Survey& s) {
@@ -59,17 +62,20 @@ void check_site_files(Survey& s) {
     std::vector<std::pair<FrontServer, std::vector<fs::path>>> servers;
     for (FrontServer& srv : front_servers()) {
         std::string why;
-        if (auto files = loaded_files(srv, &why)) servers.emplace_back(std::move(srv), std::move(*files));
+        if (auto files = loaded_files(srv, &why))
+            servers.emplace_back(std::move(srv), std::move(*files));
         else
-            s.problems.push_back(srv.name() + " refuses its own configuration today:\n" + why +
-                                 "\nfix that first: the upgrade tests and reloads the servers that load its site files");
+            s.problems.push_back(
+                srv.name() + " refuses its own configuration today:\n" + why +
+                "\nfix that first: the upgrade tests and reloads the servers that load its site files");
     }
     for (const Plan::WebFile& w : p.webconf) {
         std::error_code ec;
         fs::path target = fs::canonical(w.path, ec);
         if (ec) target = w.path;
         if (p.yes && (::access(target.c_str(), W_OK) != 0 || ::access(target.parent_path().c_str(), W_OK | X_OK) != 0))
-            s.problems.push_back(target.string() + " (the site file to re-point) cannot be replaced by this user: run as "
+            s.problems.push_back(target.string() +
+                                 " (the site file to re-point) cannot be replaced by this user: run as "
                                  "the user who may, or leave out --yes and apply the diff yourself");
         std::string why;
         if (auto refused = check_site_text(w.content, site_kind(w.content), &why); !refused)
@@ -80,7 +86,8 @@ void check_site_files(Survey& s) {
         for (const auto& [srv, files] : servers)
             if (std::find(files.begin(), files.end(), target) != files.end()) {
                 ++loaders;
-                s.notes.push_back(w.path + " is loaded by " + srv.name() + ": tested (-t) and reloaded after it is written");
+                s.notes.push_back(w.path + " is loaded by " + srv.name() +
+                                  ": tested (-t) and reloaded after it is written");
             }
         if (!loaders) s.notes.push_back("no running nginx or Apache loads " + w.path + ": nothing will be reloaded");
     }

@@ -2,13 +2,12 @@
 // version it ships, its layout.
 #include "upgrade.hpp"
 
-#include "upgrade/versions.hpp"
+#include "migrate/versions.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-
 
 namespace omero::upgrade {
 
@@ -20,7 +19,9 @@ std::optional<Ident> ident_of(const fs::path& p) {
 
 json ident_json(const Ident& i) { return json::array({static_cast<uint64_t>(i.dev), static_cast<uint64_t>(i.ino)}); }
 
-Ident ident_from(const json& j) { return {static_cast<dev_t>(j[0].get<uint64_t>()), static_cast<ino_t>(j[1].get<uint64_t>())}; }
+Ident ident_from(const json& j) {
+    return {static_cast<dev_t>(j[0].get<uint64_t>()), static_cast<ino_t>(j[1].get<uint64_t>())};
+}
 
 namespace {
 
@@ -45,9 +46,10 @@ Dist inspect_dist(const fs::path& dir) {
     Dist d;
     d.dir = dir;
     d.release = release_of(dir);
-    std::optional<db::Version> newest;
+    std::optional<migrate::Version> newest;
     for (const auto& e : fs::directory_iterator(dir / "sql/psql", ec))
-        if (auto v = db::parse_version(e.path().filename().string()); v && e.is_directory() && (!newest || *newest < *v))
+        if (auto v = migrate::parse_version(e.path().filename().string());
+            v && e.is_directory() && (!newest || *newest < *v))
             newest = v;
     if (newest) d.db_version = newest->name;
     d.templates = fs::is_directory(dir / "etc/templates/grid", ec);

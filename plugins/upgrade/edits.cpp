@@ -6,7 +6,7 @@
 // new release reads its memory from omero.jvmcfg.*.
 #include "upgrade.hpp"
 
-#include "upgrade/versions.hpp"
+#include "migrate/versions.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/process.hpp"
@@ -49,7 +49,8 @@ std::string unified_diff(const std::string& a, const std::string& b, const std::
     Scratch s;
     ChildOptions o;
     o.capture_stdout = true;
-    ChildResult r = run_child({"diff", "-u", "--label", la, "--label", lb, s.put("a", a).string(), s.put("b", b).string()}, o);
+    ChildResult r =
+        run_child({"diff", "-u", "--label", la, "--label", lb, s.put("a", a).string(), s.put("b", b).string()}, o);
     if (r.status > 1) throw Error(OMERO_EXIT_FAILURE, "diff failed: " + r.err);
     return r.out;
 }
@@ -62,10 +63,10 @@ std::pair<int, std::string> merge3(const std::string& mine, const std::string& b
     Scratch s;
     ChildOptions o;
     o.capture_stdout = true;
-    ChildResult r = run_child({"diff3", "-m", "-L", "yours: " + name, "-L", "old release: " + name, "-L",
-                               "new release: " + name, s.put("mine", mine).string(), s.put("base", base).string(),
-                               s.put("theirs", theirs).string()},
-                              o);
+    ChildResult r =
+        run_child({"diff3", "-m", "-L", "yours: " + name, "-L", "old release: " + name, "-L", "new release: " + name,
+                   s.put("mine", mine).string(), s.put("base", base).string(), s.put("theirs", theirs).string()},
+                  o);
     if (r.status > 1) throw Error(OMERO_EXIT_FAILURE, "diff3 failed on " + name + ": " + r.err);
     return {r.status, r.out};
 }
@@ -123,8 +124,9 @@ std::vector<std::string> candidates(const Dist& d) {
         for (auto it = fs::recursive_directory_iterator(d.dir / "etc/templates", ec);
              it != fs::recursive_directory_iterator(); it.increment(ec))
             if (it->is_regular_file()) out.push_back(fs::relative(it->path(), d.dir).string());
-    auto v = db::parse_version(d.db_version);
-    if (v && (v->major < 4 || (v->major == 4 && v->minor <= 1)) && fs::exists(d.dir / "lib/python/omeroweb/settings.py", ec))
+    auto v = migrate::parse_version(d.db_version);
+    if (v && (v->major < 4 || (v->major == 4 && v->minor <= 1)) &&
+        fs::exists(d.dir / "lib/python/omeroweb/settings.py", ec))
         out.push_back("lib/python/omeroweb/settings.py");
     std::sort(out.begin(), out.end());
     return out;
@@ -160,9 +162,11 @@ Edits find_edits(const Dist& o, const Dist& n, const std::optional<fs::path>& pr
             for (auto& [server, opt] : heaps) {
                 if (base && base_heaps.count(server) && base_heaps[server] == opt) continue;
                 out.jvmcfg.emplace_back("omero.jvmcfg.heap_size." + server, opt.substr(4));
-                out.notes.push_back(rel + ": " + server + " " + opt + " becomes omero.jvmcfg.heap_size." + server + "=" +
-                                    opt.substr(4) + (base ? "" : " (no pristine copy to tell your value from the "
-                                                                  "release's: check it)"));
+                out.notes.push_back(rel + ": " + server + " " + opt + " becomes omero.jvmcfg.heap_size." + server +
+                                    "=" + opt.substr(4) +
+                                    (base ? ""
+                                          : " (no pristine copy to tell your value from the "
+                                            "release's: check it)"));
             }
             if (base) {
                 mine = with_heaps_of(mine, heaps, base_heaps);
@@ -178,14 +182,18 @@ Edits find_edits(const Dist& o, const Dist& n, const std::optional<fs::path>& pr
                             : unified_diff("", mine, "(not in the new release)", "yours: " + rel);
         } else if (!base) {
             // Not in the old release: a file of yours.
-            if (!theirs) f.action = "carry", f.content = mine, f.diff = unified_diff("", mine, "/dev/null", "yours: " + rel);
-            else if (mine == *theirs) continue;
-            else f.action = "review", f.diff = unified_diff(*theirs, mine, "new release: " + to, "yours: " + rel);
+            if (!theirs)
+                f.action = "carry", f.content = mine, f.diff = unified_diff("", mine, "/dev/null", "yours: " + rel);
+            else if (mine == *theirs)
+                continue;
+            else
+                f.action = "review", f.diff = unified_diff(*theirs, mine, "new release: " + to, "yours: " + rel);
         } else if (!theirs) {
             f.action = "review";  // the new release dropped a file you edited
             f.diff = unified_diff(*base, mine, "old release: " + rel, "yours: " + rel);
         } else if (*theirs == *base) {
-            f.action = "carry", f.content = mine, f.diff = unified_diff(*base, mine, "old release: " + rel, "yours: " + rel);
+            f.action = "carry", f.content = mine,
+            f.diff = unified_diff(*base, mine, "old release: " + rel, "yours: " + rel);
         } else {
             auto [rc, merged] = merge3(mine, *base, *theirs, to);
             if (rc == 0) {

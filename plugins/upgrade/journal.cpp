@@ -70,7 +70,8 @@ void Journal::append(const json& entry) const {
 std::vector<json> Journal::current() const {
     std::vector<json> all = read();
     for (size_t i = all.size(); i-- > 0;)
-        if (all[i].value("event", "") == "plan") return std::vector<json>(all.begin() + static_cast<long>(i), all.end());
+        if (all[i].value("event", "") == "plan")
+            return std::vector<json>(all.begin() + static_cast<long>(i), all.end());
     return {};
 }
 

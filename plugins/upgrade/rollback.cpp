@@ -35,8 +35,8 @@ void check_rollback(const Journal& j, const Plan& p, bool db_touched, bool clone
                                : ident_of(p.omerodir) == p.old_id || ident_of(p.aside) == p.old_id ||
                                      ident_of(p.new_dir) == p.old_id;
     if (!old_found)
-        missing.push_back("the old distribution (" + p.old_dir.string() + (p.symlink ? "" : ", or " + p.aside.string()) +
-                          ") is gone: put it back");
+        missing.push_back("the old distribution (" + p.old_dir.string() +
+                          (p.symlink ? "" : ", or " + p.aside.string()) + ") is gone: put it back");
     if (db_touched && !j.done("rollback-restore") && !clone_there) {
         fs::path b = backup_path(p);
         std::error_code ec;
@@ -58,7 +58,8 @@ void check_rollback(const Journal& j, const Plan& p, bool db_touched, bool clone
 
 int rollback_locked(Context& c, const Journal& j) {
     auto p0 = j.plan();
-    if (!p0) throw Error(OMERO_EXIT_UPGRADE_NO_JOURNAL, "no upgrade to roll back: " + j.path().string() + " does not exist");
+    if (!p0)
+        throw Error(OMERO_EXIT_UPGRADE_NO_JOURNAL, "no upgrade to roll back: " + j.path().string() + " does not exist");
     if (j.outcome() == "rolled-back") {
         c.out("the upgrade to " + p0->to_release + " was already rolled back\n");
         return 0;
@@ -101,8 +102,8 @@ int rollback_locked(Context& c, const Journal& j) {
         }
         restored = restore_name(p, j);
         int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-        std::vector<std::string> words = {"db", "restore", backup_path(p).string(), "--to", restored, "--jobs",
-                                          std::to_string(jobs)};
+        std::vector<std::string> words = {"db",     "restore", backup_path(p).string(), "--to",
+                                          restored, "--jobs",  std::to_string(jobs)};
         // A 3.x server reads its database from its properties files: said below, not written.
         if (!p.legacy) words.push_back("--switch");
         std::vector<std::string> conn = db_connection(p);
@@ -117,8 +118,11 @@ int rollback_locked(Context& c, const Journal& j) {
             auto now = read_file_if_exists(w.path, 16 << 20);
             if (!now || *now == w.before) continue;
             if (*now != w.content) {
-                say(c, "rollback", w.path + " was changed since the upgrade wrote it: left as it is (its text before "
-                                   "the upgrade is in the plan, " + j.path().string() + ")");
+                say(c, "rollback",
+                    w.path +
+                        " was changed since the upgrade wrote it: left as it is (its text before "
+                        "the upgrade is in the plan, " +
+                        j.path().string() + ")");
                 continue;
             }
             apply_site_file(c, "rollback", w.path, w.before, *now);
@@ -134,10 +138,10 @@ int rollback_locked(Context& c, const Journal& j) {
     std::string msg = "rolled back to OMERO.server " + p.from_release + " at " + p.omerodir.string();
     if (db_touched)
         msg += std::string("; ") +
-               (restored == p.clone && !p.clone.empty() ? "omero.db.name points at " + restored + ", the copy taken before the upgrade"
-                                                        : "the backup is restored into " +
-                                                              (restored.empty() ? std::string("a new database") : restored) +
-                                                              (p.legacy ? "" : " and omero.db.name points at it")) +
+               (restored == p.clone && !p.clone.empty()
+                    ? "omero.db.name points at " + restored + ", the copy taken before the upgrade"
+                    : "the backup is restored into " + (restored.empty() ? std::string("a new database") : restored) +
+                          (p.legacy ? "" : " and omero.db.name points at it")) +
                " (" + p.dbname + ", upgraded to " + p.db_to + ", is kept)";
     if (db_touched && p.legacy && !restored.empty())
         msg += "; the 3.x server reads its database from etc/local.properties: set omero.db.name=" + restored +
@@ -165,10 +169,11 @@ int run(Context& c) {
 Command rollback_command() {
     return {.path = "upgrade rollback",
             .summary = "Undo an upgrade: the old distribution back, the backup restored into a new database",
-            .help = "Works on a finished upgrade or one that stopped half way (after any step, or a kill).\n"
-                    "Checks first that the old distribution and the backup are there: exit 27, nothing changed.\n"
-                    "The upgraded database is never dropped: the backup goes into <db>_before_upgrade_<time>\n"
-                    "and omero.db.name points at it. Run again after a failure: done steps are skipped.",
+            .help =
+                "Works on a finished upgrade or one that stopped half way (after any step, or a kill).\n"
+                "Checks first that the old distribution and the backup are there: exit 27, nothing changed.\n"
+                "The upgraded database is never dropped: the backup goes into <db>_before_upgrade_<time>\n"
+                "and omero.db.name points at it. Run again after a failure: done steps are skipped.",
             .options = {omero::sdk::json_option()},
             .flags = OMERO_CMD_NEEDS_SERVER_DIR,
             .run = run};

@@ -54,8 +54,10 @@ fs::path backup_path(const Plan& p) {
 }
 
 void say(Context& c, const std::string& step, const std::string& text) {
-    if (c.json()) c.emit_json(json{{"event", "step"}, {"step", step}, {"message", text}}.dump());
-    else c.err("==> " + step + ": " + text + "\n");
+    if (c.json())
+        c.emit_json(json{{"event", "step"}, {"step", step}, {"message", text}}.dump());
+    else
+        c.err("==> " + step + ": " + text + "\n");
 }
 
 bool invoke(Context& c, const std::string& step, const std::vector<std::string>& words, bool optional) {
@@ -68,7 +70,8 @@ bool invoke(Context& c, const std::string& step, const std::vector<std::string>&
         return false;
     }
     if (rc != 0)
-        throw Error(rc, "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
+        throw Error(rc,
+                    "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
     return true;
 }
 
@@ -88,8 +91,10 @@ void copy_config(const fs::path& from, const fs::path& to) {
 
 // Starts what a crash may already have started.
 void start(Context& c, const std::string& step, const std::string& plugin) {
-    if (running(c, plugin)) say(c, step, plugin == "admin" ? "the server runs already" : "OMERO.web runs already");
-    else invoke(c, step, {plugin, "start"}, true);
+    if (running(c, plugin))
+        say(c, step, plugin == "admin" ? "the server runs already" : "OMERO.web runs already");
+    else
+        invoke(c, step, {plugin, "start"}, true);
 }
 
 void stage(Context& c, const Plan& p, const Journal& j) {
@@ -131,9 +136,10 @@ void dump(Context& c, const Plan& p, const std::string& step, const std::string&
     std::error_code ec;
     fs::remove_all(b, ec);  // a dump an interrupted step left: ours, by its name
     int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-    std::vector<std::string> words = {"db", "dump", "--file", b.string(), "--format", "directory", "--jobs",
-                                      std::to_string(jobs), "--parents"};
-    if (!database.empty()) words.insert(words.end(), {"--name", database});
+    std::vector<std::string> words = {
+        "db", "dump", "--file", b.string(), "--format", "directory", "--jobs", std::to_string(jobs), "--parents"};
+    if (!database.empty())
+        words.insert(words.end(), {"--name", database});
     else
         for (const std::string& w : db_connection(p)) words.push_back(w);
     invoke(c, step, words);
@@ -153,7 +159,8 @@ void backup(Context& c, const Plan& p, const Journal& j) {
         // was begun before is that attempt's, committed before a crash
         // (CREATE DATABASE is whole or absent).
         int attempts = 0;
-        for (const json& e : j.current()) attempts += e.value("step", "") == "backup" && e.value("state", "") == "begin";
+        for (const json& e : j.current())
+            attempts += e.value("step", "") == "backup" && e.value("state", "") == "begin";
         if (why.find("exists already") != std::string::npos && attempts > 1) {
             say(c, "backup", p.clone + " was taken before the interruption");
             return;
@@ -172,8 +179,11 @@ void offsite(Context& c, const Plan& p) {
         dump(c, p, "offsite", p.clone);
     } catch (const Error& e) {
         if (e.code() == OMERO_EXIT_CANCELLED) throw;
-        say(c, "offsite", std::string("the dump of ") + p.clone + " failed (" + e.what() + "); the clone is the rollback "
-                          "point: take one yourself with 'omero db dump --name " + p.clone + "'");
+        say(c, "offsite",
+            std::string("the dump of ") + p.clone + " failed (" + e.what() +
+                "); the clone is the rollback "
+                "point: take one yourself with 'omero db dump --name " +
+                p.clone + "'");
     }
 }
 
@@ -186,9 +196,10 @@ void swap(Context& c, const Plan& p, const Journal& j) {
             read_file_if_exists(*at / "etc/grid/config.xml", 64 << 20) != read_file(p.old_dir / "etc/grid/config.xml"))
             copy_config(p.old_dir, *at);
         j.copy_to(*at);
-        say(c, "swap", p.symlink ? "pointing " + p.omerodir.string() + " at " + p.new_dir.string()
-                                 : "moving " + p.new_dir.string() + " to " + p.omerodir.string() + " and the old one to " +
-                                       p.aside.string());
+        say(c, "swap",
+            p.symlink ? "pointing " + p.omerodir.string() + " at " + p.new_dir.string()
+                      : "moving " + p.new_dir.string() + " to " + p.omerodir.string() + " and the old one to " +
+                            p.aside.string());
     }
     swap_in(p);
 }
@@ -205,8 +216,9 @@ void config(Context& c, const Plan& p) {
         fs::path file = old / p.pass_from;
         auto pass = properties_value(file, "omero.db.pass");
         if (!pass)
-            throw Error(OMERO_EXIT_CONFIG_INVALID, file.string() + " no longer has omero.db.pass: run 'omero config "
-                                                                   "set omero.db.pass' and 'omero upgrade resume'");
+            throw Error(OMERO_EXIT_CONFIG_INVALID, file.string() +
+                                                       " no longer has omero.db.pass: run 'omero config "
+                                                       "set omero.db.pass' and 'omero upgrade resume'");
         say(c, "config", "omero.db.pass (from " + file.string() + ", not shown)");
         c.set_config("omero.db.pass", *pass);
     }
@@ -228,8 +240,9 @@ void webconf(Context& c, const Plan& p) {
         if (now == w.content) continue;  // written before a crash
         if (!c.json()) c.err(w.diff);
         if (!p.yes) {
-            say(c, "webconf", w.path + " names the old distribution; the diff above re-points it at " +
-                                  p.omerodir.string() + " (not written: run with --yes, or apply it yourself)");
+            say(c, "webconf",
+                w.path + " names the old distribution; the diff above re-points it at " + p.omerodir.string() +
+                    " (not written: run with --yes, or apply it yourself)");
             continue;
         }
         apply_site_file(c, "webconf", w.path, w.content, now.value_or(w.before));
@@ -252,7 +265,7 @@ void journaled(const Journal& j, const std::string& step, const std::function<vo
 }
 
 int run_steps(Context& c, const Plan& p0, const Journal& j) {
-    c.cancelled();  // Ctrl-C and SIGTERM now end the run between steps (exit 130), resumable
+    c.cancelled();              // Ctrl-C and SIGTERM now end the run between steps (exit 130), resumable
     clean_scratch(p0.old_dir);  // a survey killed before this run's
     struct Step {
         const char* name;
@@ -268,13 +281,24 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
         {"config", [&](const Plan& p) { config(c, p); },
          !p0.jvmcfg.empty() || !p0.settings.empty() || !p0.pass_from.empty()},
         {"database", [&](const Plan& p) { database(c, p); }, true},
-        {"optimize", [&](const Plan&) { invoke(c, "optimize", {"db", "optimize", "--full"}); }, p0.optimize},
+        {"optimize",
+         [&](const Plan&) {
+             invoke(c, "optimize", {"db", "optimize", "--full"});
+         },
+         p0.optimize},
         {"start", [&](const Plan&) { start(c, "start", "admin"); }, p0.admin && p0.start},
-        {"syncmedia", [&](const Plan&) { invoke(c, "syncmedia", {"web", "syncmedia"}); }, p0.web && p0.web_running},
+        {"syncmedia",
+         [&](const Plan&) {
+             invoke(c, "syncmedia", {"web", "syncmedia"});
+         },
+         p0.web && p0.web_running},
         {"webconf", [&](const Plan& p) { webconf(c, p); }, !p0.webconf.empty()},
-        {"webstart", [&](const Plan&) { start(c, "webstart", "web"); },
-         p0.web && p0.web_running && p0.start},
-        {"offsite", [&](const Plan& p) { if (p.backup_kind == "clone") offsite(c, p); }, p0.backup_kind == "clone"},
+        {"webstart", [&](const Plan&) { start(c, "webstart", "web"); }, p0.web && p0.web_running && p0.start},
+        {"offsite",
+         [&](const Plan& p) {
+             if (p.backup_kind == "clone") offsite(c, p);
+         },
+         p0.backup_kind == "clone"},
         {"diagnostics",
          [&](const Plan&) {
              try {
@@ -288,19 +312,24 @@ int run_steps(Context& c, const Plan& p0, const Journal& j) {
     for (const Step& s : steps) {
         if (!s.wanted || j.done(s.name)) continue;
         if (c.cancelled()) throw Error(OMERO_EXIT_CANCELLED, "stopped before step " + std::string(s.name));
-        journaled(j, s.name, [&] { s.run(plan()); },
-                  "fix the cause and run 'omero upgrade resume', or undo it all with 'omero upgrade rollback'");
+        journaled(
+            j, s.name, [&] { s.run(plan()); },
+            "fix the cause and run 'omero upgrade resume', or undo it all with 'omero upgrade rollback'");
     }
     Plan p = plan();
     j.append({{"event", "finished"}});
     Summary sum = summarize(j, p, false);
-    std::string msg = "OMERO.server " + p.from_release + " -> " + p.to_release + ": upgraded; database " + p.dbname +
-                      " at " + p.db_to + ", " +
-                      (p.backup_kind == "clone" ? "rollback point " + p.clone + " (its dump: " + backup_path(p).string() + ")"
-                                                : "backup " + backup_path(p).string());
+    std::string msg =
+        "OMERO.server " + p.from_release + " -> " + p.to_release + ": upgraded; database " + p.dbname + " at " +
+        p.db_to + ", " +
+        (p.backup_kind == "clone" ? "rollback point " + p.clone + " (its dump: " + backup_path(p).string() + ")"
+                                  : "backup " + backup_path(p).string());
     if (!p.symlink) msg += ", the old distribution kept at " + p.aside.string();
     if (c.json()) {
-        json r = {{"event", "result"}, {"state", "upgraded"}, {"from", p.from_release}, {"to", p.to_release},
+        json r = {{"event", "result"},
+                  {"state", "upgraded"},
+                  {"from", p.from_release},
+                  {"to", p.to_release},
                   {"database", p.db_to}};
         r.update(sum.to_json());
         c.emit_json(r.dump());

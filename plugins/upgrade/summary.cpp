@@ -59,7 +59,8 @@ Summary summarize(const Journal& j, const Plan& p, bool rollback) {
     s.rollback = rollback;
     if (rollback) {
         s.next = {"check that users can log in and OMERO.web answers",
-                  "the upgraded database is kept: drop it with dropdb once you are sure (omero db status names the one in use)",
+                  "the upgraded database is kept: drop it with dropdb once you are sure (omero db status names the one "
+                  "in use)",
                   "the backup " + s.backup + " is no longer needed by omero: keep it or remove it"};
     } else {
         s.next = {"check that users can log in and OMERO.web answers",
@@ -81,7 +82,8 @@ std::string Summary::text() const {
              (rollback ? " (the copy taken before the upgrade) is the one in use now\n"
                        : " (a copy taken while the server was down; rollback points omero.db.name at it)\n");
     o += "  backup" + std::string(w - 6, ' ') + backup + " (" + human_bytes(backup_bytes) + ")\n";
-    for (size_t i = 0; i < next.size(); ++i) o += (i ? "  " + std::string(w, ' ') : "  next" + std::string(w - 4, ' ')) + next[i] + "\n";
+    for (size_t i = 0; i < next.size(); ++i)
+        o += (i ? "  " + std::string(w, ' ') : "  next" + std::string(w - 4, ' ')) + next[i] + "\n";
     return o;
 }
 

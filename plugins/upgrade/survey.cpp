@@ -76,13 +76,35 @@ void clean_scratch(const fs::path& dist) {
 }
 
 json Plan::to_json() const {
-    json j = {{"omerodir", omerodir.string()}, {"symlink", symlink}, {"link_text", link_text},
-              {"old_dir", old_dir.string()}, {"old_id", ident_json(old_id)}, {"new_dir", new_dir.string()},
-              {"archive", archive.string()}, {"aside", aside.string()}, {"from_release", from_release},
-              {"to_release", to_release}, {"db_from", db_from}, {"db_to", db_to}, {"dbname", dbname},
-              {"backup", backup}, {"backup_kind", backup_kind}, {"clone", clone}, {"fixes", fixes}, {"admin", admin}, {"web", web}, {"admin_running", admin_running},
-              {"web_running", web_running}, {"start", start}, {"optimize", optimize}, {"yes", yes}, {"edits", edits_json(edits)},
-              {"jvmcfg", jvmcfg}, {"started", started}, {"legacy", legacy}, {"settings", settings},
+    json j = {{"omerodir", omerodir.string()},
+              {"symlink", symlink},
+              {"link_text", link_text},
+              {"old_dir", old_dir.string()},
+              {"old_id", ident_json(old_id)},
+              {"new_dir", new_dir.string()},
+              {"archive", archive.string()},
+              {"aside", aside.string()},
+              {"from_release", from_release},
+              {"to_release", to_release},
+              {"db_from", db_from},
+              {"db_to", db_to},
+              {"dbname", dbname},
+              {"backup", backup},
+              {"backup_kind", backup_kind},
+              {"clone", clone},
+              {"fixes", fixes},
+              {"admin", admin},
+              {"web", web},
+              {"admin_running", admin_running},
+              {"web_running", web_running},
+              {"start", start},
+              {"optimize", optimize},
+              {"yes", yes},
+              {"edits", edits_json(edits)},
+              {"jvmcfg", jvmcfg},
+              {"started", started},
+              {"legacy", legacy},
+              {"settings", settings},
               {"pass_from", pass_from}};
     if (new_id) j["new_id"] = ident_json(*new_id);
     json w = json::array();
@@ -103,8 +125,12 @@ Plan Plan::from_json(const json& j) {
     if (j.contains("new_id")) p.new_id = ident_from(j["new_id"]);
     p.archive = j.at("archive").get<std::string>();
     p.aside = j.at("aside").get<std::string>();
-    for (auto [k, v] : {std::pair{"from_release", &p.from_release}, {"to_release", &p.to_release},
-                        {"db_from", &p.db_from}, {"db_to", &p.db_to}, {"dbname", &p.dbname}, {"backup", &p.backup},
+    for (auto [k, v] : {std::pair{"from_release", &p.from_release},
+                        {"to_release", &p.to_release},
+                        {"db_from", &p.db_from},
+                        {"db_to", &p.db_to},
+                        {"dbname", &p.dbname},
+                        {"backup", &p.backup},
                         {"started", &p.started}})
         *v = j.at(k).get<std::string>();
     p.fixes = j.at("fixes").get<std::vector<std::string>>();
@@ -123,7 +149,8 @@ Plan Plan::from_json(const json& j) {
     p.legacy = j.value("legacy", false);
     if (j.contains("settings")) p.settings = j["settings"].get<std::vector<std::pair<std::string, std::string>>>();
     p.pass_from = j.value("pass_from", "");
-    for (const json& w : j.at("webconf")) p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff"), w.value("before", "")});
+    for (const json& w : j.at("webconf"))
+        p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff"), w.value("before", "")});
     return p;
 }
 
@@ -134,27 +161,41 @@ Survey::~Survey() {
 
 std::vector<Option> survey_options(std::vector<Option> extra) {
     std::vector<Option> o = {
-        {.name = "to", .value_name = "NEW", .help = "the new release: an unpacked OMERO.server directory, or its .zip/.tar.* archive",
-         .flags = OMERO_OPT_REQUIRED, .type = OMERO_VALUE_PATH},
-        {.name = "from-archive", .value_name = "OLD",
+        {.name = "to",
+         .value_name = "NEW",
+         .help = "the new release: an unpacked OMERO.server directory, or its .zip/.tar.* archive",
+         .flags = OMERO_OPT_REQUIRED,
+         .type = OMERO_VALUE_PATH},
+        {.name = "from-archive",
+         .value_name = "OLD",
          .help = "the running release's own archive: local edits are then merged three-way",
          .type = OMERO_VALUE_PATH},
-        {.name = "fix", .value_name = "NAME[:K=ID,...]", .help = "a hop plugin's data fix (see the plan); may be repeated",
+        {.name = "fix",
+         .value_name = "NAME[:K=ID,...]",
+         .help = "a hop plugin's data fix (see the plan); may be repeated",
          .flags = OMERO_OPT_REPEATABLE},
-        {.name = "set", .value_name = "KEY=VALUE",
+        {.name = "set",
+         .value_name = "KEY=VALUE",
          .help = "a setting for the new config.xml (omero.data.dir, omero.db.name, ... of a 3.x server, whose "
                  "properties files lack them); may be repeated",
          .flags = OMERO_OPT_REPEATABLE},
-        {.name = "backup-dir", .value_name = "DIR",
-         .help = "where the verified backup goes (default var/backups of the new distribution)", .type = OMERO_VALUE_PATH},
-        {.name = "backup", .value_name = "HOW",
+        {.name = "backup-dir",
+         .value_name = "DIR",
+         .help = "where the verified backup goes (default var/backups of the new distribution)",
+         .type = OMERO_VALUE_PATH},
+        {.name = "backup",
+         .value_name = "HOW",
          .help = "the rollback point: clone (a copy on the database's cluster while the server is down, its dump "
                  "after), dump (pg_dump while the server is down), auto (clone when the role may create databases)",
-         .default_value = "auto", .type = OMERO_VALUE_CHOICE, .choices = "auto|clone|dump"},
-        {.name = "web-conf", .value_name = "FILE",
+         .default_value = "auto",
+         .type = OMERO_VALUE_CHOICE,
+         .choices = "auto|clone|dump"},
+        {.name = "web-conf",
+         .value_name = "FILE",
          .help = "the site's nginx/Apache file for OMERO.web (default: those in /etc/nginx and /etc/apache2 naming the "
                  "old distribution); may be repeated",
-         .flags = OMERO_OPT_REPEATABLE, .type = OMERO_VALUE_PATH},
+         .flags = OMERO_OPT_REPEATABLE,
+         .type = OMERO_VALUE_PATH},
         {.name = "no-start", .help = "leave the server stopped after the upgrade"},
         {.name = "optimize", .help = "then REINDEX + VACUUM FULL ANALYZE (db optimize --full), the server still down"},
     };
@@ -172,14 +213,18 @@ void settings(Context& c, Survey& s) {
     p.legacy = !fs::exists(p.old_dir / "etc/grid/config.xml");
     auto put = [&](const std::string& k, const std::string& v) {
         auto at = std::find_if(p.settings.begin(), p.settings.end(), [&](const auto& kv) { return kv.first == k; });
-        if (at != p.settings.end()) at->second = v;
-        else p.settings.emplace_back(k, v);
+        if (at != p.settings.end())
+            at->second = v;
+        else
+            p.settings.emplace_back(k, v);
     };
     if (p.legacy) {
         // What 4.0's guide has the sysadmin set on the new server: the data
         // directory and the database, where they differ from the defaults.
-        const std::pair<const char*, const char*> keys[] = {{"omero.data.dir", "/OMERO"}, {"omero.db.name", "omero"},
-                                                            {"omero.db.user", "omero"}, {"omero.db.host", "localhost"},
+        const std::pair<const char*, const char*> keys[] = {{"omero.data.dir", "/OMERO"},
+                                                            {"omero.db.name", "omero"},
+                                                            {"omero.db.user", "omero"},
+                                                            {"omero.db.host", "localhost"},
                                                             {"omero.db.port", "5432"}};
         for (auto [k, fallback] : keys) {
             auto v = legacy_setting(p.old_dir, k);
@@ -189,7 +234,8 @@ void settings(Context& c, Survey& s) {
         fs::path from;
         if (auto pass = legacy_setting(p.old_dir, "omero.db.pass", &from); pass && *pass != "omero")
             p.pass_from = from.lexically_relative(p.old_dir).string();
-        s.notes.push_back(p.old_dir.string() + " has no etc/grid/config.xml (OMERO 3.x): the new config.xml gets "
+        s.notes.push_back(p.old_dir.string() +
+                          " has no etc/grid/config.xml (OMERO 3.x): the new config.xml gets "
                           "its settings (the config step above); until the swap, db commands connect with them and the "
                           "password of PGPASSWORD or ~/.pgpass");
     }
@@ -200,10 +246,11 @@ void settings(Context& c, Survey& s) {
             throw Error(OMERO_EXIT_USAGE, "--set " + kv + ": give KEY=VALUE (--set omero.db.name=omero)");
         std::string k = kv.substr(0, eq);
         if (k == "omero.db.pass")
-            throw Error(OMERO_EXIT_USAGE, "--set omero.db.pass: a password on the command line is visible to every "
-                                          "user of this machine; put it in the old distribution's "
-                                          "etc/local.properties, or run 'omero config set omero.db.pass' after the "
-                                          "upgrade");
+            throw Error(OMERO_EXIT_USAGE,
+                        "--set omero.db.pass: a password on the command line is visible to every "
+                        "user of this machine; put it in the old distribution's "
+                        "etc/local.properties, or run 'omero config set omero.db.pass' after the "
+                        "upgrade");
         put(k, kv.substr(eq + 1));
     }
     for (const auto& [k, v] : p.settings)
@@ -245,8 +292,10 @@ std::optional<std::string> legacy_setting(const fs::path& dist, const std::strin
 std::vector<std::string> db_connection(const Plan& p) {
     if (!p.legacy) return {};
     std::vector<std::string> w;
-    for (const auto& [k, opt] : {std::pair{"omero.db.name", "--name"}, {"omero.db.user", "--user"},
-                                 {"omero.db.host", "--host"}, {"omero.db.port", "--port"}})
+    for (const auto& [k, opt] : {std::pair{"omero.db.name", "--name"},
+                                 {"omero.db.user", "--user"},
+                                 {"omero.db.host", "--host"},
+                                 {"omero.db.port", "--port"}})
         for (const auto& [sk, v] : p.settings)
             if (sk == k) w.insert(w.end(), {opt, v});
     return w;
@@ -329,17 +378,20 @@ std::unique_ptr<Survey> survey(Context& c) {
     s->db_bytes = st.value("bytes", uintmax_t(0));
     if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE) throw Error(rc, why);
     if (p.db_from.empty()) {
-        s->problems.push_back("the database cannot be read: " + (why.empty() ? st.value("state", "unknown state") : why));
+        s->problems.push_back("the database cannot be read: " +
+                              (why.empty() ? st.value("state", "unknown state") : why));
     } else {
-        std::vector<std::string> words = {"db", "upgrade", "--dry-run", "--json", "--sql-dir",
-                                          (s->new_dist.dir / "sql/psql").string(), "--to", p.db_to};
+        std::vector<std::string> words = {"db",     "upgrade",   "--dry-run",
+                                          "--json", "--sql-dir", (s->new_dist.dir / "sql/psql").string(),
+                                          "--to",   p.db_to};
         for (const std::string& f : p.fixes) words.insert(words.end(), {"--fix", f});
         for (const std::string& w : db_connection(p)) words.push_back(w);
         out.clear();
         s->db_rc = call(c, words, &out, &why);
         s->db_plan = last_object(out);
         if (s->db_rc == OMERO_EXIT_DB_PRECHECK_FAILED)
-            s->problems.push_back("a database check refused (see the hops above): fix the data, or add the --fix named");
+            s->problems.push_back(
+                "a database check refused (see the hops above): fix the data, or add the --fix named");
         else if (s->db_rc != 0 && s->db_rc != OMERO_EXIT_DB_UPGRADE_NEEDED)
             s->problems.push_back("the database cannot be carried to " + p.db_to + ": " + why);
     }
@@ -349,8 +401,9 @@ std::unique_ptr<Survey> survey(Context& c) {
     std::string stamp = p.started;
     stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
     if (p.legacy && how == "clone")
-        s->problems.push_back("--backup clone: a 3.x server reads omero.db.name from its properties files, which a "
-                              "rollback does not rewrite: use --backup dump");
+        s->problems.push_back(
+            "--backup clone: a 3.x server reads omero.db.name from its properties files, which a "
+            "rollback does not rewrite: use --backup dump");
     if (how != "dump" && !p.dbname.empty() && !p.legacy) {
         out.clear();
         call(c, {"db", "clone", "--check", "--json"}, &out, &why);
@@ -359,15 +412,19 @@ std::unique_ptr<Survey> survey(Context& c) {
         std::string data_dir = st.value("data_directory", "");
         uintmax_t cluster_free = data_dir.empty() ? UINTMAX_MAX : free_bytes(data_dir);
         if (k.value("ok", false) && cluster_free < s->db_bytes + s->db_bytes / 10)
-            k = {{"ok", false}, {"why", data_dir + " has " + human_bytes(cluster_free) + " free, and the copy needs " +
-                                            human_bytes(s->db_bytes)}};
+            k = {{"ok", false},
+                 {"why", data_dir + " has " + human_bytes(cluster_free) + " free, and the copy needs " +
+                             human_bytes(s->db_bytes)}};
         if (k.value("ok", false)) {
             p.backup_kind = "clone";
             p.clone = p.dbname + "_before_upgrade_" + stamp;
         } else {
             std::string no = k.value("why", why);
-            if (how == "clone") s->problems.push_back("--backup clone: a clone cannot be taken: " + no);
-            else s->notes.push_back("the rollback point is a pg_dump taken while the server is down (no clone: " + no + ")");
+            if (how == "clone")
+                s->problems.push_back("--backup clone: a clone cannot be taken: " + no);
+            else
+                s->notes.push_back("the rollback point is a pg_dump taken while the server is down (no clone: " + no +
+                                   ")");
         }
     }
     std::string dump = p.dbname + "-" + p.db_from + "-" + p.started + ".dumpdir";
@@ -398,7 +455,8 @@ std::unique_ptr<Survey> survey(Context& c) {
     // Without admin nothing can stop the server: a client on the database says it runs.
     if (!p.admin && st.value("sessions", uint64_t(0)) > 0)
         s->problems.push_back(std::to_string(st.value("sessions", uint64_t(0))) + " other client(s) are connected to " +
-                              p.dbname + " (the server, or someone's psql): stop them first (without "
+                              p.dbname +
+                              " (the server, or someone's psql): stop them first (without "
                               "omero-plugin-admin, omero cannot stop the server)");
     if (!p.web) s->skipped.push_back("web stop/syncmedia/start: install package omero-plugin-web");
 
@@ -408,8 +466,9 @@ std::unique_ptr<Survey> survey(Context& c) {
     p.jvmcfg = s->edits.jvmcfg;
     omeroweb_settings(*s);
     if (s->edits.conflict())
-        s->problems.push_back("a local edit conflicts with the new release (diff above): resolve it in the old "
-                              "distribution's file, or undo it there, and plan again");
+        s->problems.push_back(
+            "a local edit conflicts with the new release (diff above): resolve it in the old "
+            "distribution's file, or undo it there, and plan again");
     p.webconf = web_files(c, p);
     preflight(c, *s);
     return s;

@@ -47,15 +47,15 @@ struct Ident {
     bool operator==(const Ident&) const = default;
 };
 std::optional<Ident> ident_of(const fs::path& p);  // nullopt: no such file (a symlink is followed)
-json ident_json(const Ident& i);  // [dev, ino], as the journal keeps it
+json ident_json(const Ident& i);                   // [dev, ino], as the journal keeps it
 Ident ident_from(const json& j);
 
 struct Dist {
-    fs::path dir;             // as found (real path)
-    std::string release;      // "5.4.10-ice36-b105", from etc/omero.properties or the directory name
-    std::string db_version;   // the newest sql/psql/<VERSION> it ships ("OMERO5.4__0"), "" if none
-    bool templates = false;   // etc/templates/grid/ (5.2+): etc/grid/*.xml are generated
-    bool jvmcfg = false;      // its templates.xml takes MEMORY:<server> (omero.jvmcfg.*)
+    fs::path dir;            // as found (real path)
+    std::string release;     // "5.4.10-ice36-b105", from etc/omero.properties or the directory name
+    std::string db_version;  // the newest sql/psql/<VERSION> it ships ("OMERO5.4__0"), "" if none
+    bool templates = false;  // etc/templates/grid/ (5.2+): etc/grid/*.xml are generated
+    bool jvmcfg = false;     // its templates.xml takes MEMORY:<server> (omero.jvmcfg.*)
 };
 // Reads what a distribution directory says about itself; throws Error
 // naming the directory when it is not one (no etc/ or no sql/psql).
@@ -101,17 +101,17 @@ Edits find_edits(const Dist& old_dist, const Dist& new_dist, const std::optional
 // --- the plan, as the journal keeps it (survey.cpp) ----------------------------
 
 struct Plan {
-    fs::path omerodir;        // $OMERODIR as given
-    bool symlink = false;     // $OMERODIR is a symlink (swapped by replacing the link)
-    std::string link_text;    // its target as written
-    fs::path old_dir;         // the old distribution's real path
+    fs::path omerodir;      // $OMERODIR as given
+    bool symlink = false;   // $OMERODIR is a symlink (swapped by replacing the link)
+    std::string link_text;  // its target as written
+    fs::path old_dir;       // the old distribution's real path
     Ident old_id;
-    fs::path new_dir;         // where the new distribution is before the swap
+    fs::path new_dir;             // where the new distribution is before the swap
     std::optional<Ident> new_id;  // known once staged
-    fs::path archive;         // --to archive, or empty
-    fs::path aside;           // plain $OMERODIR: where the old distribution goes
+    fs::path archive;             // --to archive, or empty
+    fs::path aside;               // plain $OMERODIR: where the old distribution goes
     std::string from_release, to_release, db_from, db_to, dbname;
-    std::string backup;       // the dump: relative to the new distribution, or absolute
+    std::string backup;  // the dump: relative to the new distribution, or absolute
     // The rollback point: "clone" (a copy of the database on its cluster,
     // <db>_before_upgrade_<time>, taken while the server is down; the dump of
     // it is taken once OMERO.web answers again) or "dump" (pg_dump, verified,
@@ -119,12 +119,12 @@ struct Plan {
     std::string backup_kind = "dump";
     std::string clone;
     std::vector<std::string> fixes;
-    bool admin = false, web = false;                   // plugins installed
-    bool admin_running = false, web_running = false;   // before the run
-    bool start = true;        // start the server afterwards
-    bool optimize = false;    // REINDEX + VACUUM FULL ANALYZE while the server is down
-    bool yes = false;         // write the web server files
-    std::vector<FileEdit> edits;                              // carry and merge only
+    bool admin = false, web = false;                  // plugins installed
+    bool admin_running = false, web_running = false;  // before the run
+    bool start = true;                                // start the server afterwards
+    bool optimize = false;                            // REINDEX + VACUUM FULL ANALYZE while the server is down
+    bool yes = false;                                 // write the web server files
+    std::vector<FileEdit> edits;                      // carry and merge only
     std::vector<std::pair<std::string, std::string>> jvmcfg;
     // A 3.x distribution keeps its settings in etc/omero.properties and
     // etc/local.properties, not etc/grid/config.xml (`legacy`): the new
@@ -134,13 +134,13 @@ struct Plan {
     std::vector<std::pair<std::string, std::string>> settings;
     std::string pass_from;
     struct WebFile {
-        std::string path;      // as given or found (may be a symlink: sites-enabled/omero)
-        std::string content;   // the re-pointed text
+        std::string path;     // as given or found (may be a symlink: sites-enabled/omero)
+        std::string content;  // the re-pointed text
         std::string diff;
-        std::string before;    // the text before the upgrade: rollback writes it back (no .bak is left)
+        std::string before;  // the text before the upgrade: rollback writes it back (no .bak is left)
     };
     std::vector<WebFile> webconf;
-    std::string started;      // when the run began
+    std::string started;  // when the run began
 
     json to_json() const;
     static Plan from_json(const json& j);
@@ -153,8 +153,8 @@ struct Survey {
     Plan plan;
     Dist old_dist, new_dist;
     Edits edits;
-    json db_plan;             // `db upgrade --dry-run --json`'s plan event (or its result)
-    int db_rc = 0;            // its exit status: 0 up to date, 2 ready, 24 refused
+    json db_plan;   // `db upgrade --dry-run --json`'s plan event (or its result)
+    int db_rc = 0;  // its exit status: 0 up to date, 2 ready, 24 refused
     uintmax_t db_bytes = 0, free = 0;
     std::vector<std::string> problems;  // why it is not ready
     std::vector<std::string> skipped;   // steps skipped, with the package to install
@@ -279,7 +279,8 @@ fs::path backup_path(const Plan& p);
 json last_object(const std::string& out, std::string_view key = {});
 // A command of another plugin through the host; 126 with the package named
 // when it is not installed.
-int call(Context& c, const std::vector<std::string>& words, std::string* captured = nullptr, std::string* why = nullptr);
+int call(Context& c, const std::vector<std::string>& words, std::string* captured = nullptr,
+         std::string* why = nullptr);
 // "==> STEP: text" on stderr, or {"event": "step", ...} under --json.
 void say(Context& c, const std::string& step, const std::string& text);
 // Runs another plugin's command for a step, saying so. A failure throws

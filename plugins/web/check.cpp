@@ -27,9 +27,9 @@ int run(Context& c) {
         auto missing = missing_modules(s, p, true);
         for (auto& [code, why] : missing) items.push_back({"python", "problem", why});
         if (missing.empty())
-            items.push_back({"python", "ok", p.value("python", s.python) + ": Django " + p.value("django", "") +
-                                                 ", gunicorn " + p.value("gunicorn", "") + ", omeroweb from " +
-                                                 p.value("omeroweb_dir", "")});
+            items.push_back({"python", "ok",
+                             p.value("python", s.python) + ": Django " + p.value("django", "") + ", gunicorn " +
+                                 p.value("gunicorn", "") + ", omeroweb from " + p.value("omeroweb_dir", "")});
     } catch (const Error& e) {
         if (e.code() == OMERO_EXIT_CANCELLED) throw;
         items.push_back({"python", "problem", e.what()});
@@ -38,9 +38,12 @@ int run(Context& c) {
     auto who = port_listener(s.port, &holders);
     bool ours = pid.alive && std::find(holders.begin(), holders.end(), *pid.pid) != holders.end();
     if (who && !ours)
-        items.push_back({"port", "problem", "port " + std::to_string(s.port) + " (omero.web.application_server.port) is held by " +
-                                                *who + ", not this OMERO.web: stop it, or set omero.web.application_server.port"});
-    else items.push_back({"port", "ok", "port " + std::to_string(s.port) + " is " + (who ? "this OMERO.web's" : "free")});
+        items.push_back({"port", "problem",
+                         "port " + std::to_string(s.port) + " (omero.web.application_server.port) is held by " + *who +
+                             ", not this OMERO.web: stop it, or set omero.web.application_server.port"});
+    else
+        items.push_back(
+            {"port", "ok", "port " + std::to_string(s.port) + " is " + (who ? "this OMERO.web's" : "free")});
     return report_checks(c, items, "omero web start");
 }
 
@@ -49,11 +52,14 @@ int run(Context& c) {
 Command check_command() {
     return {.path = "web check",
             .summary = "Check, read-only, what 'web start' needs: the interpreter's imports, the port",
-            .help = "The omero.web.* settings parse; omero.web.python imports Django, gunicorn and omeroweb\n"
-                    "(a distribution's lib/python/omeroweb first, as 'web start' runs it); the application\n"
-                    "server's port is free or this OMERO.web's. --dist DIR checks another distribution's\n"
-                    "OMERO.web (the release an upgrade is about to start). Exit 0, or 1 with each problem.",
-            .options = {{.name = "dist", .value_name = "DIR", .help = "the distribution to check (default $OMERODIR)",
+            .help =
+                "The omero.web.* settings parse; omero.web.python imports Django, gunicorn and omeroweb\n"
+                "(a distribution's lib/python/omeroweb first, as 'web start' runs it); the application\n"
+                "server's port is free or this OMERO.web's. --dist DIR checks another distribution's\n"
+                "OMERO.web (the release an upgrade is about to start). Exit 0, or 1 with each problem.",
+            .options = {{.name = "dist",
+                         .value_name = "DIR",
+                         .help = "the distribution to check (default $OMERODIR)",
                          .type = OMERO_VALUE_PATH},
                         omero::sdk::json_option()},
             .flags = OMERO_CMD_NEEDS_SERVER_DIR,

@@ -20,8 +20,9 @@ int run(Context& c) {
 Command clearsessions_command() {
     return {.path = "web clearsessions",
             .summary = "Remove expired OMERO.web sessions",
-            .help = "Django's clearsessions, run with OMERO.web's interpreter and settings ('web start' runs it\n"
-                    "unless --keep-sessions).",
+            .help =
+                "Django's clearsessions, run with OMERO.web's interpreter and settings ('web start' runs it\n"
+                "unless --keep-sessions).",
             .run = run};
 }
 

@@ -36,14 +36,16 @@ void log_item(Report& r, const fs::path& p) {
     static const std::regex err(R"(\b(ERROR|CRITICAL|CRITI|FATAL)\b)"), warn(R"(\b(WARNING|WARNI|WARN)\b)");
     size_t lines = 0, errors = 0, warnings = 0;
     for (std::string l; std::getline(in, l); ++lines) {
-        if (std::regex_search(l, err)) ++errors;
-        else if (std::regex_search(l, warn)) ++warnings;
+        if (std::regex_search(l, err))
+            ++errors;
+        else if (std::regex_search(l, warn))
+            ++warnings;
     }
     std::error_code ec;
     auto bytes = fs::file_size(p, ec);
     r.add("log " + p.filename().string(), errors ? "warn" : "ok",
-          std::to_string(bytes) + " bytes, " + std::to_string(lines) + " lines, " + std::to_string(errors) + " errors, " +
-              std::to_string(warnings) + " warnings",
+          std::to_string(bytes) + " bytes, " + std::to_string(lines) + " lines, " + std::to_string(errors) +
+              " errors, " + std::to_string(warnings) + " warnings",
           p.string());
 }
 
@@ -66,9 +68,9 @@ void frontend_items(Report& r, const Settings& s, const std::vector<fs::path>& f
                 r.add("front end", "ok", what, where);
             } else if (ours_url) {
                 r.add("front end", "error", what,
-                      where + ": this server's static root is " + root +
-                          "; regenerate it (omero web config " + (a.server == "nginx" ? "nginx" : "apache") +
-                          ") or point the alias there, then reload " + a.server);
+                      where + ": this server's static root is " + root + "; regenerate it (omero web config " +
+                          (a.server == "nginx" ? "nginx" : "apache") + ") or point the alias there, then reload " +
+                          a.server);
             } else {
                 r.add("front end", "warn", what, where + ": not this server's static root " + root);
             }
@@ -140,8 +142,10 @@ int run(Context& c) {
             std::string tag = st == "ok" ? "[OK]" : st == "warn" ? "[WARN]" : st == "error" ? "[ERROR]" : "[INFO]";
             std::string name = i["name"].get<std::string>();
             name.resize(std::max<size_t>(name.size(), 20), ' ');
-            c.out(tag + std::string(8 - std::min<size_t>(tag.size(), 7), ' ') + name + " " + i["value"].get<std::string>() + "\n");
-            if (i.contains("detail")) c.out("        " + std::string(20, ' ') + " " + i["detail"].get<std::string>() + "\n");
+            c.out(tag + std::string(8 - std::min<size_t>(tag.size(), 7), ' ') + name + " " +
+                  i["value"].get<std::string>() + "\n");
+            if (i.contains("detail"))
+                c.out("        " + std::string(20, ' ') + " " + i["detail"].get<std::string>() + "\n");
         }
     }
     return r.problem ? OMERO_EXIT_FAILURE : 0;
@@ -152,10 +156,13 @@ int run(Context& c) {
 Command diagnostics_command() {
     return {.path = "web diagnostics",
             .summary = "Check OMERO.web: interpreter, versions, state, static files, logs, web server files",
-            .help = "Exit 0 when all is well, 1 when an item is an error. The web server files looked at are\n"
-                    "nginx's and Apache's usual ones on this machine, or the --frontend files given.",
+            .help =
+                "Exit 0 when all is well, 1 when an item is an error. The web server files looked at are\n"
+                "nginx's and Apache's usual ones on this machine, or the --frontend files given.",
             .options = {{.name = "no-logs", .help = "do not read the logs"},
-                        {.name = "frontend", .value_name = "FILE", .help = "an nginx/Apache file to check (repeatable)",
+                        {.name = "frontend",
+                         .value_name = "FILE",
+                         .help = "an nginx/Apache file to check (repeatable)",
                          .flags = OMERO_OPT_REPEATABLE},
                         omero::sdk::json_option("one JSON object per item, each with its status")},
             .run = run};

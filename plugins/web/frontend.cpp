@@ -43,8 +43,8 @@ void nginx_locations(Out& o, std::string_view in, const FrontEnd& v, const std::
     o.at(in)("# maintenance page serve from here")("location @maintenance" + p + " {")(
         "    root " + v.root + "/etc/templates/error;")("    try_files $uri /maintainance.html =502;")("}");
     o();
-    o.at(in)("# weblitz django apps serve media from here")("location " + v.static_url + " {")(
-        "    alias " + v.static_root + ";")("}");
+    o.at(in)("# weblitz django apps serve media from here")("location " + v.static_url +
+                                                            " {")("    alias " + v.static_root + ";")("}");
     o();
     o.at(in)("location @proxy_to_app" + p + " {")("    proxy_set_header X-Forwarded-Proto $scheme;")(
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")("    proxy_set_header Host $http_host;")(
@@ -66,8 +66,9 @@ std::string nginx_server(const FrontEnd& v) {
     std::string s;
     Out o(s);
     o("upstream omeroweb" + v.prefix_name + " {")("    server " + v.upstream + " fail_timeout=0;")("}")();
-    o("server {").at("    ")("listen " + std::to_string(v.http_port) + ";")(
-        "server_name " + (v.server_name.empty() ? "$hostname" : v.server_name) + ";")();
+    o("server {")
+        .at("    ")("listen " + std::to_string(v.http_port) +
+                    ";")("server_name " + (v.server_name.empty() ? "$hostname" : v.server_name) + ";")();
     o("sendfile on;")("client_max_body_size " + v.max_body_size + ";")();
     o.at("")(extra_block(v))();
     nginx_locations(o, "    ", v, "omeroweb" + v.prefix_name);
@@ -79,18 +80,21 @@ std::string nginx_development(const FrontEnd& v) {
     const std::string& r = v.root;
     std::string s;
     Out o(s);
-    o("# ")("# nginx userland template")("# this configuration is designed for running nginx as the omero user or similar")(
-        "# nginx -c etc/nginx.conf")("# for inclusion in a system-wide nginx configuration see omero web config nginx")("#");
+    o("# ")("# nginx userland template")(
+        "# this configuration is designed for running nginx as the omero user or similar")("# nginx -c etc/nginx.conf")(
+        "# for inclusion in a system-wide nginx configuration see omero web config nginx")("#");
     o("pid " + r + "/var/pid.nginx;")("error_log " + r + "/var/log/nginx_error.log;")("worker_processes  5;")(
         "working_directory " + r + "/var;")();
     o("events {")("    worker_connections  1024;")("}")()();
-    o("http {").at("    ")("access_log    " + r + "/var/log/nginx_access.log;")("include       " + r + "/etc/mime.types;")(
-        "default_type  application/octet-stream;")("client_body_temp_path " + r + "/var/nginx_tmp;")();
+    o("http {").at("    ")("access_log    " + r + "/var/log/nginx_access.log;")(
+        "include       " + r + "/etc/mime.types;")("default_type  application/octet-stream;")("client_body_temp_path " +
+                                                                                              r + "/var/nginx_tmp;")();
     o("keepalive_timeout 65;")();
     o("upstream omeroweb" + v.prefix_name + " {")("    server " + v.upstream + " fail_timeout=0;")("}");
     s += "    \n";  // the reference has four blanks on this line
-    o("server {").at("        ")("listen " + std::to_string(v.http_port) + ";")("server_name _;")(
-        "proxy_temp_path " + r + "/var/nginx_tmp;")();
+    o("server {")
+        .at("        ")("listen " + std::to_string(v.http_port) + ";")("server_name _;")("proxy_temp_path " + r +
+                                                                                         "/var/nginx_tmp;")();
     o("sendfile on;")("client_max_body_size " + v.max_body_size + ";")();
     o.at("")(extra_block(v))();
     nginx_locations(o, "        ", v, "omeroweb" + v.prefix_name);
@@ -120,8 +124,8 @@ void apache_directives(Out& o, std::string_view in, const FrontEnd& v) {
     std::string script = v.script_name;
     std::string target = "http://" + v.upstream + script;
     long long body = size_bytes(v.max_body_size).value_or(0);
-    o.at(in)("# Request bodies (uploads): 0 = no limit (nginx's client_max_body_size " + v.max_body_size + ")")(
-        "LimitRequestBody " + std::to_string(body));
+    o.at(in)("# Request bodies (uploads): 0 = no limit (nginx's client_max_body_size " + v.max_body_size +
+             ")")("LimitRequestBody " + std::to_string(body));
     o();
     o.at(in)("# maintenance page, served while OMERO.web is down")("Alias " + maint + " " + errors)(
         "<Directory " + errors + ">")("    Require all granted")("</Directory>")(
@@ -130,8 +134,8 @@ void apache_directives(Out& o, std::string_view in, const FrontEnd& v) {
     o.at(in)("# weblitz django apps serve media from here")("Alias " + v.static_url + " " + v.static_root)(
         "<Directory " + v.static_root + ">")("    Require all granted")("</Directory>");
     o();
-    o.at(in)("# everything else under " + script + " goes to OMERO.web (gunicorn at " + v.upstream + ")")(
-        "ProxyPass " + maint + " !")("ProxyPass " + v.static_url + " !")("ProxyPreserveHost On")(
+    o.at(in)("# everything else under " + script + " goes to OMERO.web (gunicorn at " + v.upstream +
+             ")")("ProxyPass " + maint + " !")("ProxyPass " + v.static_url + " !")("ProxyPreserveHost On")(
         "RequestHeader set X-Forwarded-Proto \"expr=%{REQUEST_SCHEME}\"")(
         "ProxyPass " + script + " " + target + " retry=0")("ProxyPassReverse " + script + " " + target);
 }
@@ -170,11 +174,16 @@ std::optional<Form> parse_form(std::string_view n) {
 
 const char* form_name(Form f) {
     switch (f) {
-    case Form::nginx: return "nginx";
-    case Form::nginx_development: return "nginx-development";
-    case Form::nginx_location: return "nginx-location";
-    case Form::apache: return "apache";
-    case Form::apache_location: return "apache-location";
+        case Form::nginx:
+            return "nginx";
+        case Form::nginx_development:
+            return "nginx-development";
+        case Form::nginx_location:
+            return "nginx-location";
+        case Form::apache:
+            return "apache";
+        case Form::apache_location:
+            return "apache-location";
     }
     return "";
 }
@@ -184,11 +193,21 @@ bool is_nginx(Form f) { return f == Form::nginx || f == Form::nginx_development 
 std::string render(Form f, const FrontEnd& v) {
     std::string s;
     switch (f) {
-    case Form::nginx: s = nginx_server(v); break;
-    case Form::nginx_development: s = nginx_development(v); break;
-    case Form::nginx_location: s = nginx_location(v); break;
-    case Form::apache: s = apache(v); break;
-    case Form::apache_location: s = apache_location(v); break;
+        case Form::nginx:
+            s = nginx_server(v);
+            break;
+        case Form::nginx_development:
+            s = nginx_development(v);
+            break;
+        case Form::nginx_location:
+            s = nginx_location(v);
+            break;
+        case Form::apache:
+            s = apache(v);
+            break;
+        case Form::apache_location:
+            s = apache_location(v);
+            break;
     }
     return s + "\n";
 }

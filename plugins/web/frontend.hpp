@@ -19,16 +19,16 @@ bool is_nginx(Form f);
 
 // The values a file is generated from (omero-web's template variables).
 struct FrontEnd {
-    std::string root;              // ROOT: $OMERODIR
-    std::string static_url;        // STATIC_URL, its trailing "/" removed
-    std::string static_root;       // STATIC_ROOT
-    std::vector<std::string> extra;  // omero.web.nginx_server_extra_config (nginx only)
-    int http_port = 80;            // HTTPPORT
+    std::string root;                 // ROOT: $OMERODIR
+    std::string static_url;           // STATIC_URL, its trailing "/" removed
+    std::string static_root;          // STATIC_ROOT
+    std::vector<std::string> extra;   // omero.web.nginx_server_extra_config (nginx only)
+    int http_port = 80;               // HTTPPORT
     std::string max_body_size = "0";  // MAX_BODY_SIZE (nginx syntax: N, Nk, Nm, Ng)
-    std::string server_name;       // SERVERNAME; "" = nginx's $hostname, no ServerName for Apache
-    std::string script_name = "/";   // FORCE_SCRIPT_NAME
-    std::string prefix_name;       // PREFIX_NAME
-    std::string upstream;          // FASTCGI_EXTERNAL: host:port of gunicorn
+    std::string server_name;          // SERVERNAME; "" = nginx's $hostname, no ServerName for Apache
+    std::string script_name = "/";    // FORCE_SCRIPT_NAME
+    std::string prefix_name;          // PREFIX_NAME
+    std::string upstream;             // FASTCGI_EXTERNAL: host:port of gunicorn
     // omero-web's exact bytes. Else one line more in @proxy_to_app
     // (error_page 502 @maintenance), without which nginx never shows the
     // maintenance page: error_page is not inherited by a named location.

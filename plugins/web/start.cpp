@@ -28,7 +28,8 @@ std::vector<std::string> gunicorn_argv(const Settings& s, const StartOptions& o)
         a.insert(a.end(), {"--threads", std::to_string(s.threads)});
     a.insert(a.end(), {"--timeout", std::to_string(s.timeout), "--max-requests", std::to_string(s.max_requests)});
     bool own_log = false;
-    for (const std::string& x : s.wsgi_args) own_log = own_log || x.rfind("--error-logfile", 0) == 0 || x.rfind("--log-file", 0) == 0;
+    for (const std::string& x : s.wsgi_args)
+        own_log = own_log || x.rfind("--error-logfile", 0) == 0 || x.rfind("--log-file", 0) == 0;
     if (!own_log && !o.foreground) a.insert(a.end(), {"--error-logfile", s.gunicorn_log().string()});
     a.insert(a.end(), s.wsgi_args.begin(), s.wsgi_args.end());
     a.push_back("omeroweb.wsgi:application");
@@ -49,10 +50,19 @@ std::string logs(const Settings& s) {
 std::vector<Option> start_options() {
     return {{.name = "foreground", .help = "run gunicorn in the foreground (Ctrl-C stops it)"},
             {.name = "keep-sessions", .help = "do not clear expired sessions first"},
-            {.name = "workers", .value_name = "N", .help = "gunicorn workers (default omero.web.wsgi_workers, 5)",
-             .type = OMERO_VALUE_INTEGER, .min = 1, .max = 1024},
-            {.name = "wait", .value_name = "SECONDS", .help = "how long to wait for OMERO.web to answer HTTP",
-             .default_value = "60", .type = OMERO_VALUE_INTEGER, .min = 1, .max = 3600}};
+            {.name = "workers",
+             .value_name = "N",
+             .help = "gunicorn workers (default omero.web.wsgi_workers, 5)",
+             .type = OMERO_VALUE_INTEGER,
+             .min = 1,
+             .max = 1024},
+            {.name = "wait",
+             .value_name = "SECONDS",
+             .help = "how long to wait for OMERO.web to answer HTTP",
+             .default_value = "60",
+             .type = OMERO_VALUE_INTEGER,
+             .min = 1,
+             .max = 3600}};
 }
 
 StartOptions start_options_from(Context& c) {
@@ -80,8 +90,10 @@ int start_web(Context& c, const Settings& s, const StartOptions& o) {
                                                         ")! Use 'web stop or restart' first.");
     remove_stale(c, s, p);
     if (auto who = port_listener(s.port))
-        throw Error(OMERO_EXIT_FAILURE, "port " + std::to_string(s.port) + " (omero.web.application_server.port) is "
-                                            "already in use by " + *who +
+        throw Error(OMERO_EXIT_FAILURE, "port " + std::to_string(s.port) +
+                                            " (omero.web.application_server.port) is "
+                                            "already in use by " +
+                                            *who +
                                             ", and no OMERO.web of this OMERODIR runs; stop that process or move "
                                             "OMERO.web: omero config set omero.web.application_server.port PORT");
     std::error_code ec;
@@ -117,8 +129,8 @@ int start_web(Context& c, const Settings& s, const StartOptions& o) {
     ChildResult r = run_child(argv, co);
     if (r.status != 0) {
         c.out("[FAILED]\n");
-        throw Error(OMERO_EXIT_FAILURE, "gunicorn exited with " + std::to_string(r.status) + ":\n" + tail_lines(r.err, 15) +
-                                            "\n" + logs(s));
+        throw Error(OMERO_EXIT_FAILURE, "gunicorn exited with " + std::to_string(r.status) + ":\n" +
+                                            tail_lines(r.err, 15) + "\n" + logs(s));
     }
     // gunicorn has forked; it is up when it answers HTTP, not when it forks.
     auto begin = clock_type::now(), deadline = begin + std::chrono::seconds(o.wait_s);
@@ -145,8 +157,8 @@ int start_web(Context& c, const Settings& s, const StartOptions& o) {
                 ::kill(static_cast<pid_t>(*now.pid), SIGTERM);
                 msg += "; stopped it (PID " + std::to_string(*now.pid) + ")";
             }
-            throw Error(OMERO_EXIT_FAILURE, msg + "\n" + logs(s) +
-                                                "Then: omero web diagnostics; a slow start needs a longer --wait");
+            throw Error(OMERO_EXIT_FAILURE,
+                        msg + "\n" + logs(s) + "Then: omero web diagnostics; a slow start needs a longer --wait");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -161,12 +173,13 @@ int run(Context& c) { return start_web(c, load_settings(c), start_options_from(c
 Command start_command() {
     return {.path = "web start",
             .summary = "Start OMERO.web (gunicorn) and wait until it answers",
-            .help = "Collects the static files (as syncmedia), clears expired sessions, then runs\n"
-                    "  python -m gunicorn -D -p $OMERODIR/var/django.pid --bind HOST:PORT --workers N ...\n"
-                    "    omeroweb.wsgi:application\n"
-                    "with the interpreter omero.web.python (else python3 on PATH), SCRIPT_NAME set to\n"
-                    "omero.web.prefix. Waits (--wait) until it answers HTTP; on failure prints the tail of\n"
-                    "var/log/OMEROweb.log and var/log/OMEROweb-gunicorn.log.",
+            .help =
+                "Collects the static files (as syncmedia), clears expired sessions, then runs\n"
+                "  python -m gunicorn -D -p $OMERODIR/var/django.pid --bind HOST:PORT --workers N ...\n"
+                "    omeroweb.wsgi:application\n"
+                "with the interpreter omero.web.python (else python3 on PATH), SCRIPT_NAME set to\n"
+                "omero.web.prefix. Waits (--wait) until it answers HTTP; on failure prints the tail of\n"
+                "var/log/OMEROweb.log and var/log/OMEROweb-gunicorn.log.",
             .options = start_options(),
             .run = run};
 }

@@ -12,7 +12,8 @@ int run(Context& c) {
     std::optional<int> code;
     if (p.alive) code = http_status(s.host, s.port, s.probe_path(), 2000, &why);
     if (c.json()) {
-        nlohmann::json j = {{"running", p.alive}, {"pid_file", s.pid_file().string()},
+        nlohmann::json j = {{"running", p.alive},
+                            {"pid_file", s.pid_file().string()},
                             {"url", "http://" + s.upstream() + s.probe_path()}};
         if (p.pid) j["pid"] = *p.pid;
         if (!p.alive && !p.why.empty()) j["stale"] = p.why;
@@ -28,7 +29,8 @@ int run(Context& c) {
         return OMERO_EXIT_WEB_NOT_RUNNING;
     }
     c.out("OMERO.web status... [RUNNING] (PID " + std::to_string(*p.pid) + ")\n");
-    if (!code) c.err("warning: gunicorn runs but http://" + s.upstream() + s.probe_path() + " does not answer: " + why + "\n");
+    if (!code)
+        c.err("warning: gunicorn runs but http://" + s.upstream() + s.probe_path() + " does not answer: " + why + "\n");
     return 0;
 }
 
@@ -37,8 +39,9 @@ int run(Context& c) {
 Command status_command() {
     return {.path = "web status",
             .summary = "Say whether OMERO.web runs (exit 0) or not (exit 1)",
-            .help = "Reads $OMERODIR/var/django.pid; a pid that is not a live gunicorn counts as not running.\n"
-                    "A running server is also asked over HTTP; one that does not answer is named on stderr.",
+            .help =
+                "Reads $OMERODIR/var/django.pid; a pid that is not a live gunicorn counts as not running.\n"
+                "A running server is also asked over HTTP; one that does not answer is named on stderr.",
             .options = {omero::sdk::json_option()},
             .run = run};
 }

@@ -24,9 +24,7 @@ bool running(long pid) {
     return cmd && cmd->find("gunicorn") != std::string::npos;
 }
 
-int run(Context& c) {
-    return stop_web(c, load_settings(c), static_cast<int>(c.integer("wait").value_or(30)));
-}
+int run(Context& c) { return stop_web(c, load_settings(c), static_cast<int>(c.integer("wait").value_or(30))); }
 
 }  // namespace
 
@@ -42,8 +40,8 @@ int stop_web(Context& c, const Settings& s, int wait_s) {
     std::vector<long> workers = child_pids(pid);
     if (::kill(static_cast<pid_t>(pid), SIGTERM) != 0) {
         c.out("[FAILED]\n");
-        throw Error(OMERO_EXIT_FAILURE, "cannot signal gunicorn (PID " + std::to_string(pid) + "): " +
-                                            std::strerror(errno) + "; run omero as the user OMERO.web runs as");
+        throw Error(OMERO_EXIT_FAILURE, "cannot signal gunicorn (PID " + std::to_string(pid) +
+                                            "): " + std::strerror(errno) + "; run omero as the user OMERO.web runs as");
     }
     // The master stops its workers (gracefully, up to gunicorn's
     // graceful_timeout) and then exits; wait for all of them.
@@ -75,10 +73,16 @@ int stop_web(Context& c, const Settings& s, int wait_s) {
 Command stop_command() {
     return {.path = "web stop",
             .summary = "Stop OMERO.web",
-            .help = "Sends SIGTERM to the gunicorn named by $OMERODIR/var/django.pid and waits until it and\n"
-                    "its workers are gone. Not running is not an error.",
-            .options = {{.name = "wait", .value_name = "SECONDS", .help = "how long to wait for gunicorn to exit",
-                         .default_value = "30", .type = OMERO_VALUE_INTEGER, .min = 1, .max = 3600}},
+            .help =
+                "Sends SIGTERM to the gunicorn named by $OMERODIR/var/django.pid and waits until it and\n"
+                "its workers are gone. Not running is not an error.",
+            .options = {{.name = "wait",
+                         .value_name = "SECONDS",
+                         .help = "how long to wait for gunicorn to exit",
+                         .default_value = "30",
+                         .type = OMERO_VALUE_INTEGER,
+                         .min = 1,
+                         .max = 3600}},
             .run = run};
 }
 

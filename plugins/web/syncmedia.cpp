@@ -20,13 +20,15 @@ void check_static_root(const Settings& s) {
         return !r.empty() && *r.begin() != "..";
     };
     std::string why;
-    static const char* const kSystem[] = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt",
-                                          "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
-                                          "/usr/local", "/var", "/var/lib", "/var/www"};
+    static const char* const kSystem[] = {"/",      "/bin", "/boot", "/dev",       "/etc", "/home",    "/lib",
+                                          "/lib64", "/opt", "/proc", "/root",      "/run", "/sbin",    "/srv",
+                                          "/sys",   "/tmp", "/usr",  "/usr/local", "/var", "/var/lib", "/var/www"};
     for (const char* sys : kSystem)
         if (root == sys) why = "a system folder";
-    if (const char* home = std::getenv("HOME"); home && *home && root == fs::weakly_canonical(home, ec)) why = "your home folder";
-    if (why.empty() && inside(root, dir)) why = "the server's directory " + dir.string() + (root == dir ? "" : " or holds it");
+    if (const char* home = std::getenv("HOME"); home && *home && root == fs::weakly_canonical(home, ec))
+        why = "your home folder";
+    if (why.empty() && inside(root, dir))
+        why = "the server's directory " + dir.string() + (root == dir ? "" : " or holds it");
     if (why.empty() && inside(dir, root)) {
         fs::path rel = root.lexically_relative(dir);
         auto first = rel.begin();
@@ -37,10 +39,11 @@ void check_static_root(const Settings& s) {
         if (!own) why = "inside the server's directory but not a folder of its own under var/ (" + rel.string() + ")";
     }
     if (!why.empty())
-        throw Error(OMERO_EXIT_FAILURE, "omero.web.static_root is " + s.static_root.string() +
-                                            (root != s.static_root ? " (" + root.string() + ")" : "") + ", " + why +
-                                            ": refusing to collect or remove files there; point it at a directory of its "
-                                            "own (default $OMERODIR/var/static)");
+        throw Error(OMERO_EXIT_FAILURE,
+                    "omero.web.static_root is " + s.static_root.string() +
+                        (root != s.static_root ? " (" + root.string() + ")" : "") + ", " + why +
+                        ": refusing to collect or remove files there; point it at a directory of its "
+                        "own (default $OMERODIR/var/static)");
 }
 
 int run(Context& c) {
@@ -54,12 +57,12 @@ int run(Context& c) {
     const auto& col = j["collect"];
     int removed = prune ? j["prune"].value("removed", 0) : 0;
     if (c.json()) {
-        c.emit_json(nlohmann::json{{"static_root", col.value("static_root", "")},
-                                   {"copied", col.value("copied", 0)},
-                                   {"unchanged", col.value("unmodified", 0)},
-                                   {"removed", removed},
-                                   {"removed_files", prune ? j["prune"].value("files", nlohmann::json::array())
-                                                           : nlohmann::json::array()}}
+        c.emit_json(nlohmann::json{
+            {"static_root", col.value("static_root", "")},
+            {"copied", col.value("copied", 0)},
+            {"unchanged", col.value("unmodified", 0)},
+            {"removed", removed},
+            {"removed_files", prune ? j["prune"].value("files", nlohmann::json::array()) : nlohmann::json::array()}}
                         .dump());
         return 0;
     }
@@ -74,17 +77,18 @@ int run(Context& c) {
 }  // namespace
 
 Command syncmedia_command() {
-    return {.path = "web syncmedia",
-            .summary = "Collect OMERO.web's static files into omero.web.static_root",
-            .help = "Runs Django's collectstatic with OMERO.web's interpreter (omero.web.python, else python3)\n"
-                    "and settings, then removes the files an earlier syncmedia put there (recorded in\n"
-                    ".omero-static-manifest) that no installed app provides any more (a previous release's),\n"
-                    "unless --keep-stale; files it did not put there are never removed. A static root that is\n"
-                    "(by its real path) the server's directory, holds it, or is a system folder is refused.\n"
-                    "Run it after every upgrade.",
-            .options = {{.name = "keep-stale", .help = "keep files no installed app provides"},
-                        omero::sdk::json_option()},
-            .run = run};
+    return {
+        .path = "web syncmedia",
+        .summary = "Collect OMERO.web's static files into omero.web.static_root",
+        .help =
+            "Runs Django's collectstatic with OMERO.web's interpreter (omero.web.python, else python3)\n"
+            "and settings, then removes the files an earlier syncmedia put there (recorded in\n"
+            ".omero-static-manifest) that no installed app provides any more (a previous release's),\n"
+            "unless --keep-stale; files it did not put there are never removed. A static root that is\n"
+            "(by its real path) the server's directory, holds it, or is a system folder is refused.\n"
+            "Run it after every upgrade.",
+        .options = {{.name = "keep-stale", .help = "keep files no installed app provides"}, omero::sdk::json_option()},
+        .run = run};
 }
 
 }  // namespace omero::web

@@ -25,8 +25,8 @@ namespace {
 using nlohmann::json;
 
 Error bad_property(const std::string& key, const std::string& value, const std::string& why) {
-    return Error(OMERO_EXIT_FAILURE, key + "='" + value + "' " + why + "; fix it with: omero config set " + key +
-                                         " VALUE");
+    return Error(OMERO_EXIT_FAILURE,
+                 key + "='" + value + "' " + why + "; fix it with: omero config set " + key + " VALUE");
 }
 
 int int_property(Context& c, const std::string& key, int fallback, int min, int max) {
@@ -155,8 +155,8 @@ json run_helper(Context& c, const Settings& s, const std::vector<std::string>& a
     // not the command line (where ps shows it whole); removed afterwards.
     std::string dir = (fs::temp_directory_path() / "omero-web-helper.XXXXXX").string();
     if (!::mkdtemp(dir.data()))
-        throw Error(OMERO_EXIT_FAILURE, "cannot create a directory in " + fs::temp_directory_path().string() + ": " +
-                                            std::strerror(errno));
+        throw Error(OMERO_EXIT_FAILURE,
+                    "cannot create a directory in " + fs::temp_directory_path().string() + ": " + std::strerror(errno));
     struct Remove {
         std::string d;
         ~Remove() {
@@ -189,13 +189,13 @@ json run_helper(Context& c, const Settings& s, const std::vector<std::string>& a
     json j = json::parse(r.out, nullptr, false);
     if (!j.is_object())
         throw Error(OMERO_EXIT_WEB_SETUP_FAILED, who + " failed (exit " + std::to_string(r.status) +
-                                                     (r.timed_out ? ", stopped after 10 minutes" : "") + "): " +
-                                                     tail_lines(r.err, 15));
+                                                     (r.timed_out ? ", stopped after 10 minutes" : "") +
+                                                     "): " + tail_lines(r.err, 15));
     for (const std::string& a : actions)
         if (j.contains(a) && j[a].contains("error"))
-            throw Error(OMERO_EXIT_WEB_SETUP_FAILED,
-                        a + " failed under " + who + ": " + j[a]["error"].get<std::string>() +
-                            (r.err.empty() ? "" : "\n" + tail_lines(r.err, 15)));
+            throw Error(OMERO_EXIT_WEB_SETUP_FAILED, a + " failed under " + who + ": " +
+                                                         j[a]["error"].get<std::string>() +
+                                                         (r.err.empty() ? "" : "\n" + tail_lines(r.err, 15)));
     return j;
 }
 
@@ -211,12 +211,12 @@ std::vector<std::pair<int, std::string>> missing_modules(const Settings& s, cons
                              "omero.web.python to the interpreter that has it");
     for (const char* m : {"django", "omeroweb"})
         if (!p.contains(m))
-            out.emplace_back(OMERO_EXIT_WEB_SETUP_FAILED,
-                             std::string(m == std::string("django") ? "Django" : "OMERO.web (omeroweb)") +
-                                 " cannot be imported" + who + ": " + p.value(std::string(m) + "_error", std::string()) +
-                                 "; install it (" +
-                                 (m == std::string("django") ? "Debian: apt install python3-django" : "pip install omero-web") +
-                                 ") or set omero.web.python to the interpreter of OMERO.web's virtualenv");
+            out.emplace_back(
+                OMERO_EXIT_WEB_SETUP_FAILED,
+                std::string(m == std::string("django") ? "Django" : "OMERO.web (omeroweb)") + " cannot be imported" +
+                    who + ": " + p.value(std::string(m) + "_error", std::string()) + "; install it (" +
+                    (m == std::string("django") ? "Debian: apt install python3-django" : "pip install omero-web") +
+                    ") or set omero.web.python to the interpreter of OMERO.web's virtualenv");
     return out;
 }
 
@@ -251,11 +251,13 @@ PidState read_pid(const Settings& s) {
         st.why = "process " + pid + " is not gunicorn but '" + *cmd + "'";
     } else if (cmd->find(" -p " + s.pid_file().string() + " ") != std::string::npos) {
         st.alive = true;
-    } else if (std::vector<long> who; port_listener(s.port, &who) && std::find(who.begin(), who.end(), *st.pid) != who.end()) {
+    } else if (std::vector<long> who;
+               port_listener(s.port, &who) && std::find(who.begin(), who.end(), *st.pid) != who.end()) {
         st.alive = true;
     } else {
-        st.why = "process " + pid + " ('" + cmd->substr(0, 120) + "') is not this OMERO.web's gunicorn (not started with " +
-                 s.pid_file().string() + ", not listening on " + s.upstream() + ")";
+        st.why = "process " + pid + " ('" + cmd->substr(0, 120) +
+                 "') is not this OMERO.web's gunicorn (not started with " + s.pid_file().string() +
+                 ", not listening on " + s.upstream() + ")";
     }
     return st;
 }
@@ -329,4 +331,3 @@ std::optional<int> http_status(const std::string& host, int port, const std::str
 }
 
 }  // namespace omero::web
-

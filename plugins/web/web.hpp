@@ -39,18 +39,18 @@ Command check_command();  // what start needs, read-only (upgrade plan asks it)
 // line is an error naming the property and how to fix it.
 struct Settings {
     fs::path omerodir;
-    std::string server_type = "wsgi-tcp";  // omero.web.application_server
-    std::string host = "127.0.0.1";        // .application_server.host
+    std::string server_type = "wsgi-tcp";   // omero.web.application_server
+    std::string host = "127.0.0.1";         // .application_server.host
     int port = 4080;                        // .application_server.port
     int max_requests = 0;                   // .application_server.max_requests
     std::string prefix;                     // omero.web.prefix ("" unset)
-    std::string static_url = "/static/";   // omero.web.static_url
+    std::string static_url = "/static/";    // omero.web.static_url
     fs::path static_root;                   // omero.web.static_root, else $OMERODIR/var/static
     std::vector<std::string> extra_config;  // omero.web.nginx_server_extra_config (JSON list)
     int workers = 5, threads = 1, timeout = 60, worker_connections = 1000;
     std::string worker_class = "sync";
-    std::vector<std::string> wsgi_args;     // omero.web.wsgi_args, split on blanks
-    std::string python;                     // omero.web.python (ours), else python3 on PATH
+    std::vector<std::string> wsgi_args;  // omero.web.wsgi_args, split on blanks
+    std::string python;                  // omero.web.python (ours), else python3 on PATH
 
     // omero-web's FORCE_SCRIPT_NAME: the prefix without its trailing "/", or "/".
     std::string script_name() const;
@@ -87,7 +87,8 @@ nlohmann::json probe(Context& c, const Settings& s);
 void require(const Settings& s, const nlohmann::json& probe, bool need_gunicorn);
 // Each module `probe` could not import, with the exit code and message
 // require() would give for it.
-std::vector<std::pair<int, std::string>> missing_modules(const Settings& s, const nlohmann::json& probe, bool need_gunicorn);
+std::vector<std::pair<int, std::string>> missing_modules(const Settings& s, const nlohmann::json& probe,
+                                                         bool need_gunicorn);
 
 // The gunicorn master named by var/django.pid.
 struct PidState {
@@ -103,7 +104,6 @@ void remove_stale(Context& c, const Settings& s, const PidState& p);
 // why (refused, timed out, not HTTP).
 std::optional<int> http_status(const std::string& host, int port, const std::string& path, int timeout_ms,
                                std::string* why = nullptr);
-
 
 }  // namespace omero::web
 
@@ -123,4 +123,3 @@ std::vector<Option> start_options();
 StartOptions start_options_from(Context& c);
 
 }  // namespace omero::web
-

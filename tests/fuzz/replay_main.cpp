@@ -25,9 +25,15 @@ int main(int argc, char** argv) {
                 for (int k = 0; k < edits && !s.empty(); ++k) {
                     size_t at = rng() % s.size();
                     switch (rng() % 3) {
-                        case 0: s[at] = static_cast<char>(rng()); break;
-                        case 1: s.resize(at); break;
-                        default: s.insert(at, 1, "<>&\"'=\\\n\x01\xff"[rng() % 10]); break;
+                        case 0:
+                            s[at] = static_cast<char>(rng());
+                            break;
+                        case 1:
+                            s.resize(at);
+                            break;
+                        default:
+                            s.insert(at, 1, "<>&\"'=\\\n\x01\xff"[rng() % 10]);
+                            break;
                     }
                 }
                 if (m == 0) s = seed;

@@ -8,14 +8,16 @@ static omero::sdk::Plugin make() {
            .to = "TEST3__0",
            .summary = "hop from a drop-in plugin",
            .notes = "read these notes first",
-           .check = [](omero::sdk::HopContext& c) {
-               c.out("hopper check\n");
-               return 0;
-           },
-           .run = [](omero::sdk::HopContext& c) {
-               c.exec("UPDATE test SET x = 1");
-               return 0;
-           }});
+           .check =
+               [](omero::sdk::HopContext& c) {
+                   c.out("hopper check\n");
+                   return 0;
+               },
+           .run =
+               [](omero::sdk::HopContext& c) {
+                   c.exec("UPDATE test SET x = 1");
+                   return 0;
+               }});
     return p;
 }
 

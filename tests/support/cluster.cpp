@@ -65,8 +65,8 @@ std::vector<std::string> schema_lines(const std::string& db) {
 
 Result psql_file(const std::string& db, const fs::path& file) {
     return run("/usr/bin/psql",
-               {"-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U", "omero", "-d", db,
-                "-f", file.string()},
+               {"-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U", "omero", "-d", db, "-f",
+                file.string()},
                {.env = {{"PGPASSWORD", g_cluster->password}}});
 }
 
@@ -89,8 +89,9 @@ Result create_32_database(const std::string& db) {
         if (at != std::string::npos) data.replace(at, 10, "LSjpGNDDKH/7iZyIwB8OTA==");  // base64(md5("omero"))
         std::string script = (g_cluster->dir.parent_path() / "omero32.sql").string();
         write_file(script, "\\set ON_ERROR_STOP 1\n\\i " + (dir / "schema.sql").string() + "\n" + data);
-        r = run("/usr/bin/psql", {"-q", "-1", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U",
-                                  "omero", "-d", tmpl, "-f", script},
+        r = run("/usr/bin/psql",
+                {"-q", "-1", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", g_cluster->port, "-U", "omero", "-d",
+                 tmpl, "-f", script},
                 {.env = {{"PGPASSWORD", g_cluster->password}}});
         if (r.code != 0) return r;
         built = true;

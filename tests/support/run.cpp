@@ -1,12 +1,17 @@
 #include "run.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <random>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -26,8 +31,10 @@ Result run(const fs::path& program, const std::vector<std::string>& args, const 
         if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     for (auto& [k, v] : opts.env) {
-        if (v) env[k] = *v;
-        else env.erase(k);
+        if (v)
+            env[k] = *v;
+        else
+            env.erase(k);
     }
     std::vector<std::string> envs;
     for (auto& [k, v] : env) envs.push_back(k + "=" + v);
@@ -151,6 +158,15 @@ int free_port() {
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+unsigned test_seed() {
+    const char* env = std::getenv("OMERO_TEST_SEED");
+    unsigned seed = env && *env ? static_cast<unsigned>(std::stoul(env)) : std::random_device{}();
+    std::printf("seed %u (replay: OMERO_TEST_SEED=%u)\n", seed, seed);
+    std::fflush(stdout);
+    ::testing::Test::RecordProperty("seed", std::to_string(seed));
+    return seed;
 }
 
 }  // namespace omero::test

@@ -53,4 +53,9 @@ namespace omero::test {
 // A TCP port on 127.0.0.1 that nothing listens on (the kernel's choice).
 int free_port();
 
+// The seed of a randomised test: OMERO_TEST_SEED when set (to replay a
+// failure), else a fresh one. Printed, and recorded in the test's XML, as
+// "seed N (replay: OMERO_TEST_SEED=N)".
+unsigned test_seed();
+
 }  // namespace omero::test

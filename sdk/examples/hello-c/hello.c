@@ -17,14 +17,14 @@ static const omero_option_spec times = {
     .min_value = 1,
     .max_value = 5,
 };
-static const omero_option_spec *const options[] = {&times};
+static const omero_option_spec* const options[] = {&times};
 
-static int run_hello(const omero_host_api *api, omero_host *h, const omero_command_spec *spec,
-                     const omero_invocation *inv) {
+static int run_hello(const omero_host_api* api, omero_host* h, const omero_command_spec* spec,
+                     const omero_invocation* inv) {
     (void)spec;
     /* Option values arrive canonical; a default arrives with count 0. */
-    const omero_values *v = &inv->options[0];
-    const omero_str *s = v->count ? &v->values[v->count - 1] : v->values;
+    const omero_values* v = &inv->options[0];
+    const omero_str* s = v->count ? &v->values[v->count - 1] : v->values;
     long n = 1;
     if (s) {
         char buf[16] = {0};
@@ -43,7 +43,7 @@ static const omero_command_spec hello = {
     .n_options = 1,
     .run = run_hello,
 };
-static const omero_command_spec *const commands[] = {&hello};
+static const omero_command_spec* const commands[] = {&hello};
 
 static const omero_plugin_api plugin = {
     .struct_size = sizeof(omero_plugin_api),
@@ -56,11 +56,10 @@ static const omero_plugin_api plugin = {
 };
 
 /* The one exported symbol: agree on an ABI version and hand over the table. */
-__attribute__((visibility("default"))) int omero_plugin_negotiate(omero_negotiation *n) {
+__attribute__((visibility("default"))) int omero_plugin_negotiate(omero_negotiation* n) {
     if (!n || n->struct_size < sizeof(*n)) return OMERO_NEGOTIATE_FAILED;
     n->plugin_abi_min = n->plugin_abi_max = OMERO_ABI_VERSION;
-    if (n->host_abi_min > OMERO_ABI_VERSION || n->host_abi_max < OMERO_ABI_VERSION)
-        return OMERO_NEGOTIATE_INCOMPATIBLE;
+    if (n->host_abi_min > OMERO_ABI_VERSION || n->host_abi_max < OMERO_ABI_VERSION) return OMERO_NEGOTIATE_INCOMPATIBLE;
     n->abi_chosen = OMERO_ABI_VERSION;
     n->plugin = &plugin;
     return OMERO_NEGOTIATE_OK;

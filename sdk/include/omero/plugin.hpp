@@ -51,7 +51,8 @@ template <class T>
 bool has(const T* p, size_t end_of_field) {
     return p && p->struct_size >= end_of_field;
 }
-#define OMERO_SDK_HAS(ptr, type, field) ::omero::sdk::detail::has(ptr, offsetof(type, field) + sizeof(((type*)0)->field))
+#define OMERO_SDK_HAS(ptr, type, field) \
+    ::omero::sdk::detail::has(ptr, offsetof(type, field) + sizeof(((type*)0)->field))
 }  // namespace detail
 
 // A hop as a manifest declares it (Context::hops()); nothing is loaded to list it.
@@ -64,8 +65,7 @@ struct HopInfo {
 // What a handler sees: its arguments and the host's services.
 class Context {
 public:
-    Context(const omero_host_api* api, omero_host* host, const omero_command_spec* spec,
-            const omero_invocation* inv)
+    Context(const omero_host_api* api, omero_host* host, const omero_command_spec* spec, const omero_invocation* inv)
         : api_(api), host_(host), spec_(spec), inv_(inv) {}
 
     std::string_view command() const { return inv_->command; }
@@ -110,8 +110,8 @@ public:
     }
     // Sets (or with nullopt removes) a property, atomically and under the config lock.
     void set_config(std::string_view key, std::optional<std::string_view> value) const {
-        int rc = api_->config_set(host_, key.data(), key.size(), value ? value->data() : nullptr,
-                                  value ? value->size() : 0);
+        int rc =
+            api_->config_set(host_, key.data(), key.size(), value ? value->data() : nullptr, value ? value->size() : 0);
         if (rc != OMERO_OK) throw Error(status_exit(rc, OMERO_EXIT_FAILURE), last_error());
     }
 
@@ -184,8 +184,8 @@ public:
             try {
                 auto s = [](const omero_str& x) { return std::string(detail::view(x)); };
                 static_cast<std::vector<HopInfo>*>(u)->push_back({s(h->plugin), s(h->plugin_version), s(h->from),
-                                                                   s(h->to), s(h->summary), s(h->notes), s(h->reason),
-                                                                   s(h->package), h->flags, h->usable != 0});
+                                                                  s(h->to), s(h->summary), s(h->notes), s(h->reason),
+                                                                  s(h->package), h->flags, h->usable != 0});
             } catch (...) {
             }
         };
@@ -240,11 +240,11 @@ struct Option {
     char short_name = 0;
     const char* value_name = nullptr;  // nullptr: a flag
     std::string help;
-    unsigned flags = 0;                // omero_option_flags
+    unsigned flags = 0;  // omero_option_flags
     const char* default_value = nullptr;
     unsigned type = OMERO_VALUE_STRING;  // omero_value_type
-    const char* choices = nullptr;     // "a|b|c" for OMERO_VALUE_CHOICE
-    long long min = 0, max = 0;        // inclusive bounds when min < max
+    const char* choices = nullptr;       // "a|b|c" for OMERO_VALUE_CHOICE
+    long long min = 0, max = 0;          // inclusive bounds when min < max
 };
 
 // The --json flag: switches the host's output to JSON for this command.
@@ -374,8 +374,7 @@ struct Hop {
 class Plugin {
 public:
     Plugin(std::string name, std::string version, std::string vendor, std::string summary)
-        : name(std::move(name)), version(std::move(version)), vendor(std::move(vendor)),
-          summary(std::move(summary)) {}
+        : name(std::move(name)), version(std::move(version)), vendor(std::move(vendor)), summary(std::move(summary)) {}
 
     Plugin& command(Command c) {
         commands.push_back(std::move(c));
@@ -422,19 +421,20 @@ struct Registry {
             auto& opts = option_specs.emplace_back();
             auto& opt_ptrs = option_ptrs.emplace_back();
             for (const Option& o : c.options)
-                opts.push_back({sizeof(omero_option_spec), o.name.c_str(), o.short_name, o.value_name,
-                                o.help.c_str(), o.flags, o.default_value, o.type, o.choices,
-                                static_cast<int64_t>(o.min), static_cast<int64_t>(o.max)});
+                opts.push_back({sizeof(omero_option_spec), o.name.c_str(), o.short_name, o.value_name, o.help.c_str(),
+                                o.flags, o.default_value, o.type, o.choices, static_cast<int64_t>(o.min),
+                                static_cast<int64_t>(o.max)});
             for (auto& o : opts) opt_ptrs.push_back(&o);
             auto& args = arg_specs.emplace_back();
             auto& arg_ptrs_ = arg_ptrs.emplace_back();
-            for (const Arg& a : c.args) args.push_back({sizeof(omero_arg_spec), a.name.c_str(), a.help.c_str(), a.flags});
+            for (const Arg& a : c.args)
+                args.push_back({sizeof(omero_arg_spec), a.name.c_str(), a.help.c_str(), a.flags});
             for (auto& a : args) arg_ptrs_.push_back(&a);
             command_specs.push_back({sizeof(omero_command_spec), c.path.c_str(), c.summary.c_str(),
                                      c.help.empty() ? nullptr : c.help.c_str(), opt_ptrs.data(), opt_ptrs.size(),
                                      arg_ptrs_.data(), arg_ptrs_.size(),
-                                     c.flags | (c.run ? 0u : unsigned(OMERO_CMD_GROUP)),
-                                     c.run ? &run_command : nullptr, &c});
+                                     c.flags | (c.run ? 0u : unsigned(OMERO_CMD_GROUP)), c.run ? &run_command : nullptr,
+                                     &c});
         }
         for (auto& s : command_specs) command_ptrs.push_back(&s);
         auto cstr = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
@@ -442,8 +442,8 @@ struct Registry {
             auto& checks = check_specs.emplace_back();
             auto& check_ptrs_ = check_ptrs.emplace_back();
             for (const HopCheck& c : h.checks)
-                checks.push_back({sizeof(omero_hop_check), c.name.c_str(), c.summary.c_str(), c.sql.c_str(),
-                                  cstr(c.fixed_by)});
+                checks.push_back(
+                    {sizeof(omero_hop_check), c.name.c_str(), c.summary.c_str(), c.sql.c_str(), cstr(c.fixed_by)});
             for (auto& c : checks) check_ptrs_.push_back(&c);
             auto& fixes = fix_specs.emplace_back();
             auto& fix_ptrs_ = fix_ptrs.emplace_back();
@@ -454,8 +454,8 @@ struct Registry {
             auto& shims = shim_specs.emplace_back();
             auto& shim_ptrs_ = shim_ptrs.emplace_back();
             for (const HopShim& x : h.shims)
-                shims.push_back({sizeof(omero_hop_shim), x.why.c_str(), x.find.c_str(), x.replace.c_str(),
-                                 x.min_count, x.max_count});
+                shims.push_back({sizeof(omero_hop_shim), x.why.c_str(), x.find.c_str(), x.replace.c_str(), x.min_count,
+                                 x.max_count});
             for (auto& x : shims) shim_ptrs_.push_back(&x);
             hop_specs.push_back({sizeof(omero_upgrade_hop), h.from.c_str(), h.to.c_str(), h.summary.c_str(),
                                  cstr(h.notes), h.check ? &run_check : nullptr, h.run ? &run_hop : nullptr, &h,
@@ -464,8 +464,9 @@ struct Registry {
                                  cstr(h.shipped_in)});
         }
         for (auto& s : hop_specs) hop_ptrs.push_back(&s);
-        api = {sizeof(omero_plugin_api), plugin.name.c_str(), plugin.version.c_str(), plugin.vendor.c_str(),
-               plugin.summary.c_str(), command_ptrs.data(), command_ptrs.size(), hop_ptrs.data(), hop_ptrs.size()};
+        api = {sizeof(omero_plugin_api), plugin.name.c_str(),    plugin.version.c_str(),
+               plugin.vendor.c_str(),    plugin.summary.c_str(), command_ptrs.data(),
+               command_ptrs.size(),      hop_ptrs.data(),        hop_ptrs.size()};
     }
 
     static int run_command(const omero_host_api* api, omero_host* h, const omero_command_spec* spec,
@@ -518,8 +519,7 @@ struct Registry {
 };
 
 inline int negotiate(omero_negotiation* n, Plugin (*factory)()) noexcept {
-    if (!n || n->struct_size < offsetof(omero_negotiation, plugin) + sizeof(n->plugin))
-        return OMERO_NEGOTIATE_FAILED;
+    if (!n || n->struct_size < offsetof(omero_negotiation, plugin) + sizeof(n->plugin)) return OMERO_NEGOTIATE_FAILED;
     try {
         // Built once and never destroyed: the host never unloads plugins.
         static Registry* registry = new Registry(factory());
@@ -540,9 +540,9 @@ inline int negotiate(omero_negotiation* n, Plugin (*factory)()) noexcept {
 }  // namespace omero::sdk
 
 // Declares the plugin: emits the single exported entry point.
-#define OMERO_PLUGIN(factory)                                                                   \
+#define OMERO_PLUGIN(factory)                                                                            \
     extern "C" __attribute__((visibility("default"))) int omero_plugin_negotiate(omero_negotiation* n) { \
-        return ::omero::sdk::detail::negotiate(n, &(factory));                                  \
+        return ::omero::sdk::detail::negotiate(n, &(factory));                                           \
     }
 
 #endif  // OMERO_PLUGIN_HPP

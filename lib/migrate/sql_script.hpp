@@ -13,14 +13,14 @@
 #include <string_view>
 #include <vector>
 
-namespace omero::db {
+namespace omero::migrate {
 
 struct Statement {
     std::string sql;
-    size_t line = 0;                // 1-based line of its first character
+    size_t line = 0;                   // 1-based line of its first character
     bool transaction_control = false;  // BEGIN / COMMIT / ...: the caller owns the transaction
     bool non_transactional = false;    // VACUUM, CREATE INDEX CONCURRENTLY, ...
-    std::string echo;               // for \echo: text to print, sql empty
+    std::string echo;                  // for \echo: text to print, sql empty
 
     std::string first_line() const;
 };
@@ -34,4 +34,4 @@ struct ScriptError : std::runtime_error {
 // psql meta-command.
 std::vector<Statement> split_sql(std::string_view text, std::map<std::string, std::string> vars = {});
 
-}  // namespace omero::db
+}  // namespace omero::migrate

@@ -1,9 +1,9 @@
-#include "upgrade/sql_script.hpp"
+#include "migrate/sql_script.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace omero::db {
+namespace omero::migrate {
 
 namespace {
 
@@ -34,15 +34,19 @@ void classify(Statement& st) {
                                         "(each hop is one transaction); the script cannot run here");
     // psql would feed the lines after it as data; we cannot.
     std::string all = w1 == "COPY" ? st.sql : std::string();
-    for (char& c : all) c = std::isspace(static_cast<unsigned char>(c)) ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : all)
+        c = std::isspace(static_cast<unsigned char>(c))
+                ? ' '
+                : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (w1 == "COPY" && all.find(" FROM STDIN") != std::string::npos)
-        throw ScriptError(st.line, "COPY ... FROM stdin with inline data is not supported; load the data with "
-                                   "INSERT, or COPY from a server-side file");
-    st.transaction_control = w1 == "BEGIN" || w1 == "COMMIT" || w1 == "END" || (w1 == "ROLLBACK" && w2 != "ROLLBACK TO") ||
-                             w2 == "START TRANSACTION";
+        throw ScriptError(st.line,
+                          "COPY ... FROM stdin with inline data is not supported; load the data with "
+                          "INSERT, or COPY from a server-side file");
+    st.transaction_control = w1 == "BEGIN" || w1 == "COMMIT" || w1 == "END" ||
+                             (w1 == "ROLLBACK" && w2 != "ROLLBACK TO") || w2 == "START TRANSACTION";
     std::string up = upper_words(st.sql, 6);
-    st.non_transactional = w1 == "VACUUM" || w2 == "CREATE DATABASE" || w2 == "DROP DATABASE" ||
-                           w2 == "ALTER SYSTEM" || up.find(" CONCURRENTLY") != std::string::npos;
+    st.non_transactional = w1 == "VACUUM" || w2 == "CREATE DATABASE" || w2 == "DROP DATABASE" || w2 == "ALTER SYSTEM" ||
+                           up.find(" CONCURRENTLY") != std::string::npos;
 }
 
 // psql's \set value: words joined, '...' quoted with '' for a quote.
@@ -86,13 +90,25 @@ std::string Statement::first_line() const {
     return line;
 }
 
+namespace {
+
+// The one notion of white space (isspace's: \v and \f too), so that a
+// statement's start and its trimming agree.
+size_t first_non_space(const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i)
+        if (!std::isspace(static_cast<unsigned char>(s[i]))) return i;
+    return std::string::npos;
+}
+
+}  // namespace
+
 std::vector<Statement> split_sql(std::string_view text, std::map<std::string, std::string> vars) {
     std::vector<Statement> out;
     Statement cur;
     size_t line = 1;
     bool at_line_start = true;
     auto flush = [&] {
-        size_t first = cur.sql.find_first_not_of(" \t\r\n");
+        size_t first = first_non_space(cur.sql);
         if (first != std::string::npos) {
             cur.sql.erase(0, first);
             while (!cur.sql.empty() && std::isspace(static_cast<unsigned char>(cur.sql.back()))) cur.sql.pop_back();
@@ -102,7 +118,7 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
         cur = Statement{};
     };
     auto mark_start = [&] {
-        if (cur.sql.find_first_not_of(" \t\r\n") == std::string::npos) cur.line = line;
+        if (first_non_space(cur.sql) == std::string::npos) cur.line = line;
     };
 
     size_t i = 0;
@@ -110,7 +126,7 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
     while (i < n) {
         char c = text[i];
         // psql meta-command: a backslash first on a line, outside any statement text.
-        if (at_line_start && c == '\\' && cur.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+        if (at_line_start && c == '\\' && first_non_space(cur.sql) == std::string::npos) {
             size_t eol = text.find('\n', i);
             std::string_view cmd = text.substr(i + 1, (eol == std::string_view::npos ? n : eol) - i - 1);
             size_t sp = cmd.find_first_of(" \t");
@@ -120,16 +136,18 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
                 size_t a = rest.find_first_not_of(" \t");
                 size_t b = a == std::string_view::npos ? a : rest.find_first_of(" \t", a);
                 if (a == std::string_view::npos) throw ScriptError(line, "\\set without a variable name");
-                vars[std::string(rest.substr(a, b - a))] = b == std::string_view::npos ? "" : psql_value(rest.substr(b));
+                vars[std::string(rest.substr(a, b - a))] =
+                    b == std::string_view::npos ? "" : psql_value(rest.substr(b));
             } else if (name == "unset") {
                 vars.erase(std::string(psql_value(rest)));
-            } else if (name == "echo" || name == "qecho") {
+            } else if ((name == "echo" || name == "qecho") && !rest.empty()) {
+                // (An \echo of nothing prints an empty line: nothing worth a statement.)
                 Statement e;
                 e.line = line;
                 e.echo = std::string(rest);
                 out.push_back(std::move(e));
-            } else if (name == "timing" || name == "pset" || name == "x" || name == "a" || name == "t" ||
-                       name == "encoding" || name == "set_client_encoding") {
+            } else if (name == "echo" || name == "qecho" || name == "timing" || name == "pset" || name == "x" ||
+                       name == "a" || name == "t" || name == "encoding" || name == "set_client_encoding") {
                 // Display settings: no effect on what the script does.
             } else {
                 throw ScriptError(line, "unsupported psql meta-command \\" + name);
@@ -175,8 +193,8 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
         if (c == '\'' || c == '"') {  // string literal or quoted identifier
             mark_start();
             size_t start_line = line;
-            bool backslash = c == '\'' && i > 0 && (text[i - 1] == 'E' || text[i - 1] == 'e') &&
-                             (i < 2 || !ident_char(text[i - 2]));
+            bool backslash =
+                c == '\'' && i > 0 && (text[i - 1] == 'E' || text[i - 1] == 'e') && (i < 2 || !ident_char(text[i - 2]));
             cur.sql += c;
             ++i;
             bool closed = false;
@@ -202,7 +220,9 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
                     break;
                 }
             }
-            if (!closed) throw ScriptError(start_line, std::string("unterminated ") + (c == '\'' ? "string" : "quoted identifier"));
+            if (!closed)
+                throw ScriptError(start_line,
+                                  std::string("unterminated ") + (c == '\'' ? "string" : "quoted identifier"));
             continue;
         }
         if (c == '$' && (i == 0 || !ident_char(text[i - 1]))) {  // dollar quoting: $$ or $tag$
@@ -223,6 +243,7 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
         }
         if (c == ':' && i + 1 < n) {  // psql variables; "::" is a cast
             if (text[i + 1] == ':') {
+                mark_start();
                 cur.sql += "::";
                 i += 2;
                 continue;
@@ -233,7 +254,8 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
             while (k < n && ident_char(text[k]) && text[k] != '$') ++k;
             bool quoted = q == '\'' || q == '"';
             std::string name(text.substr(j, k - j));
-            if (!name.empty() && (!quoted || (k < n && text[k] == q)) && vars.count(name) && (i == 0 || text[i - 1] != ':')) {
+            if (!name.empty() && (!quoted || (k < n && text[k] == q)) && vars.count(name) &&
+                (i == 0 || text[i - 1] != ':')) {
                 mark_start();
                 const std::string& v = vars[name];
                 if (q == '\'') {
@@ -262,4 +284,4 @@ std::vector<Statement> split_sql(std::string_view text, std::map<std::string, st
     return out;
 }
 
-}  // namespace omero::db
+}  // namespace omero::migrate

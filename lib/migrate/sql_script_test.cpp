@@ -1,7 +1,7 @@
 // sql_script_test.cpp - the SQL splitter, on crafted input and on every
 // real OMERO script in ../shared.
 #include "run.hpp"
-#include "upgrade/sql_script.hpp"
+#include "migrate/sql_script.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,11 +9,12 @@
 #include <sstream>
 
 namespace fs = std::filesystem;
-using namespace omero::db;
+using namespace omero::migrate;
 
 TEST(SqlSplit, QuotingCommentsAndMetaCommands) {
     auto s = split_sql(
-        "BEGIN;\n-- a comment; not a statement\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
+        "BEGIN;\n-- a comment; not a statement\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE "
+        "sql;\n"
         "/* nested /* comment; */ still; */ SELECT 'it''s; fine', E'back\\'slash;', \"we;ird\";;\n"
         "\\set ACTION '''ABORT'''\n\\timing\nSELECT :ACTION, :'ACTION', 1::int, $1;\nSELECT $$a;b$$ ;\nCOMMIT;\n");
     ASSERT_EQ(s.size(), 6u);

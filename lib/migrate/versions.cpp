@@ -1,4 +1,4 @@
-#include "upgrade/versions.hpp"
+#include "migrate/versions.hpp"
 
 #include <algorithm>
 #include <map>
@@ -8,7 +8,7 @@
 
 namespace fs = std::filesystem;
 
-namespace omero::db {
+namespace omero::migrate {
 
 std::optional<Version> parse_version(const std::string& text) {
     static const std::regex re("^OMERO(\\d+)(\\.|A)?(\\d*)([A-Z]*)__(\\d+)$");
@@ -104,4 +104,4 @@ std::optional<std::vector<Hop>> find_path(const std::vector<Hop>& hops, const Ve
     return path;
 }
 
-}  // namespace omero::db
+}  // namespace omero::migrate

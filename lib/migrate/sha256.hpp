@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-namespace omero::db {
+namespace omero::migrate {
 
 std::string sha256_hex(std::string_view data);
 
-}  // namespace omero::db
+}  // namespace omero::migrate

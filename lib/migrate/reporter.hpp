@@ -1,4 +1,4 @@
-// reporter.hpp - how the upgrade engine talks to whoever runs it: a plugin
+// reporter.hpp - how the migration engine (lib/migrate) talks to whoever runs it: a plugin
 // command passes one that forwards to the host's services; a test can pass
 // its own. The engine never prints directly.
 #pragma once
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace omero::db {
+namespace omero::migrate {
 
 class Reporter {
 public:
@@ -26,4 +26,4 @@ public:
     virtual bool cancelled() = 0;
 };
 
-}  // namespace omero::db
+}  // namespace omero::migrate

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace omero::db {
+namespace omero::migrate {
 
 struct Version {
     std::string name;  // "OMERO5.4__0"
@@ -44,4 +44,4 @@ std::vector<Version> init_versions(const std::filesystem::path& sql_root);
 std::optional<std::vector<Hop>> find_path(const std::vector<Hop>& hops, const Version& from,
                                           const std::optional<Version>& to);
 
-}  // namespace omero::db
+}  // namespace omero::migrate

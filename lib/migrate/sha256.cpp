@@ -1,8 +1,8 @@
-#include "upgrade/sha256.hpp"
+#include "migrate/sha256.hpp"
 
 #include <openssl/evp.h>
 
-namespace omero::db {
+namespace omero::migrate {
 
 std::string sha256_hex(std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -17,4 +17,4 @@ std::string sha256_hex(std::string_view data) {
     return out;
 }
 
-}  // namespace omero::db
+}  // namespace omero::migrate
