@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <csignal>
 #include <atomic>
 #include <type_traits>
@@ -132,7 +133,11 @@ void h_progress(omero_host* frame, uint64_t done, uint64_t total, const char* la
         // Plain lines for logs: at most one a second when the step changes,
         // one every ten seconds while a long one runs, and the last one.
         std::string first(first_line);
-        std::string step = first.substr(0, first.rfind(" ("));
+        // The step without its numbers (percentages, times): a new phase is
+        // a new step, a running count is not.
+        std::string step;
+        for (char c : first)
+            if (!std::isdigit(static_cast<unsigned char>(c))) step += c;
         auto quiet_for = step == h->progress_label ? std::chrono::seconds(10) : std::chrono::seconds(1);
         if (!last && now - h->progress_last < quiet_for) return;
         h->progress_label = step;

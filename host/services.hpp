@@ -35,7 +35,7 @@ struct omero_host {
     // nested command's progress line is the same line).
     bool progress_shown = false;
     std::chrono::steady_clock::time_point progress_start, progress_last;
-    std::string progress_label;  // the last plain line's label, less its "(time)"
+    std::string progress_label;  // the last plain line's label, less its numbers
 
     // Every plugin the command line finds (for the hop services; searched
     // when first called: a command that runs no hop never reads them all).

@@ -42,7 +42,11 @@ public:
             }
             auto rows = db_->query(
                 "SELECT c.oid::text, c.relname, pg_relation_size(c.oid), "
-                "least(1.0, x.tuples_processed / greatest(c.reltuples, 1)) FROM pg_stat_progress_copy x "
+                // Rows copied against the table's estimate; without one (never
+                // analysed), the text copied against the heap's size.
+                "least(1.0, CASE WHEN c.reltuples > 0 THEN x.tuples_processed / c.reltuples "
+                "ELSE x.bytes_processed / greatest(pg_relation_size(c.oid), 1)::float8 END) "
+                "FROM pg_stat_progress_copy x "
                 "JOIN pg_stat_activity a ON a.pid = x.pid JOIN pg_class c ON c.oid = x.relid "
                 "WHERE a.application_name = 'pg_dump' AND a.datname = current_database()");
             std::string label = "pg_dump";
@@ -57,7 +61,8 @@ public:
                 bool running = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return *r[0] == oid; });
                 if (!running) finished += size;
             }
-            progress(std::min(finished + current, total_), total_, label);
+            // Never "done" while pg_dump runs: its last table's share is an estimate.
+            progress(total_ ? std::min(finished + current, total_ - 1) : 0, total_, label);
         } catch (const std::exception&) {
             db_.reset();
             broken_ = true;
