@@ -185,7 +185,7 @@ void add_default_units(omero::sdk::Hop& h, const DefaultUnits& d) {
     std::string nulls, update = "UPDATE " + t + " SET ", rewrite = "ALTER TABLE " + t, checks = "ALTER TABLE " + t;
     for (size_t i = 0; i < d.units.size(); ++i) {
         const Unit& u = d.units[i];
-        const std::string c = u.column, sep = i ? ", " : " ";
+        const std::string c = u.column;
         nulls += std::string(i ? " OR " : "") + c + " IS NULL";
         update +=
             std::string(i ? ", " : "") + c + "unit = CASE WHEN " + c + " IS NULL THEN NULL ELSE " + c + "unit END";
