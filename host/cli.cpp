@@ -23,12 +23,12 @@ namespace fs = std::filesystem;
 
 namespace omero::host {
 
-namespace {
-
 void err(const std::string& s) {
     std::fflush(stdout);
     std::fputs(s.c_str(), stderr);
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& v, size_t from, size_t to, const char* sep = " ") {
     std::string s;

@@ -96,6 +96,9 @@ private:
 // Entry point: busybox names, global options, dispatch.
 int run_main(int argc, char** argv);
 
+// Writes to stderr after flushing stdout, so that the two keep their order.
+void err(const std::string& s);
+
 // Splits a line into words the way a shell would (quotes, backslashes).
 std::vector<std::string> split_words(const std::string& line);
 

@@ -20,11 +20,6 @@ namespace omero::host {
 
 namespace {
 
-void err(const std::string& s) {
-    std::fflush(stdout);
-    std::fputs(s.c_str(), stderr);
-}
-
 // Parses -d's comma list: 0, debug, 1-9, t/trace, p/profile (as omero-py).
 int parse_debug(const std::string& value, Globals& g) {
     bool trace = false;

@@ -97,6 +97,11 @@ void run_plugins(Reporter& r, Pg& db, const std::vector<PluginHop>& plugins, con
     }
 }
 
+bool is_step_name(const std::string& n) {
+    return !n.empty() && n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") == std::string::npos &&
+           n[0] != '-' && n[0] != '.';
+}
+
 void read_declarations(const omero_upgrade_hop* hop, PluginHop& p) {
     if (!hop) return;
     auto str = [](const char* c) { return c ? std::string(c) : std::string(); };
@@ -134,15 +139,11 @@ void read_declarations(const omero_upgrade_hop* hop, PluginHop& p) {
                          "; check and fix names are lower-case letters, digits, '.' and '-' (as --fix takes them), "
                          "and so is the fix a check names. Reinstall or fix the plugin");
     };
-    auto valid = [](const std::string& n) {
-        return !n.empty() && n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") == std::string::npos &&
-               n[0] != '-' && n[0] != '.';
-    };
     for (const DeclaredFix& f : p.fixes)
-        if (!valid(f.name)) throw bad("the fix '" + f.name + "'");
+        if (!is_step_name(f.name)) throw bad("the fix '" + f.name + "'");
     for (const DeclaredCheck& c : p.checks) {
-        if (!valid(c.name)) throw bad("the check '" + c.name + "'");
-        if (!c.fixed_by.empty() && !valid(c.fixed_by))
+        if (!is_step_name(c.name)) throw bad("the check '" + c.name + "'");
+        if (!c.fixed_by.empty() && !is_step_name(c.fixed_by))
             throw bad("the check '" + c.name + "' fixed by '" + c.fixed_by + "'");
     }
 }

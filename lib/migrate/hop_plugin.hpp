@@ -45,6 +45,10 @@ struct PluginHop {
     std::vector<DeclaredShim> shims;
     std::string shipped_in;
 };
+// A check or fix name as <omero/plugin_abi.h> defines it, ^[a-z0-9][a-z0-9.-]*$
+// (what --fix can name).
+bool is_step_name(const std::string& name);
+
 // Copies what a loaded hop declares (checks, fixes, shims, shipped_in),
 // reading only the fields its struct_size says it has.
 void read_declarations(const omero_upgrade_hop* hop, PluginHop& p);

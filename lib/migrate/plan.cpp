@@ -121,8 +121,7 @@ FixRequest parse_fix(const std::string& text) {
         return Error(OMERO_EXIT_USAGE, "--fix '" + text + "': " + why + " (expected NAME or NAME:KEY=ID,KEY=ID)");
     };
     FixRequest f{text, text.substr(0, text.find(':')), {}};
-    if (f.name.empty() || f.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
-        throw bad("not a fix name");
+    if (!is_step_name(f.name)) throw bad("not a fix name");
     if (f.name.size() == text.size()) return f;
     std::string rest = text.substr(f.name.size() + 1);
     for (size_t a = 0; a <= rest.size();) {

@@ -1,5 +1,7 @@
 #include "pg/backup.hpp"
 
+#include "pg/watch.hpp"
+
 #include "util/file.hpp"
 #include "util/process.hpp"
 
@@ -22,60 +24,51 @@ namespace omero::pg {
 namespace {
 
 // How far pg_dump has got, from the server: the tables it has finished (by
-// their heap size) and the share of the one it is copying (rows copied
-// against the table's estimate), read from a second connection at most once a
-// second. Progress is never a reason to fail: a monitor that breaks is dropped.
+// their heap size) and the share of the one it is copying, read by a Monitor.
 class DumpWatch {
 public:
-    explicit DumpWatch(const ConnParams& p) : params_(p) {}
+    explicit DumpWatch(const ConnParams& p) : monitor_(p) {}
     void poll(const Progress& progress) {
-        auto now = std::chrono::steady_clock::now();
-        if (!progress || broken_ || now - last_ < std::chrono::seconds(1)) return;
-        last_ = now;
-        try {
-            if (!db_) {
-                db_.emplace(Pg::connect(params_, false));
-                total_ = std::stoull(db_->scalar("SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c "
-                                                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
-                                                 "AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
-                                         .value_or("0"));
-            }
-            auto rows = db_->query(
-                "SELECT c.oid::text, c.relname, pg_relation_size(c.oid), "
-                // Rows copied against the table's estimate; without one (never
-                // analysed), the text copied against the heap's size.
-                "least(1.0, CASE WHEN c.reltuples > 0 THEN x.tuples_processed / c.reltuples "
-                "ELSE x.bytes_processed / greatest(pg_relation_size(c.oid), 1)::float8 END) "
-                "FROM pg_stat_progress_copy x "
-                "JOIN pg_stat_activity a ON a.pid = x.pid JOIN pg_class c ON c.oid = x.relid "
-                "WHERE a.application_name = 'pg_dump' AND a.datname = current_database()");
-            std::string label = "pg_dump";
-            uint64_t current = 0;
-            for (const Row& r : rows) {
-                seen_[*r[0]] = std::stoull(r[2].value_or("0"));
-                current += static_cast<uint64_t>(std::stod(r[2].value_or("0")) * std::stod(r[3].value_or("0")));
-                label += ": " + r[1].value_or("");
-            }
-            uint64_t finished = 0;
-            for (const auto& [oid, size] : seen_) {
-                bool running = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return *r[0] == oid; });
-                if (!running) finished += size;
-            }
-            // Never "done" while pg_dump runs: its last table's share is an estimate.
-            progress(total_ ? std::min(finished + current, total_ - 1) : 0, total_, label);
-        } catch (const std::exception&) {
-            db_.reset();
-            broken_ = true;
+        if (!progress || !monitor_.due()) return;
+        if (!total_) {
+            auto t = monitor_.query(
+                "SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+                "AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
+            if (!t || t->empty()) return;
+            total_ = std::stoull(t->front()[0].value_or("0"));
         }
+        auto rows = monitor_.query(
+            "SELECT c.oid::text, c.relname, pg_relation_size(c.oid), "
+            // Rows copied against the table's estimate; without one (never
+            // analysed), the text copied against the heap's size.
+            "least(1.0, CASE WHEN c.reltuples > 0 THEN x.tuples_processed / c.reltuples "
+            "ELSE x.bytes_processed / greatest(pg_relation_size(c.oid), 1)::float8 END) "
+            "FROM pg_stat_progress_copy x "
+            "JOIN pg_stat_activity a ON a.pid = x.pid JOIN pg_class c ON c.oid = x.relid "
+            "WHERE a.application_name = 'pg_dump' AND a.datname = current_database()");
+        if (!rows) return;
+        std::string label = "pg_dump";
+        uint64_t current = 0;
+        for (const Row& r : *rows) {
+            seen_[*r[0]] = std::stoull(r[2].value_or("0"));
+            current += static_cast<uint64_t>(std::stod(r[2].value_or("0")) * std::stod(r[3].value_or("0")));
+            label += ": " + r[1].value_or("");
+        }
+        uint64_t finished = 0;
+        for (const auto& [oid, size] : seen_) {
+            bool running = std::any_of(rows->begin(), rows->end(), [&](const Row& r) { return *r[0] == oid; });
+            if (!running) finished += size;
+        }
+        // Never "done" while pg_dump runs: its last table's share is an estimate.
+        const uint64_t total = *total_;
+        progress(total ? std::min(finished + current, total - 1) : 0, total, label);
     }
 
 private:
-    ConnParams params_;
-    std::optional<Pg> db_;
+    Monitor monitor_;
     std::map<std::string, uint64_t> seen_;  // tables pg_dump has copied or is copying: heap bytes
-    uint64_t total_ = 0;
-    std::chrono::steady_clock::time_point last_{};
-    bool broken_ = false;
+    std::optional<uint64_t> total_;         // heap bytes of the database's tables, once known
 };
 
 // A child reading a dump (pg_restore): its bytes read against the dump's size.

@@ -37,14 +37,32 @@ std::string duration_text(double s) {
     return buf;
 }
 
+bool Monitor::due() {
+    auto now = std::chrono::steady_clock::now();
+    if (broken_ || now - last_ < interval_) return false;
+    last_ = now;
+    return true;
+}
+
+std::optional<std::vector<Row>> Monitor::query(const std::string& sql, const std::vector<std::string>& params) {
+    if (broken_) return std::nullopt;
+    try {
+        if (!db_) db_.emplace(Pg::connect(params_, false));
+        return db_->query(sql, params);
+    } catch (const Error&) {
+        db_.reset();
+        broken_ = true;
+        return std::nullopt;
+    }
+}
+
 StatementWatch::StatementWatch(const Pg& db, std::chrono::milliseconds after)
-    : params_(db.params()), pid_(PQbackendPID(db.raw())), after_(after) {
+    : monitor_(db.params()), pid_(PQbackendPID(db.raw())), after_(after) {
     start();
 }
 
 void StatementWatch::start() {
     start_ = phase_start_ = std::chrono::steady_clock::now();
-    last_ = start_ - std::chrono::hours(1);
     phase_.clear();
     detail_.clear();
 }
@@ -56,39 +74,27 @@ double StatementWatch::elapsed() const {
 std::optional<std::string> StatementWatch::poll() {
     auto now = std::chrono::steady_clock::now();
     if (now - start_ < after_) return std::nullopt;
-    if (now - last_ < std::chrono::seconds(1) || broken_) return detail_;
-    last_ = now;
-    try {
-        if (!monitor_) {
-            monitor_.emplace(Pg::connect(params_, false));
-            monitor_->exec("SET application_name = 'omero progress'");
-        }
-        auto rows = monitor_->query(kProgressSql, {std::to_string(pid_)});
-        if (rows.empty()) {
-            detail_.clear();
-            return detail_;
-        }
-        const Row& r = rows.front();
-        std::string what = r[0].value_or("?"), phase = r[1].value_or("");
-        if (what + phase != phase_) {
-            phase_ = what + phase;
-            phase_start_ = now;
-        }
-        detail_ = what + ": " + phase;
-        double done = r[2] ? std::stod(*r[2]) : 0, total = r[3] ? std::stod(*r[3]) : 0;
-        if (total > 0 && done > 0) {
-            char pct[16];
-            std::snprintf(pct, sizeof pct, " %.0f%%", 100.0 * done / total);
-            detail_ += pct;
-            double in_phase = std::chrono::duration<double>(now - phase_start_).count();
-            // The phase's rate so far; only once it has run long enough to mean something.
-            if (in_phase >= 2 && done < total)
-                detail_ += ", ~" + duration_text(in_phase * (total - done) / done) + " left";
-        }
-    } catch (const Error&) {
-        monitor_.reset();
-        broken_ = true;
+    if (!monitor_.due()) return detail_;
+    auto rows = monitor_.query(kProgressSql, {std::to_string(pid_)});
+    if (!rows || rows->empty()) {
         detail_.clear();
+        return detail_;
+    }
+    const Row& r = rows->front();
+    std::string what = r[0].value_or("?"), phase = r[1].value_or("");
+    if (what + phase != phase_) {
+        phase_ = what + phase;
+        phase_start_ = now;
+    }
+    detail_ = what + ": " + phase;
+    double done = r[2] ? std::stod(*r[2]) : 0, total = r[3] ? std::stod(*r[3]) : 0;
+    if (total > 0 && done > 0) {
+        char pct[16];
+        std::snprintf(pct, sizeof pct, " %.0f%%", 100.0 * done / total);
+        detail_ += pct;
+        double in_phase = std::chrono::duration<double>(now - phase_start_).count();
+        // The phase's rate so far; only once it has run long enough to mean something.
+        if (in_phase >= 2 && done < total) detail_ += ", ~" + duration_text(in_phase * (total - done) / done) + " left";
     }
     return detail_;
 }

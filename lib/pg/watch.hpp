@@ -8,8 +8,29 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace omero::pg {
+
+// A second connection that reads progress views for a long operation on
+// others: opened on first use, asked at most once per `interval`, and
+// dropped for good after a failure (progress is never a reason to fail).
+class Monitor {
+public:
+    explicit Monitor(ConnParams params, std::chrono::milliseconds interval = std::chrono::seconds(1))
+        : params_(std::move(params)), interval_(interval) {}
+    // True when a query is due (`interval` since the last) and the monitor works.
+    bool due();
+    // The rows, or nullopt once the monitor has broken.
+    std::optional<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params = {});
+
+private:
+    ConnParams params_;
+    std::chrono::milliseconds interval_;
+    std::chrono::steady_clock::time_point last_{};
+    std::optional<Pg> db_;
+    bool broken_ = false;
+};
 
 class StatementWatch {
 public:
@@ -30,13 +51,11 @@ public:
     std::optional<std::string> poll();
 
 private:
-    ConnParams params_;
+    Monitor monitor_;
     int pid_;
     std::chrono::milliseconds after_;
-    std::chrono::steady_clock::time_point start_, last_, phase_start_;
+    std::chrono::steady_clock::time_point start_, phase_start_;
     std::string phase_, detail_;
-    std::optional<Pg> monitor_;
-    bool broken_ = false;
 };
 
 // "12 s", "3 min 05 s", "1 h 02 min".

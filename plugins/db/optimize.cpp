@@ -2,6 +2,8 @@
 // guide's REINDEX + VACUUM FULL ANALYZE (VACUUM FULL rebuilds the indexes).
 #include "db.hpp"
 
+#include "pg/watch.hpp"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -46,11 +48,7 @@ int run(Context& c) {
     for (int i = 0; i < jobs; ++i) workers.emplace_back(work);
     // Progress from this thread only (the host's services are not thread-safe),
     // with what the server reports for our workers' statements.
-    std::optional<Pg> monitor;
-    try {
-        monitor.emplace(Pg::connect(p, false));
-    } catch (const Error&) {
-    }
+    Monitor monitor(p, std::chrono::milliseconds(0));
     const std::string progress_sql =
         "SELECT x.relid::regclass::text || ': ' || x.phase || coalesce(' ' || "
         "round(100.0 * x.done / nullif(x.total, 0)) || '%', '') FROM ("
@@ -60,11 +58,9 @@ int run(Context& c) {
         "AND a.datname = current_database() ORDER BY x.total DESC NULLS LAST LIMIT 1";
     while (running > 0) {
         std::string what = verb + "(" + std::to_string(jobs) + " jobs)";
-        if (monitor) try {
-                if (auto now = monitor->scalar(progress_sql)) what = verb + *now;
-            } catch (const Error&) {
-                monitor.reset();
-            }
+        if (monitor.due())
+            if (auto rows = monitor.query(progress_sql); rows && !rows->empty() && rows->front()[0])
+                what = verb + *rows->front()[0];
         c.progress(done, tables.size(), what);
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
