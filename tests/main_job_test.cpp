@@ -307,6 +307,25 @@ TEST_F(MainJob, PlanForeseesEveryLaterStepAndRunRefusesBeforeStepOne) {
     fs::remove(ngx / "sites-enabled/broken");
     ASSERT_EQ(omero(up_args(web)).code, 0);
 
+    // Another nginx on the machine, not the server's (it loads none of the
+    // files re-pointed), refusing its own configuration: left alone.
+    fs::path other = tmp / "other-nginx";
+    Result started = run(source_dir() / "scripts/demo/nginx.sh",
+                         {omero_exe().string(), other.string(), std::to_string(free_port()), oldd.string()});
+    ASSERT_EQ(started.code, 0) << started.err;
+    struct Stop {
+        fs::path pid;
+        ~Stop() {
+            if (long p = std::atol(read_or_empty(pid).c_str()); p > 1) kill(p, SIGQUIT);
+        }
+    } stop{other / "nginx.pid"};
+    write_file(other / "sites-enabled/broken", "no_such_directive on;\n");
+    Result plan = omero(up_args(web));
+    EXPECT_EQ(plan.code, 0) << plan.out << plan.err;
+    EXPECT_NE(plan.out.find("refuses its own configuration today, but loads no file this upgrade re-points"),
+              std::string::npos)
+        << plan.out;
+
     // No room for the backup, and a site file that cannot be replaced: on
     // small and read-only file systems (tmpfs; needs root to mount).
     fs::path small = tmp / "small";

@@ -1,5 +1,6 @@
 #include "util/frontserver.hpp"
 
+#include "util/conf_includes.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/process.hpp"
@@ -7,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -99,6 +101,49 @@ std::vector<std::string> config_args(const FrontServer& s) {
     return out;
 }
 
+// A value the program was built with, from its -V: nginx's
+// "--conf-path=/etc/nginx/nginx.conf", Apache's -D SERVER_CONFIG_FILE="...".
+std::string built_with(const FrontServer& s, const std::string& key) {
+    ChildResult r = run_as(s, {"-V"});
+    std::string text = r.err + r.out;
+    size_t at = text.find(key);
+    if (at == std::string::npos) return "";
+    at += key.size();
+    if (at < text.size() && text[at] == '"') {
+        size_t end = text.find('"', at + 1);
+        return end == std::string::npos ? "" : text.substr(at + 1, end - at - 1);
+    }
+    size_t end = text.find_first_of(" \n", at);
+    return text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+// Where the master's configuration starts: its -c/-p (nginx) or -f/-d
+// (Apache), else what the program was built with; relative to the master's
+// working directory as it resolved them.
+std::optional<ConfRoot> conf_root(const FrontServer& s, std::string* why) {
+    ConfRoot c;
+    c.nginx = s.nginx;
+    c.env = s.env;
+    std::string file, root;
+    for (size_t i = 0; i + 1 < s.args.size(); ++i) {
+        const std::string& a = s.args[i];
+        if (a == (s.nginx ? "-c" : "-f")) file = s.args[i + 1];
+        if (a == (s.nginx ? "-p" : "-d")) root = s.args[i + 1];
+    }
+    if (root.empty()) root = s.nginx ? built_with(s, "--prefix=") : built_with(s, "HTTPD_ROOT=");
+    if (file.empty()) file = s.nginx ? built_with(s, "--conf-path=") : built_with(s, "SERVER_CONFIG_FILE=");
+    std::error_code ec;
+    fs::path cwd = fs::read_symlink(fs::path("/proc") / std::to_string(s.pid) / "cwd", ec);
+    if (ec) cwd = "/";
+    c.root = cwd / root;
+    if (file.empty()) {
+        if (why) *why = "its configuration file is named neither on its command line nor by " + s.exe + " -V";
+        return std::nullopt;
+    }
+    c.main = fs::path(file).is_absolute() ? fs::path(file) : c.root / file;
+    return c;  // a main file since removed (a server being stopped) reads nothing
+}
+
 }  // namespace
 
 std::string FrontServer::name() const {
@@ -139,16 +184,22 @@ std::vector<FrontServer> front_servers() {
     return out;
 }
 
-std::optional<std::vector<fs::path>> loaded_files(const FrontServer& s, std::string* why) {
+bool LoadedFiles::has(const fs::path& real) const { return std::find(files.begin(), files.end(), real) != files.end(); }
+
+std::optional<LoadedFiles> loaded_files(const FrontServer& s, std::string* why) {
     std::vector<std::string> a =
         s.nginx ? std::vector<std::string>{"-T", "-q"} : std::vector<std::string>{"-t", "-D", "DUMP_INCLUDES"};
     for (std::string& x : config_args(s)) a.push_back(std::move(x));
     ChildResult r = run_as(s, a);
+    LoadedFiles out;
     if (r.status != 0) {
-        if (why) *why = tail_lines(r.err + r.out, 5);
-        return std::nullopt;
+        out.refused = tail_lines(r.err + r.out, 5);
+        if (out.refused.empty()) out.refused = "exit " + std::to_string(r.status);
+        auto root = conf_root(s, why);
+        if (!root) return std::nullopt;
+        out.files = included_files(*root);
+        return out;
     }
-    std::vector<fs::path> files;
     const std::string text = r.out;
     for (size_t at = 0, nl; at < text.size(); at = nl + 1) {
         nl = text.find('\n', at);
@@ -165,9 +216,9 @@ std::optional<std::vector<fs::path>> loaded_files(const FrontServer& s, std::str
         if (path.empty()) continue;
         std::error_code ec;
         fs::path real = fs::canonical(path, ec);
-        files.push_back(ec ? fs::path(path) : real);
+        out.files.push_back(ec ? fs::path(path) : real);
     }
-    return files;
+    return out;
 }
 
 std::string test_config(const FrontServer& s) {

@@ -28,9 +28,18 @@ struct FrontServer {
 // The running nginx and Apache masters (readable through /proc).
 std::vector<FrontServer> front_servers();
 
-// The real paths of the files the server's configuration reads (nullopt:
-// it could not tell, with why).
-std::optional<std::vector<std::filesystem::path>> loaded_files(const FrontServer& s, std::string* why);
+// What the server's configuration reads: the real paths of its files, from
+// the server itself (-T, DUMP_INCLUDES) when the configuration parses today;
+// when it does not, `refused` holds what the server said and the files come
+// from its include directives read as text (conf_includes.hpp), so a broken
+// server that does not read a given site file can be told apart from one
+// that does. nullopt: its main file is not known (with why).
+struct LoadedFiles {
+    std::vector<std::filesystem::path> files;
+    std::string refused;  // "" when its own test passes
+    bool has(const std::filesystem::path& real) const;
+};
+std::optional<LoadedFiles> loaded_files(const FrontServer& s, std::string* why);
 
 // `-t` with the master's own arguments: "" when the configuration parses,
 // else what the server said.

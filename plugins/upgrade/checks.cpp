@@ -57,17 +57,21 @@ void check_site_files(Survey& s) {
     const Plan& p = s.plan;
     if (p.webconf.empty()) return;
     // What each running nginx/Apache loads, asked once: -T (and Apache's
-    // -t -D DUMP_INCLUDES) parses the whole configuration as -t does, so a
-    // server that answers passes its own test today.
-    std::vector<std::pair<FrontServer, std::vector<fs::path>>> servers;
-    for (FrontServer& srv : front_servers()) {
+    // -t -D DUMP_INCLUDES) parses the whole configuration as -t does. One
+    // that refuses its own configuration today matters only when it reads a
+    // file we re-point (we would test and reload it); any other is not the
+    // server's and is left alone.
+    struct Seen {
+        FrontServer srv;
+        std::optional<LoadedFiles> loaded;
         std::string why;
-        if (auto files = loaded_files(srv, &why))
-            servers.emplace_back(std::move(srv), std::move(*files));
-        else
-            s.problems.push_back(
-                srv.name() + " refuses its own configuration today:\n" + why +
-                "\nfix that first: the upgrade tests and reloads the servers that load its site files");
+        bool ours = false;
+    };
+    std::vector<Seen> servers;
+    for (FrontServer& srv : front_servers()) {
+        Seen seen{std::move(srv), std::nullopt, "", false};
+        seen.loaded = loaded_files(seen.srv, &seen.why);
+        servers.push_back(std::move(seen));
     }
     for (const Plan::WebFile& w : p.webconf) {
         std::error_code ec;
@@ -83,14 +87,30 @@ void check_site_files(Survey& s) {
         else if (!refused->empty())
             s.problems.push_back("the re-pointed " + w.path + " is refused by the installed web server:\n" + *refused);
         int loaders = 0;
-        for (const auto& [srv, files] : servers)
-            if (std::find(files.begin(), files.end(), target) != files.end()) {
-                ++loaders;
-                s.notes.push_back(w.path + " is loaded by " + srv.name() +
-                                  ": tested (-t) and reloaded after it is written");
+        for (Seen& x : servers) {
+            if (!x.loaded) {
+                s.problems.push_back("cannot tell whether " + x.srv.name() + " loads " + w.path + ": " + x.why);
+                continue;
             }
+            if (!x.loaded->has(target)) continue;
+            x.ours = true;
+            ++loaders;
+            if (!x.loaded->refused.empty())
+                s.problems.push_back(x.srv.name() + ", which loads " + w.path +
+                                     ", refuses its own configuration today:\n" + x.loaded->refused +
+                                     "\nfix that first: the upgrade tests and reloads the servers that load its "
+                                     "site files");
+            else
+                s.notes.push_back(w.path + " is loaded by " + x.srv.name() +
+                                  ": tested (-t) and reloaded after it is written");
+        }
         if (!loaders) s.notes.push_back("no running nginx or Apache loads " + w.path + ": nothing will be reloaded");
     }
+    for (const Seen& x : servers)
+        if (x.loaded && !x.loaded->refused.empty() && !x.ours)
+            s.notes.push_back(x.srv.name() +
+                              " refuses its own configuration today, but loads no file this upgrade "
+                              "re-points: left alone");
 }
 
 }  // namespace

@@ -46,17 +46,19 @@ std::vector<Plan::WebFile> web_files(Context& c, const Plan& p) {
 
 void apply_site_file(Context& c, const std::string& step, const std::string& path, const std::string& content,
                      const std::string& previous) {
-    // Which servers load the file is asked before it changes: with a text
-    // they refuse, their -T fails and would name no file, and a broken
-    // server would go unnoticed (and unrestored).
+    // Which servers load the file is asked before it changes (a server whose
+    // configuration does not parse is read through its include directives).
     std::error_code ec;
     fs::path real = fs::canonical(path, ec);
     if (ec) real = path;
     std::vector<FrontServer> loaders;
     for (FrontServer& srv : front_servers()) {
         std::string why;
-        auto files = loaded_files(srv, &why);
-        if (files && std::find(files->begin(), files->end(), real) != files->end()) loaders.push_back(std::move(srv));
+        auto loaded = loaded_files(srv, &why);
+        if (!loaded)
+            throw Error(OMERO_EXIT_FAILURE, "cannot tell whether " + srv.name() + " loads " + path + ": " + why + "; " +
+                                                path + " was not written");
+        if (loaded->has(real)) loaders.push_back(std::move(srv));
     }
     fs::path target = write_through(path, content);
     say(c, step, "wrote " + target.string() + (target.string() == path ? "" : " (" + path + " links to it)"));
