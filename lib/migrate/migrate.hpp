@@ -7,6 +7,7 @@
 //   checks.hpp      pre-checks and declared checks, read-only
 //   statements.hpp  running a script's statements (progress, cancel, file:line)
 //   apply.hpp       running a plan, a transaction per hop
+//   create_script.hpp  the script that creates a fresh database (db script, db init), password hashes
 #pragma once
 
 #include "migrate/apply.hpp"

@@ -1,6 +1,6 @@
 // `omero db init`: create the OMERO schema in a new database, in one transaction.
 #include "db.hpp"
-#include "db_script.hpp"
+#include "migrate/create_script.hpp"
 
 namespace omero::db {
 

@@ -1,6 +1,6 @@
 // `omero db password`: print the SQL that sets a user's password.
 #include "db.hpp"
-#include "db_script.hpp"
+#include "migrate/create_script.hpp"
 
 namespace omero::db {
 

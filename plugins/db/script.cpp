@@ -1,6 +1,6 @@
 // `omero db script`: write the SQL that creates a fresh OMERO database.
 #include "db.hpp"
-#include "db_script.hpp"
+#include "migrate/create_script.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,6 +1,7 @@
 // `omero upgrade check`: the release registry's answer, for cron: the
 // query of `admin checkupgrade`, run through the host.
-#include "upgrade.hpp"
+#include "survey.hpp"
+#include "calls.hpp"
 
 #include "util/error.hpp"
 

@@ -1,6 +1,5 @@
-// The upgrade journal (var/upgrade/journal: one JSON object per line, each
-// appended and fsync'd before the step it announces) and the upgrade lock.
-#include "upgrade.hpp"
+// The plan as the journal keeps it, the journal and the upgrade lock (see journal.hpp).
+#include "journal.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -16,6 +15,96 @@
 #include <chrono>
 
 namespace omero::upgrade {
+
+namespace {
+
+json edits_json(const std::vector<FileEdit>& v) {
+    json a = json::array();
+    for (const FileEdit& f : v)
+        a.push_back({{"from", f.from}, {"to", f.to}, {"action", f.action}, {"diff", f.diff}, {"content", f.content}});
+    return a;
+}
+
+}  // namespace
+
+json Plan::to_json() const {
+    json j = {{"omerodir", omerodir.string()},
+              {"symlink", symlink},
+              {"link_text", link_text},
+              {"old_dir", old_dir.string()},
+              {"old_id", ident_json(old_id)},
+              {"new_dir", new_dir.string()},
+              {"archive", archive.string()},
+              {"aside", aside.string()},
+              {"from_release", from_release},
+              {"to_release", to_release},
+              {"db_from", db_from},
+              {"db_to", db_to},
+              {"dbname", dbname},
+              {"backup", backup},
+              {"backup_kind", backup_kind},
+              {"clone", clone},
+              {"fixes", fixes},
+              {"admin", admin},
+              {"web", web},
+              {"admin_running", admin_running},
+              {"web_running", web_running},
+              {"start", start},
+              {"optimize", optimize},
+              {"yes", yes},
+              {"edits", edits_json(edits)},
+              {"jvmcfg", jvmcfg},
+              {"started", started},
+              {"legacy", legacy},
+              {"settings", settings},
+              {"pass_from", pass_from}};
+    if (new_id) j["new_id"] = ident_json(*new_id);
+    json w = json::array();
+    for (const WebFile& f : webconf)
+        w.push_back({{"path", f.path}, {"content", f.content}, {"diff", f.diff}, {"before", f.before}});
+    j["webconf"] = w;
+    return j;
+}
+
+Plan Plan::from_json(const json& j) {
+    Plan p;
+    p.omerodir = j.at("omerodir").get<std::string>();
+    p.symlink = j.at("symlink");
+    p.link_text = j.at("link_text");
+    p.old_dir = j.at("old_dir").get<std::string>();
+    p.old_id = ident_from(j.at("old_id"));
+    p.new_dir = j.at("new_dir").get<std::string>();
+    if (j.contains("new_id")) p.new_id = ident_from(j["new_id"]);
+    p.archive = j.at("archive").get<std::string>();
+    p.aside = j.at("aside").get<std::string>();
+    for (auto [k, v] : {std::pair{"from_release", &p.from_release},
+                        {"to_release", &p.to_release},
+                        {"db_from", &p.db_from},
+                        {"db_to", &p.db_to},
+                        {"dbname", &p.dbname},
+                        {"backup", &p.backup},
+                        {"started", &p.started}})
+        *v = j.at(k).get<std::string>();
+    p.fixes = j.at("fixes").get<std::vector<std::string>>();
+    p.admin = j.at("admin");
+    p.web = j.at("web");
+    p.admin_running = j.at("admin_running");
+    p.web_running = j.at("web_running");
+    p.start = j.at("start");
+    p.optimize = j.value("optimize", false);
+    p.backup_kind = j.value("backup_kind", "dump");
+    p.clone = j.value("clone", "");
+    p.yes = j.at("yes");
+    for (const json& e : j.at("edits"))
+        p.edits.push_back({e.at("from"), e.at("to"), e.at("action"), e.at("diff"), e.at("content")});
+    p.jvmcfg = j.at("jvmcfg").get<std::vector<std::pair<std::string, std::string>>>();
+    p.legacy = j.value("legacy", false);
+    if (j.contains("settings")) p.settings = j["settings"].get<std::vector<std::pair<std::string, std::string>>>();
+    p.pass_from = j.value("pass_from", "");
+    for (const json& w : j.at("webconf"))
+        p.webconf.push_back({w.at("path"), w.at("content"), w.at("diff"), w.value("before", "")});
+    return p;
+}
 
 double now_seconds() {
     using namespace std::chrono;

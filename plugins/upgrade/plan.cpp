@@ -2,7 +2,8 @@
 // the releases, every database hop with its checks (run now), the backup's
 // size against the free space, the steps, the local edits and what becomes
 // of them, the web server files. Exit 0 when `upgrade run` would go ahead.
-#include "upgrade.hpp"
+#include "survey.hpp"
+#include "calls.hpp"
 
 #include "util/error.hpp"
 

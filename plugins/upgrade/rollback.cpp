@@ -3,7 +3,11 @@
 // backup into a new database and point omero.db.name at it (the guide's
 // recipe: the upgraded database is kept, untouched), give the site files
 // their text from before the upgrade (tested and reloaded), start what ran.
-#include "upgrade.hpp"
+#include "steps.hpp"
+#include "calls.hpp"
+#include "site.hpp"
+#include "summary.hpp"
+#include "survey.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"

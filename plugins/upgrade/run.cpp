@@ -1,6 +1,9 @@
 // `omero upgrade run --to NEW`: the plan, then every step, journaled so
 // that `upgrade resume` continues after a failure or a kill.
-#include "upgrade.hpp"
+#include "survey.hpp"
+#include "calls.hpp"
+#include "steps.hpp"
+#include "summary.hpp"
 
 #include "util/error.hpp"
 

@@ -4,13 +4,18 @@
 // link with no backup beside them (the text before the upgrade is in the
 // journal's plan), then tested and reloaded by every running nginx/Apache
 // that loads them. A server that refuses gets the previous text back.
-#include "upgrade.hpp"
+#include "site.hpp"
+#include "calls.hpp"
+
+#include "dist/edits.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
-#include "util/frontserver.hpp"
+#include "frontend/servers.hpp"
 
 namespace omero::upgrade {
+
+using namespace omero::frontend;
 
 namespace {
 

@@ -16,7 +16,13 @@
 //   webstart    web start (when OMERO.web was running)
 //   offsite     db dump of the clone, verified (OMERO.web answers already)
 //   diagnostics admin diagnostics
-#include "upgrade.hpp"
+#include "steps.hpp"
+#include "calls.hpp"
+#include "site.hpp"
+#include "survey.hpp"
+#include "summary.hpp"
+
+#include "dist/archive.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -28,51 +34,11 @@
 
 namespace omero::upgrade {
 
-int call(Context& c, const std::vector<std::string>& words, std::string* captured, std::string* why) {
-    std::string reason;
-    int rc = c.run(words, captured, &reason);
-    if (why) *why = reason;
-    return rc;
-}
-
-bool running(Context& c, const std::string& plugin) {
-    std::string out;
-    return call(c, {plugin, "status"}, &out) == 0;
-}
-
-bool database_exists(Context& c, const std::string& name) {
-    std::string out;
-    int rc = call(c, {"db", "status", "--name", name, "--json"}, &out);
-    return rc != OMERO_EXIT_DB_CONNECT && rc != OMERO_EXIT_PLUGIN_UNAVAILABLE && !last_object(out).empty();
-}
-
 fs::path backup_path(const Plan& p) {
     fs::path b(p.backup);
     if (b.is_absolute()) return b;
     auto at = where_new(p);
     return (at ? *at : p.new_dir) / b;
-}
-
-void say(Context& c, const std::string& step, const std::string& text) {
-    if (c.json())
-        c.emit_json(json{{"event", "step"}, {"step", step}, {"message", text}}.dump());
-    else
-        c.err("==> " + step + ": " + text + "\n");
-}
-
-bool invoke(Context& c, const std::string& step, const std::vector<std::string>& words, bool optional) {
-    std::string why, line;
-    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
-    say(c, step, "omero " + line);
-    int rc = call(c, words, nullptr, &why);
-    if (rc == OMERO_EXIT_PLUGIN_UNAVAILABLE && optional) {
-        say(c, step, "skipped: " + why);
-        return false;
-    }
-    if (rc != 0)
-        throw Error(rc,
-                    "'omero " + line + "' failed (exit " + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
-    return true;
 }
 
 namespace {

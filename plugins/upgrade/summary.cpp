@@ -3,7 +3,8 @@
 // "done" (a resumed step counts its last attempt); the downtime runs from
 // the beginning of the stop to the moment OMERO.web (or, without it, the
 // server) answers again - `web start` and `admin start` return only then.
-#include "upgrade.hpp"
+#include "summary.hpp"
+#include "steps.hpp"
 
 #include "util/clock.hpp"
 #include "util/file.hpp"

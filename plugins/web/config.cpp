@@ -1,17 +1,19 @@
 // `omero web config FORM`: the nginx or Apache file that puts OMERO.web
 // behind a web server, from the omero.web.* properties; --check has the
 // installed server parse it.
-#include "frontend.hpp"
+#include "frontend/site_config.hpp"
 #include "web.hpp"
 
 #include "util/file.hpp"
-#include "util/frontserver.hpp"
+#include "frontend/servers.hpp"
 #include "util/process.hpp"
 
 #include <cstdlib>
 #include <unistd.h>
 
 namespace omero::web {
+
+using namespace omero::frontend;
 
 namespace {
 

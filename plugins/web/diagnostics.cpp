@@ -2,13 +2,15 @@
 // interpreter and versions, state, static files, logs, and the web server
 // files on this machine that serve its static files (the stale alias an
 // upgrade leaves behind). Exit 1 when something is wrong.
-#include "frontend.hpp"
+#include "frontend/site_config.hpp"
 #include "web.hpp"
 
 #include <fstream>
 #include <regex>
 
 namespace omero::web {
+
+using namespace omero::frontend;
 
 namespace {
 

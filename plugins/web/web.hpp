@@ -2,7 +2,7 @@
 // the Python side (helper.py, run by OMERO.web's interpreter), the gunicorn
 // pid file, and probing the application server over HTTP. One file per
 // command beside it (start.cpp is `omero web start`, ...), each with its
-// table row; the front-end generators are in frontend.{hpp,cpp}.
+// table row; the nginx/Apache files it writes come from lib/frontend.
 #pragma once
 
 #include "util/error.hpp"

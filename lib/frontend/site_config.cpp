@@ -1,10 +1,10 @@
-#include "frontend.hpp"
+#include "frontend/site_config.hpp"
 
 #include <cctype>
 #include <fstream>
 #include <sstream>
 
-namespace omero::web {
+namespace omero::frontend {
 
 namespace fs = std::filesystem;
 
@@ -290,4 +290,4 @@ std::vector<fs::path> system_frontend_files() {
     return files;
 }
 
-}  // namespace omero::web
+}  // namespace omero::frontend

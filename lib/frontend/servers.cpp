@@ -1,6 +1,6 @@
-#include "util/frontserver.hpp"
+#include "frontend/servers.hpp"
 
-#include "util/conf_includes.hpp"
+#include "frontend/includes.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/process.hpp"
@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace omero {
+namespace omero::frontend {
 
 namespace fs = std::filesystem;
 
@@ -310,4 +310,4 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
     return said.empty() ? "exit " + std::to_string(r.status) : said;
 }
 
-}  // namespace omero
+}  // namespace omero::frontend

@@ -1,4 +1,4 @@
-// frontend.hpp - the web server in front of OMERO.web: the nginx files of
+// site_config.hpp - the web server in front of OMERO.web: the nginx files of
 // omero-web's `web config` (the same bytes for the same settings) and their
 // Apache httpd counterparts, and finding the static aliases that the
 // machine's nginx/Apache files point at (the upgrade guide's stale-alias trap).
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace omero::web {
+namespace omero::frontend {
 
 enum class Form { nginx, nginx_development, nginx_location, apache, apache_location };
 std::optional<Form> parse_form(std::string_view name);
@@ -55,4 +55,4 @@ std::vector<StaticAlias> find_aliases(const std::filesystem::path& file);
 // The files nginx and Apache read on Debian and RHEL-like systems, that exist.
 std::vector<std::filesystem::path> system_frontend_files();
 
-}  // namespace omero::web
+}  // namespace omero::frontend

@@ -1,4 +1,4 @@
-// conf_includes.hpp - the files an nginx or Apache configuration reads, found
+// includes.hpp - the files an nginx or Apache configuration reads, found
 // from its include directives read as text, without the server's own parser.
 // For a configuration the server itself refuses today: its -T (or -D
 // DUMP_INCLUDES) then names nothing, yet whether it reads a given site file
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace omero {
+namespace omero::frontend {
 
 struct ConfRoot {
     bool nginx = true;
@@ -29,4 +29,4 @@ struct ConfRoot {
 // read. Files that cannot be read are listed but not followed.
 std::vector<std::filesystem::path> included_files(const ConfRoot& c);
 
-}  // namespace omero
+}  // namespace omero::frontend

@@ -1,4 +1,4 @@
-// db_script.hpp - the SQL that creates a fresh OMERO database, as
+// create_script.hpp - the SQL that creates a fresh OMERO database, as
 // `omero db script` writes it, and OMERO's password hash.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 #include "util/clock.hpp"
 
-namespace omero::db {
+namespace omero::migrate {
 
 // base64(MD5([8-byte big-endian user id when salted] + UTF-8 password)), as
 // ome.security.auth.PasswordUtil; a blank password stays blank.
@@ -24,6 +24,4 @@ struct ScriptInput {
 // Throws Error: 2 when the folder does not exist, 154 when a line cannot be formatted.
 std::string generate_script(const ScriptInput& in);
 
-using omero::ctime_text;
-
-}  // namespace omero::db
+}  // namespace omero::migrate

@@ -1,10 +1,10 @@
-#include "frontend.hpp"
+#include "frontend/site_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-using namespace omero::web;
+using namespace omero::frontend;
 namespace fs = std::filesystem;
 
 TEST(Frontend, SizesInNginxSyntax) {

@@ -1,4 +1,4 @@
-#include "util/conf_includes.hpp"
+#include "frontend/includes.hpp"
 
 #include "util/file.hpp"
 
@@ -8,7 +8,7 @@
 #include <cctype>
 #include <set>
 
-namespace omero {
+namespace omero::frontend {
 
 namespace fs = std::filesystem;
 
@@ -148,4 +148,4 @@ std::vector<fs::path> included_files(const ConfRoot& c) {
     return w.files;
 }
 
-}  // namespace omero
+}  // namespace omero::frontend

@@ -1,10 +1,5 @@
-// The distribution swap, atomic at every point a crash can hit it. A
-// symlinked $OMERODIR gets a new link renamed over the old one. A plain
-// directory is exchanged with the new one in one renameat2(RENAME_EXCHANGE)
-// (so $OMERODIR always exists), and the old one is then renamed aside.
-// Where each distribution is, is told by its identity (device, inode), so
-// a second call after a crash finishes what the first began.
-#include "upgrade.hpp"
+// The distribution swap (see swap.hpp).
+#include "dist/swap.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -17,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace omero::upgrade {
+namespace omero::dist {
 
 namespace {
 
@@ -50,7 +45,7 @@ void point_link(const fs::path& link, const std::string& target) {
 }
 
 // The new distribution's link text: as short as the old one was.
-std::string new_link_text(const Plan& p) {
+std::string new_link_text(const Places& p) {
     if (!fs::path(p.link_text).is_absolute() && p.new_dir.parent_path() == p.old_dir.parent_path() &&
         fs::absolute(p.omerodir).parent_path() == p.old_dir.parent_path())
         return p.new_dir.filename().string();
@@ -59,15 +54,15 @@ std::string new_link_text(const Plan& p) {
 
 }  // namespace
 
-std::optional<fs::path> where_new(const Plan& p) {
+std::optional<fs::path> where_new(const Places& p) {
     for (const fs::path& at : {p.omerodir, p.new_dir, p.aside})
         if (!at.empty() && is(at, p.new_id)) return at;
     return std::nullopt;
 }
 
-bool swapped(const Plan& p) { return is(p.omerodir, p.new_id); }
+bool swapped(const Places& p) { return is(p.omerodir, p.new_id); }
 
-void swap_in(const Plan& p) {
+void swap_in(const Places& p) {
     if (p.symlink) {
         if (!swapped(p)) point_link(p.omerodir, new_link_text(p));
         return;
@@ -88,7 +83,7 @@ void swap_in(const Plan& p) {
     }
 }
 
-void swap_back(const Plan& p) {
+void swap_back(const Places& p) {
     if (p.symlink) {
         if (!is(p.omerodir, p.old_id)) point_link(p.omerodir, p.link_text);
         return;
@@ -110,4 +105,4 @@ void swap_back(const Plan& p) {
     }
 }
 
-}  // namespace omero::upgrade
+}  // namespace omero::dist

@@ -1,4 +1,4 @@
-// frontserver.hpp - the nginx and Apache httpd that run on this machine, as
+// servers.hpp - the nginx and Apache httpd that run on this machine, as
 // a sysadmin would handle them after changing a site file: which running
 // master loads the file (nginx -T, apache2 -t -D DUMP_INCLUDES with the
 // master's own arguments and environment), whether its whole configuration
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace omero {
+namespace omero::frontend {
 
 struct FrontServer {
     pid_t pid = 0;
@@ -31,7 +31,7 @@ std::vector<FrontServer> front_servers();
 // What the server's configuration reads: the real paths of its files, from
 // the server itself (-T, DUMP_INCLUDES) when the configuration parses today;
 // when it does not, `refused` holds what the server said and the files come
-// from its include directives read as text (conf_includes.hpp), so a broken
+// from its include directives read as text (includes.hpp), so a broken
 // server that does not read a given site file can be told apart from one
 // that does. nullopt: its main file is not known (with why).
 struct LoadedFiles {
@@ -62,4 +62,4 @@ std::optional<std::string> check_site_text(const std::string& text, const SiteCh
 // Which server and level a site file is for, from its text.
 SiteCheck site_kind(const std::string& text);
 
-}  // namespace omero
+}  // namespace omero::frontend

@@ -1,10 +1,5 @@
-// Local edits of the old distribution (etc/grid/*.xml, etc/templates/**,
-// and up to 4.1 lib/python/omeroweb/settings.py), carried onto the new one:
-// a three-way merge (diff3 -m, from diffutils) where the old release's
-// pristine file is known, a diff to review where it is not. A Blitz (or
-// other server) -Xmx edit becomes omero.jvmcfg.heap_size.<server> when the
-// new release reads its memory from omero.jvmcfg.*.
-#include "upgrade.hpp"
+// Local edits carried from one distribution to the next (see edits.hpp).
+#include "dist/edits.hpp"
 
 #include "migrate/versions.hpp"
 #include "util/error.hpp"
@@ -16,7 +11,7 @@
 #include <algorithm>
 #include <map>
 
-namespace omero::upgrade {
+namespace omero::dist {
 
 bool Edits::conflict() const {
     return std::any_of(files.begin(), files.end(), [](const FileEdit& f) { return f.action == "conflict"; });
@@ -208,4 +203,4 @@ Edits find_edits(const Dist& o, const Dist& n, const std::optional<fs::path>& pr
     return out;
 }
 
-}  // namespace omero::upgrade
+}  // namespace omero::dist

@@ -1,6 +1,6 @@
 // What a server distribution says about itself: its release, the database
 // version it ships, its layout.
-#include "upgrade.hpp"
+#include "dist/dist.hpp"
 
 #include "migrate/versions.hpp"
 #include "util/error.hpp"
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-namespace omero::upgrade {
+namespace omero::dist {
 
 std::optional<Ident> ident_of(const fs::path& p) {
     struct stat st;
@@ -76,4 +76,4 @@ std::string human_bytes(uintmax_t n) {
     return buf;
 }
 
-}  // namespace omero::upgrade
+}  // namespace omero::dist

@@ -1,9 +1,9 @@
-// db_script_test.cpp - OMERO's password hash against the reference's vectors.
-#include "db_script.hpp"
+// create_script_test.cpp - OMERO's password hash against the reference's vectors.
+#include "migrate/create_script.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace omero::db;
+using namespace omero::migrate;
 
 TEST(Password, ReferenceVectors) {
     EXPECT_EQ(password_hash("ome", 0, false), "vvFwuczAmpyoRC0Nsv8FCw==");

@@ -1,6 +1,6 @@
 // Distribution archives (.zip, .tar.gz, .tar.bz2, ...) read with libarchive:
 // no tar or unzip is run, and nothing lands outside the target.
-#include "upgrade.hpp"
+#include "dist/archive.hpp"
 
 #include "util/error.hpp"
 
@@ -12,7 +12,9 @@
 
 #include <memory>
 
-namespace omero::upgrade {
+namespace omero::dist {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -146,4 +148,4 @@ void extract_archive(const fs::path& file, const fs::path& given, const std::fun
     if (ec) fail("cannot rename " + partial.string() + " to " + dest.string() + ": " + ec.message());
 }
 
-}  // namespace omero::upgrade
+}  // namespace omero::dist

@@ -1,6 +1,8 @@
 // The swap at each point a crash can leave it: a second call finishes what
 // the first began, and swap_back undoes it from anywhere.
-#include "upgrade.hpp"
+#include "dist/swap.hpp"
+
+#include "util/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,13 +13,13 @@
 
 #include <fstream>
 
-namespace omero::upgrade {
+namespace omero::dist {
 namespace {
 
 class Swap : public ::testing::Test {
 protected:
     fs::path dir;
-    Plan p;
+    Places p;
     void SetUp() override {
         std::string t = (fs::temp_directory_path() / "swap-test-XXXXXX").string();
         ASSERT_NE(::mkdtemp(t.data()), nullptr);
@@ -77,9 +79,9 @@ TEST_F(Swap, SymlinkIsReplacedAtomicallyAndBack) {
 
 TEST_F(Swap, RefusesWhenTheDirectoriesAreNotWhereThePlanLeftThem) {
     fs::rename(p.new_dir, dir / "elsewhere");
-    EXPECT_THROW(swap_in(p), sdk::Error);
+    EXPECT_THROW(swap_in(p), Error);
     EXPECT_EQ(which(p.omerodir), "OMERO.server");
 }
 
 }  // namespace
-}  // namespace omero::upgrade
+}  // namespace omero::dist

@@ -1,4 +1,4 @@
-#include "db_script.hpp"
+#include "migrate/create_script.hpp"
 
 #include "util/file.hpp"
 
@@ -13,7 +13,7 @@
 
 namespace fs = std::filesystem;
 
-namespace omero::db {
+namespace omero::migrate {
 
 std::string password_hash(const std::string& password, long long user_id, bool salted) {
     if (password.empty()) return "";
@@ -99,4 +99,4 @@ std::string generate_script(const ScriptInput& in) {
     return out;
 }
 
-}  // namespace omero::db
+}  // namespace omero::migrate

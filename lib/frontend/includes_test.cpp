@@ -1,4 +1,4 @@
-#include "util/conf_includes.hpp"
+#include "frontend/includes.hpp"
 
 #include "run.hpp"
 #include "util/file.hpp"
@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace fs = std::filesystem;
-using namespace omero;
+using namespace omero::frontend;
 using namespace omero::test;
 
 namespace {
