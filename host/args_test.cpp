@@ -103,7 +103,7 @@ TEST(Services, RunCommandGivesTheCommandItsOwnFrame) {
         seen = words;
         EXPECT_EQ(frame.parent, &root);
         EXPECT_EQ(frame.depth, 1);
-        EXPECT_TRUE(frame.json);              // under the caller's --json
+        EXPECT_FALSE(frame.json);             // captured: its own words decide, not the caller's --json
         EXPECT_TRUE(frame.errors_to_caller);  // captured: its error is the caller's to report
         frame.command = "db status";
         frame.last_error = "database omero is not reachable";
@@ -120,6 +120,14 @@ TEST(Services, RunCommandGivesTheCommandItsOwnFrame) {
     EXPECT_EQ(root.capture, nullptr);
     EXPECT_EQ(root.depth, 0);
     EXPECT_EQ(root.last_error, "database omero is not reachable");
+
+    // Not captured, its output joins the caller's: JSON under the caller's --json.
+    root.dispatch = [&](omero_host& frame, const std::vector<std::string>&) {
+        EXPECT_TRUE(frame.json);
+        EXPECT_FALSE(frame.errors_to_caller);
+        return 0;
+    };
+    EXPECT_EQ(host_api()->run_command(&root, argv, 2, nullptr, nullptr), 0);
 }
 
 TEST(Services, NestingIsBounded) {

@@ -171,6 +171,37 @@ Cli::Resolved Cli::resolve(const std::vector<std::string>& args) {
     return r;
 }
 
+namespace {
+
+// The command's words ask for JSON (its table's JSON switch, before any "--").
+bool asks_json(const CommandInfo& info, const std::vector<std::string>& words) {
+    for (const std::string& w : words) {
+        if (w == "--") break;
+        for (const OptionInfo& o : info.options)
+            if (o.json && w == "--" + o.name) return true;
+    }
+    return false;
+}
+
+// Before its table is read (manifests keep no options at start-up) or where
+// there is none: the SDK's switch, --json.
+bool asks_json(const std::vector<std::string>& words) {
+    for (const std::string& w : words) {
+        if (w == "--") break;
+        if (w == "--json") return true;
+    }
+    return false;
+}
+
+// Under --json a failure is also one JSON object on stdout, whoever raised it.
+void emit_error_event(omero_host* h, const std::string& path, int code, const std::string& message) {
+    std::string line = nlohmann::json{{"event", "error"}, {"command", path}, {"code", code}, {"message", message}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    host_api()->emit_json(h, line.data(), line.size());
+}
+
+}  // namespace
+
 int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) {
     if (partial.info) {
         // A group with a missing or wrong subcommand.
@@ -194,6 +225,8 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     auto unavailable = [&](const std::string& msg) {
         frame_->last_error = msg;
         if (!frame_->errors_to_caller) err("omero: " + msg + "\n");
+        if (!frame_->parent && (frame_->json || asks_json(args)))  // a nested command's caller says what failed
+            emit_error_event(frame_, name, OMERO_EXIT_PLUGIN_UNAVAILABLE, msg);
         return OMERO_EXIT_PLUGIN_UNAVAILABLE;
     };
     for (const PluginEntry& e : plugins())
@@ -223,6 +256,63 @@ int Cli::unknown(const std::vector<std::string>& args, const Resolved& partial) 
     return OMERO_EXIT_USAGE;
 }
 
+// A plugin that serves database hops and has no command of its name
+// (hop-4-1): what `omero help NAME` shows instead.
+const PluginEntry* Cli::hop_plugin(const std::string& name) {
+    for (const PluginEntry& e : plugins())
+        if (e.name == name && e.manifest && !e.manifest->hops.empty() && e.state != PluginState::shadowed) return &e;
+    return nullptr;
+}
+
+namespace {
+
+// Text filled to `width` columns, each line after `indent`.
+std::string fill(const std::string& text, const std::string& indent, size_t width = 78) {
+    std::string out, line;
+    auto flush = [&] {
+        if (!line.empty()) out += indent + line + "\n";
+        line.clear();
+    };
+    for (size_t at = 0; at < text.size();) {
+        if (text[at] == '\n') {
+            flush();
+            ++at;
+            continue;
+        }
+        size_t end = text.find_first_of(" \n", at);
+        if (end == std::string::npos) end = text.size();
+        std::string word = text.substr(at, end - at);
+        if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) flush();
+        if (!word.empty()) line += (line.empty() ? "" : " ") + word;
+        at = end < text.size() && text[end] == ' ' ? end + 1 : end;
+    }
+    flush();
+    return out;
+}
+
+std::string hop_plugin_help(const PluginEntry& e) {
+    const Manifest& m = *e.manifest;
+    std::string s = m.name + " " + m.version + " - " + m.summary + "\n";
+    s += fill(std::string("A hop plugin: it has no commands; 'omero db upgrade' runs its hop") +
+                  (m.hops.size() == 1 ? "" : "s") +
+                  " (its checks, the fixes you ask for with --fix, the shims its SQL needs).",
+              "");
+    if (e.state != PluginState::ok)
+        s += "It cannot be used: " + std::string(state_name(e.state)) + ": " + e.reason + "\n";
+    s += "\nHops:\n";
+    for (const HopInfo& h : m.hops) {
+        s += "  " + h.from + " -> " + h.to + "\n";
+        s += fill(h.summary, "    ");
+        if (!h.notes.empty()) s += "\n" + fill(h.notes, "    ");
+    }
+    s += "\nIts checks against your database and its fixes: 'omero db status', or\n"
+         "'omero db upgrade --dry-run'. The plugin itself: 'omero plugin info " +
+         m.name + "'.\n";
+    return s;
+}
+
+}  // namespace
+
 int Cli::help(const std::vector<std::string>& words) {
     if (words.empty()) {
         std::string text = overview(commands(), not_installed());
@@ -236,6 +326,11 @@ int Cli::help(const std::vector<std::string>& words) {
     }
     load_details();
     Resolved r = resolve(words);
+    if (!r.info && words.size() == 1)
+        if (const PluginEntry* e = hop_plugin(words[0])) {
+            std::fputs(hop_plugin_help(*e).c_str(), stdout);
+            return OMERO_EXIT_OK;
+        }
     if (!r.info || r.words < words.size()) {
         if (r.info) return unknown(words, r);
         err("omero help: unknown help topic or command: " + join(words, 0, words.size()) + "\n");
@@ -329,9 +424,14 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     omero_host* h = frame_;
     const PluginEntry& e = *r.plugin;
     const std::string& path = r.info->path;
+    // The host's own failures (OMERODIR, a plugin that cannot be loaded, a
+    // usage error) answer in JSON too when the command line asked for it.
+    // A nested command's caller says what failed.
+    bool json = !h->parent && (h->json || asks_json(rest));
     auto fail = [&](int code, const std::string& msg) {
         h->last_error = msg;
         if (!h->errors_to_caller) err("omero " + path + ": error: " + msg + "\n");
+        if (json) emit_error_event(h, path, code, msg);
         return code;
     };
 
@@ -355,11 +455,13 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
     if (!spec || !spec->run) return fail(OMERO_EXIT_PLUGIN_UNAVAILABLE, "plugin '" + e.name + "' has no handler");
 
     CommandInfo info = to_info(*spec);
+    json = !h->parent && (h->json || asks_json(info, rest));
     ParsedArgs parsed;
     try {
         parsed = parse_args(info, rest);
     } catch (const UsageError& ex) {
         err("omero " + path + ": error: " + ex.what() + "\n" + usage_line(info) + "\n");
+        if (json) emit_error_event(h, path, OMERO_EXIT_USAGE, ex.what());
         return OMERO_EXIT_USAGE;
     }
 
@@ -400,15 +502,8 @@ int Cli::run_plugin(const Resolved& r, const std::vector<std::string>& rest) {
         }
     }
     std::fflush(stdout);
-    if (rc != 0 && h->json && !h->reported_error.empty()) {
-        // Under --json a reported failure is also one JSON object on stdout (a
-        // status such as `db status` exiting 2 is an answer, not a failure).
-        std::string line =
-            nlohmann::json{{"event", "error"}, {"command", path}, {"code", rc}, {"message", h->reported_error}}.dump(
-                -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-            "\n";
-        host_api()->emit_json(h, line.data(), line.size() - 1);
-    }
+    // A reported failure (a status such as `db status` exiting 2 is an answer, not a failure).
+    if (rc != 0 && h->json && !h->reported_error.empty()) emit_error_event(h, path, rc, h->reported_error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (h->server_dir) append_cli_log(*h->server_dir, path, rc, seconds);
     if (globals_.profile) err("omero " + path + ": " + std::to_string(seconds) + " s\n");

@@ -55,6 +55,7 @@ public:
 
     // Help for the words given (`omero help config get`); exit code.
     int help(const std::vector<std::string>& words);
+    const PluginEntry* hop_plugin(const std::string& name);
 
     // Re-reads the usable plugins' manifests with their options, args and
     // help (start-up reads only summaries). Invalidates CommandInfo pointers.

@@ -26,7 +26,9 @@ int h_run_command(omero_host* h, const omero_str* argv, size_t argc, omero_sink 
     child.parent = h;
     child.depth = h->depth + 1;
     child.quiet = h->quiet;
-    child.json = h->json;  // under the caller's --json its output stays JSON
+    // Captured, it prints what its own words ask for (the caller reads it);
+    // else its output joins the caller's stdout, JSON under the caller's --json.
+    child.json = out ? false : h->json;
     child.server_dir = h->server_dir;
     child.all_plugins = h->all_plugins;
     child.dispatch = h->dispatch;

@@ -273,6 +273,25 @@ TEST_F(Db, HopPluginsCheckFixAndAreRecorded) {
                   (srv / "sql/psql/OMERO1.2__0/OMERO1.1__0.sql").string() + "|success|fixer 0.0.1\n");
 }
 
+// A declared check that cannot run on the first hop's own schema is the
+// plugin's error: the same 24 from status, --dry-run and the run, which
+// refuses before its backup and changes nothing.
+TEST_F(Db, BrokenCheckOfTheFirstHopIsTheSameErrorEverywhere) {
+    init_demo();
+    ASSERT_EQ(db({"upgrade", "--to", "OMERO1.1__0", "--no-backup"}).code, 0);
+    RunOptions o;
+    o.env.emplace("OMERO_PLUGIN_PATH",
+                  (build_dir() / "lib/omero/plugins/abi1").string() + ":" OMERO_TEST_PLUGIN_DIR "/fixer");
+    o.env.emplace("FIXER_BROKEN_CHECK", "1");
+    for (std::vector<std::string> args : {std::vector<std::string>{"status"}, {"upgrade", "--dry-run"}, {"upgrade"}}) {
+        Result r = db(args, o);
+        EXPECT_EQ(r.code, 24) << args.back() << "\n" << r.out << r.err;
+        EXPECT_NE((r.out + r.err).find("no_such_column"), std::string::npos) << args.back() << "\n" << r.out << r.err;
+        EXPECT_EQ(r.err.find("backing up"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(version(), "OMERO1.1__0\n");
+}
+
 TEST_F(Db, MissingHopNamesTheScript) {
     init_demo();
     fs::remove_all(srv / "sql/psql/OMERO1.1__0");

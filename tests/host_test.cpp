@@ -7,6 +7,7 @@
 #include <csignal>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <omero/plugin.hpp>
 
 #include <set>
 
@@ -324,6 +325,11 @@ TEST_F(Host, UpgradeHopsFromDropInPlugins) {
     EXPECT_EQ(j["hops"][0]["from"], "TEST2__0");
     EXPECT_EQ(j["hops"][0]["to"], "TEST3__0");
     EXPECT_TRUE(j["commands"].empty());
+    // A hop plugin has no commands; its help page is its hops.
+    r = omero({"help", "hopper"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("A hop plugin: it has no commands"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  TEST2__0 -> TEST3__0\n    hop from a drop-in plugin"), std::string::npos) << r.out;
 
     r = omero({"probe", "hops", "--run"});
     EXPECT_EQ(r.code, 0) << r.err;
@@ -395,12 +401,27 @@ TEST_F(Host, CommandsRunOtherCommandsThroughTheHost) {
                          "omero-plugin-web]"),
               std::string::npos)
         << r.err;
+    // Captured, the command prints what its own words ask for, whatever ours say.
+    r = omero({"probe", "call", "--json", "--capture", "probe", "echo", "c"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("captured=[flag=0 arg=c\n]"), std::string::npos) << r.err;
+    r = omero({"probe", "call", "--capture", "--", "probe", "echo", "--json", "d"});
+    EXPECT_EQ(omero::sdk::last_json_line(r.err.substr(r.err.find("captured=[") + 10)).empty(), false) << r.err;
     // Under --json the called command's text joins the one JSON stream.
     r = omero({"probe", "call", "--json", "probe", "echo", "b"});
     EXPECT_EQ(r.code, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["event"], "output");
     EXPECT_EQ(j["text"], "flag=0 arg=b json\n");
+}
+
+TEST(Sdk, LastJsonLineOfACapture) {
+    using omero::sdk::last_json_line;
+    EXPECT_EQ(last_json_line(""), "");
+    EXPECT_EQ(last_json_line("plain text\n"), "");
+    EXPECT_EQ(last_json_line("{\"a\":1}\n{\"event\":\"result\"}\n"), "{\"event\":\"result\"}");
+    EXPECT_EQ(last_json_line("{\"a\":1}\ntrailing text\n\n"), "{\"a\":1}");
+    EXPECT_EQ(last_json_line("{\"only\":true}"), "{\"only\":true}");
 }
 
 TEST_F(Host, JsonFailuresAreJsonToo) {
@@ -480,6 +501,29 @@ TEST_F(Host, ConfigWithoutServerDirIs125) {
     Result r = omero({"probe", "getconf", "omero.db.name"});
     EXPECT_EQ(r.code, 125) << r.err;
     EXPECT_NE(r.err.find("OMERODIR is not set"), std::string::npos) << r.err;
+}
+
+// Under --json the host's own failures are JSON too: one error event on
+// stdout with the exit status, the message on stderr as always.
+TEST_F(Host, HostFailuresAnswerInJsonWhenAsked) {
+    auto event = [](const Result& r) {
+        return nlohmann::json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+    };
+    Result r = omero({"probe", "dir", "--json"});  // OMERODIR is not set
+    EXPECT_EQ(r.code, 125) << r.err;
+    nlohmann::json e = event(r);
+    EXPECT_EQ(e.value("event", ""), "error") << r.out;
+    EXPECT_EQ(e.value("code", 0), 125) << r.out;
+    EXPECT_NE(e.value("message", "").find("OMERODIR is not set"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("OMERODIR is not set"), std::string::npos) << r.err;
+    r = omero({"web", "status", "--json"});  // a first-party plugin not installed
+    EXPECT_EQ(r.code, 126) << r.err;
+    EXPECT_EQ(event(r).value("code", 0), 126) << r.out;
+    EXPECT_NE(event(r).value("message", "").find("install package omero-plugin-web"), std::string::npos) << r.out;
+    r = omero({"probe", "echo", "--bogus", "--json"});  // a usage error found by the table
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(event(r).value("code", 0), 2) << r.out;
+    EXPECT_TRUE(omero({"probe", "dir"}).out.empty());  // no --json: nothing on stdout
 }
 
 TEST_F(Host, ManPagesComeFromTheTables) {

@@ -183,7 +183,10 @@ std::vector<CheckReport> preflight(Reporter& outer, Pg& db, const std::vector<Pl
         if (any) {
             try {
                 db.exec("BEGIN READ ONLY");
-                c.findings = run_declared_checks(r, db, h, /*tolerant=*/true, fixes);
+                // As check_plan (db status, --dry-run): the first hop's checks
+                // run on their own schema, so one that fails is the plugin's
+                // error now, not a surprise after the backup.
+                c.findings = run_declared_checks(r, db, h, /*tolerant=*/&h != &plan.front(), fixes);
             } catch (...) {
                 rollback(db);
                 throw;

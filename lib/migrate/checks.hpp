@@ -33,8 +33,10 @@ std::vector<CheckReport> check_plan(Reporter& r, Pg& db, const std::vector<Plann
                                     const std::vector<FixRequest>& fixes = {});
 
 // Before anything changes: every declared check of every hop, read-only,
-// against today's database (a check that cannot run yet is deferred to its
-// hop). A hop is !ok when a check found rows that no requested fix resolves.
+// against today's database. A later hop's check that cannot run on today's
+// schema is deferred to its hop; a first hop's check that fails is an error
+// (24), as check_plan reports it. A hop is !ok when a check found rows that
+// no requested fix resolves.
 std::vector<CheckReport> preflight(Reporter& r, Pg& db, const std::vector<PlannedHop>& plan,
                                    const std::vector<FixRequest>& fixes);
 // A finding as text: `head` before its first line, each row indented by `row_indent`.

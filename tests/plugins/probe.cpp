@@ -43,6 +43,7 @@ static omero::sdk::Plugin make() {
          }});
     p.command({.path = "probe dir",
                .summary = "Print the server dir",
+               .options = {omero::sdk::json_option()},
                .flags = OMERO_CMD_NEEDS_SERVER_DIR,
                .run = [](Context& c) {
                    c.out(c.server_dir().string() + "\n");

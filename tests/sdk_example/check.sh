@@ -13,8 +13,10 @@ userdir="$XDG_DATA_HOME/omero/plugins/abi1"
 # The examples, and one of our own hop plugins: it is built exactly as a third party's is.
 for ex in sdk/examples/hello sdk/examples/hello-c sdk/examples/hop plugins/hop-5-3; do
   name=$(basename "$ex")
+  # As a careful third party builds: every warning on, and none allowed.
   cmake -S "$src/$ex" -B "$tmp/$name" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
-        -DOMERO_PLUGIN_INSTALL_DIR="$userdir" >/dev/null
+        -DOMERO_PLUGIN_INSTALL_DIR="$userdir" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" \
+        -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null
   cmake --build "$tmp/$name" >/dev/null
   cmake --install "$tmp/$name" >/dev/null
 done

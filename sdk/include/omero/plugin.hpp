@@ -55,6 +55,25 @@ bool has(const T* p, size_t end_of_field) {
     ::omero::sdk::detail::has(ptr, offsetof(type, field) + sizeof(((type*)0)->field))
 }  // namespace detail
 
+// The last line of a command's captured output that is a JSON object, ""
+// when there is none: with --json every command ends with its result (or an
+// {"event":"error",...}), so this is what to parse, with the JSON library
+// of your choice:  c.run({"db", "status", "--json"}, &out); last_json_line(out)
+inline std::string last_json_line(std::string_view captured) {
+    size_t end = captured.size();
+    while (end > 0) {
+        size_t nl = captured.rfind('\n', end - 1);
+        size_t start = nl == std::string_view::npos ? 0 : nl + 1;
+        std::string_view line = captured.substr(start, end - start);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' '))
+            line.remove_suffix(1);
+        if (line.size() >= 2 && line.front() == '{' && line.back() == '}') return std::string(line);
+        if (nl == std::string_view::npos) break;
+        end = nl;
+    }
+    return {};
+}
+
 // A hop as a manifest declares it (Context::hops()); nothing is loaded to list it.
 struct HopInfo {
     std::string plugin, plugin_version, from, to, summary, notes, reason, package;

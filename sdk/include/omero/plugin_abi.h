@@ -138,8 +138,12 @@ typedef struct omero_host_api {
      * out is not NULL, else to our stdout; its stderr, log and progress are
      * ours, except its error message when `out` is given: a caller that
      * captures a command's output reports its failure itself, and finds the
-     * message in last_error(). Under --json the command runs in JSON mode too. (Built-in
-     * commands such as `plugin list` print directly and are not captured.) A command whose plugin
+     * message in last_error(). Captured (`out` given), the command prints
+     * exactly what it would for these words: JSON only when they ask for it
+     * (add "--json" and read its last JSON line). Not captured, its output
+     * joins ours, so under our --json it runs in JSON mode too (its text
+     * becomes output events). (Built-in commands such as `plugin list` print
+     * directly and are not captured.) A command whose plugin
      * is not installed or not usable returns 126 (OMERO_EXIT_PLUGIN_UNAVAILABLE)
      * with the package to install in last_error(). Main thread only; the
      * command may not be the one that is running (no recursion). The command
@@ -259,8 +263,10 @@ typedef struct omero_command_spec {
  *
  * A plugin may contribute hops (from -> to database versions, such as
  * "OMERO5.3__0" -> "OMERO5.4__0"). Hops are declared in the plugin's table,
- * so the manifest lists them and `db status` can show them without loading
- * the plugin. `db upgrade` (the shared migration engine) runs one hop as ONE
+ * so the manifest lists each one (from, to, summary, notes) and the host
+ * finds which plugins serve a path without loading any; the plugins on the
+ * path are loaded to run their checks (`db status`, the plan) and their
+ * hops. `db upgrade` (the shared migration engine) runs one hop as ONE
  * transaction on ONE connection that it owns, in this order:
  *
  *   1. BEGIN
