@@ -466,9 +466,16 @@ TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
     for (int i = 0;
          i < 100 && sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") != "1\n"; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    Result r = omero({"upgrade", "plan", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
+    Result r = omero({"upgrade", "plan", "--json", "--to", (opt / "OMERO.server-5.4.10").string()}, o);
     EXPECT_EQ(r.code, 27) << r.out << r.err;
     EXPECT_NE(r.out.find("other client(s) are connected to " + dbname), std::string::npos) << r.out;
+    // The named check that found it says so.
+    nlohmann::json refused;
+    for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1)
+        if (auto j = nlohmann::json::parse(r.out.substr(at, nl - at), nullptr, false); j.contains("checks"))
+            refused = j;
+    ASSERT_EQ(refused["checks"].size(), 10u) << r.out;
+    for (const auto& k : refused["checks"]) EXPECT_EQ(k["ok"], k["name"] != "clients") << k.dump();
     kill(holder, SIGKILL);
     waitpid(holder, nullptr, 0);
     sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'");
@@ -476,6 +483,8 @@ TEST_F(Upgrade, PackagerSubsetSkipsAdminAndWebNamingThem) {
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     auto plan = nlohmann::json::parse(r.out);
     EXPECT_EQ(plan["ready"], true);
+    EXPECT_EQ(plan["checks"].size(), 10u) << plan.dump(1);
+    for (const auto& k : plan["checks"]) EXPECT_EQ(k["ok"], true) << k.dump();
     EXPECT_EQ(plan["db_from"], "OMERO5.2__0");
     EXPECT_EQ(plan["db_to"], "OMERO5.4__0");
     EXPECT_EQ(plan["db_plan"]["hops"].size(), 2u) << plan.dump(1);

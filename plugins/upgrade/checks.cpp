@@ -206,7 +206,12 @@ const std::vector<Check>& checks() {
 }
 
 void preflight(Context& c, Survey& s) {
-    for (const Check& k : checks()) k.run(c, s);
+    for (const Check& k : checks()) {
+        size_t before = s.problems.size();
+        k.run(c, s);
+        json found = std::vector<std::string>(s.problems.begin() + static_cast<long>(before), s.problems.end());
+        s.checks.push_back({{"name", k.name}, {"what", k.what}, {"ok", found.empty()}, {"problems", found}});
+    }
 }
 
 }  // namespace omero::upgrade

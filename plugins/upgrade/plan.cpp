@@ -144,6 +144,7 @@ json describe_json(const Survey& s) {
             {"web_files", web},
             {"skipped", skipped},
             {"problems", problems},
+            {"checks", s.checks},
             {"notes", found},
             {"ready", s.ready()}};
 }

@@ -34,6 +34,7 @@ struct Survey {
     uintmax_t unpacked = 0;             // what unpacking --to's archive takes beside the old distribution
     bool backup_beside_new = false;     // the backup and the unpacked release share a file system
     std::vector<std::string> problems;  // why it is not ready
+    json checks = json::array();        // each named check run: name, what, ok, problems (checks.hpp)
     std::vector<std::string> skipped;   // steps skipped, with the package to install
     std::vector<std::string> notes;     // what the checks found that is worth knowing, not a problem
     fs::path scratch;                   // temporary unpacked trees, removed with the survey
