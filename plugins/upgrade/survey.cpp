@@ -1,7 +1,9 @@
-// The survey behind `upgrade plan` and `upgrade run`: everything decided,
-// read-only, before anything changes: the two distributions, the database
-// hops (`db upgrade --dry-run` against the new distribution's scripts), the
-// space for the backup, what runs, the local edits, the web server files.
+// The survey behind `upgrade plan` and `upgrade run` (see survey.hpp): the
+// facts, gathered read-only in this order - the two distributions, the
+// settings a 3.x server keeps in its properties files, the database and its
+// hops (`db upgrade --dry-run` against the new release's scripts), the
+// rollback point and the room for it, what runs, the local edits, the web
+// server's site files - then the named checks (checks.cpp).
 #include "survey.hpp"
 
 #include "calls.hpp"
@@ -17,11 +19,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
-
-#include <thread>
+#include <cerrno>
 
 namespace omero::upgrade {
 
