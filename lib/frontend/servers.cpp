@@ -101,11 +101,9 @@ std::vector<std::string> config_args(const FrontServer& s) {
     return out;
 }
 
-// A value the program was built with, from its -V: nginx's
+// The value after `key` in a program's -V text: nginx's
 // "--conf-path=/etc/nginx/nginx.conf", Apache's -D SERVER_CONFIG_FILE="...".
-std::string built_with(const FrontServer& s, const std::string& key) {
-    ChildResult r = run_as(s, {"-V"});
-    std::string text = r.err + r.out;
+std::string value_after(const std::string& text, const std::string& key) {
     size_t at = text.find(key);
     if (at == std::string::npos) return "";
     at += key.size();
@@ -118,8 +116,9 @@ std::string built_with(const FrontServer& s, const std::string& key) {
 }
 
 // Where the master's configuration starts: its -c/-p (nginx) or -f/-d
-// (Apache), else what the program was built with; relative to the master's
-// working directory as it resolved them.
+// (Apache), else what the program was built with (its -V, run at most once
+// and only when needed); relative to the master's working directory as it
+// resolved them.
 std::optional<ConfRoot> conf_root(const FrontServer& s, std::string* why) {
     ConfRoot c;
     c.nginx = s.nginx;
@@ -130,16 +129,27 @@ std::optional<ConfRoot> conf_root(const FrontServer& s, std::string* why) {
         if (a == (s.nginx ? "-c" : "-f")) file = s.args[i + 1];
         if (a == (s.nginx ? "-p" : "-d")) root = s.args[i + 1];
     }
-    if (root.empty()) root = s.nginx ? built_with(s, "--prefix=") : built_with(s, "HTTPD_ROOT=");
-    if (file.empty()) file = s.nginx ? built_with(s, "--conf-path=") : built_with(s, "SERVER_CONFIG_FILE=");
-    std::error_code ec;
-    fs::path cwd = fs::read_symlink(fs::path("/proc") / std::to_string(s.pid) / "cwd", ec);
-    if (ec) cwd = "/";
-    c.root = cwd / root;
+    std::optional<std::string> version;  // -V's text (nginx prints it on stderr, Apache on stdout)
+    auto built_with = [&](const std::string& key) {
+        if (!version) {
+            ChildResult r = run_as(s, {"-V"});
+            version = r.err + r.out;
+        }
+        return value_after(*version, key);
+    };
+    if (file.empty()) file = built_with(s.nginx ? "--conf-path=" : "SERVER_CONFIG_FILE=");
     if (file.empty()) {
         if (why) *why = "its configuration file is named neither on its command line nor by " + s.exe + " -V";
         return std::nullopt;
     }
+    // Apache's includes are relative to its ServerRoot; nginx's to the main
+    // file's directory, so its prefix matters only for a relative main file.
+    if (root.empty() && (!s.nginx || fs::path(file).is_relative()))
+        root = built_with(s.nginx ? "--prefix=" : "HTTPD_ROOT=");
+    std::error_code ec;
+    fs::path cwd = fs::read_symlink(fs::path("/proc") / std::to_string(s.pid) / "cwd", ec);
+    if (ec) cwd = "/";
+    c.root = cwd / root;
     c.main = fs::path(file).is_absolute() ? fs::path(file) : c.root / file;
     return c;  // a main file since removed (a server being stopped) reads nothing
 }
