@@ -59,22 +59,11 @@ protected:
         fs::create_directory_symlink("OMERO.server-1.0.0", omerodir);
         fs::create_directories(tmp / "data");
         chmod((tmp / "data").c_str(), 0777);
-        for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-                 {"omero.db.host", "127.0.0.1"},
-                 {"omero.db.port", cluster().port},
-                 {"omero.db.name", dbname},
-                 {"omero.db.pass", cluster().password},
-                 {"omero.ports.registry", std::to_string(free_port())},
-                 {"omero.ports.ssl", std::to_string(free_port())},
-                 {"omero.ports.tcp", std::to_string(free_port())},
-                 {"omero.client.icetransports", "tcp"},
-                 {"omero.data.dir", (tmp / "data").string()},
-                 {"omero.db.poolsize", "10"},
-                 {"omero.glacier2.IceSSL.Protocols", "tls1_2"},
-                 {"omero.web.python", "/usr/bin/python3"},
-                 {"omero.upgrades.url", ""},
-                 {"omero.web.application_server.port", std::to_string(free_port())}})
-            set(k, v);
+        auto settings = server_settings(dbname, tmp / "data");
+        settings.insert(settings.end(), {{"omero.web.python", "/usr/bin/python3"},
+                                         {"omero.upgrades.url", ""},
+                                         {"omero.web.application_server.port", std::to_string(free_port())}});
+        for (const auto& [k, v] : settings) set(k, v);
         RunOptions root;
         root.env.emplace("OMERO_ROOT_PASSWORD", "root-secret");
         Result r = omero({"db", "init"}, root);

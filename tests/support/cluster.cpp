@@ -112,4 +112,19 @@ fs::path legacy_41_script(const fs::path& dir) {
 const std::set<std::string> kLegacyChain = {"OMERO4.1__0", "OMERO4.2__0", "OMERO4.3__0", "OMERO4.4__0", "OMERO5.0__0",
                                             "OMERO5.1__1", "OMERO5.2__0", "OMERO5.3__0", "OMERO5.4__0"};
 
+std::vector<std::pair<std::string, std::string>> server_settings(const std::string& db,
+                                                                 const std::filesystem::path& data) {
+    return {{"omero.db.host", "127.0.0.1"},
+            {"omero.db.port", cluster().port},
+            {"omero.db.name", db},
+            {"omero.db.pass", cluster().password},
+            {"omero.ports.registry", std::to_string(free_port())},
+            {"omero.ports.ssl", std::to_string(free_port())},
+            {"omero.ports.tcp", std::to_string(free_port())},
+            {"omero.client.icetransports", "tcp"},
+            {"omero.data.dir", data.string()},
+            {"omero.db.poolsize", "10"},
+            {"omero.glacier2.IceSSL.Protocols", "tls1_2"}};
+}
+
 }  // namespace omero::test

@@ -46,6 +46,12 @@ std::filesystem::path legacy_41_script(const std::filesystem::path& dir);
 // the root password), as its README builds one; copied from a template
 // built once per test binary.
 Result create_32_database(const std::string& db);
+// The config.xml settings of a test server on this cluster's database `db`:
+// its connection, free loopback ports for the registry and the router, tcp
+// only, `data` as omero.data.dir, a small pool, TLS 1.2 for Glacier2.
+std::vector<std::pair<std::string, std::string>> server_settings(const std::string& db,
+                                                                 const std::filesystem::path& data);
+
 // The versions a 4.1 -> 5.4 upgrade can leave behind: dbpatch always names one.
 extern const std::set<std::string> kLegacyChain;
 
